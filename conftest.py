@@ -1,0 +1,36 @@
+"""Test set-up shared by the whole suite (see also certinel.core.testing)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_migrate
+
+from certinel.core.db import MAINTENANCE_TABLE
+
+
+def _reload_reference(sender, **kwargs) -> None:
+    """Transactional tests empty the database when they end (Django's flush), then send
+    post_migrate: load the reference code lists again, so that every test finds them."""
+    if sender.label == "reference":
+        from certinel.reference.testing import ensure_reference_data
+
+        ensure_reference_data()
+
+
+post_migrate.connect(_reload_reference, dispatch_uid="certinel-tests-reload-reference")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database may be emptied between transactional tests: allow it to empty the
+    append-only tables (tests of the guard remove this permission inside their transaction)."""
+    from certinel.reference.testing import ensure_reference_data
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {MAINTENANCE_TABLE}")
+            cursor.execute(f"INSERT INTO {MAINTENANCE_TABLE} (id) VALUES (1)")
+        # The reference code lists, loaded once and kept (tests run inside transactions that
+        # roll back; tests that empty the database load them again through the same function).
+        ensure_reference_data()

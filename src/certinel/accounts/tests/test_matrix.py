@@ -1,0 +1,165 @@
+"""The permission matrix: who may see and change what, checked for every role against
+objects of their own, inside their jurisdiction and outside it. The expectations are written
+out by hand, not derived from the matrix, so that a change to the matrix must be deliberate.
+
+The world: Jiangsu (32) with Nanjing (3201: districts 320102 Xuanwu and 320104 Qinhuai) and
+Wuxi (3202); Beijing (11) elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from certinel.accounts.models import Role
+from certinel.accounts.permissions import can, scope
+from certinel.core.history import history_for
+from certinel.core.testing.builders import (
+    SYSTEM,
+    build_body,
+    build_lab,
+    build_org,
+    build_person,
+    build_user,
+    ensure_reference,
+)
+from certinel.registry import services
+from certinel.registry.models import CertificationBody, Lab, Organization, Person
+
+USERS = ["anonymous", "org_user", "cb_operator", "lab_operator", "reg_province", "reg_city", "reg_district",
+         "reg_beijing", "admin"]
+
+
+@pytest.fixture
+def world(db):
+    ensure_reference()
+    w = {
+        "body_own": build_body(region_code="320102"),
+        "body_wuxi": build_body(region_code="320205"),
+        "lab_own": build_lab(region_code="320102"),
+        "lab_beijing": build_lab(region_code="110101"),
+        "org_own": build_org(region_code="320102"),
+        "org_qinhuai": build_org(region_code="320104"),
+    }
+    w["auditor"] = build_person(name="李审核", region_code="320102")
+    services.person_role_add(actor=SYSTEM, person=w["auditor"], kind="auditor", body=w["body_own"],
+                             scheme_code="QMS", grade="auditor", registration_no="2026-N1QMS-9000001")
+    w["stranger"] = build_person(name="王外地", region_code="110101")
+    w["users"] = {
+        "anonymous": AnonymousUser(),
+        "org_user": build_user(Role.ORG_USER, organization=w["org_own"]),
+        "cb_operator": build_user(Role.CB_OPERATOR, body=w["body_own"]),
+        "lab_operator": build_user(Role.LAB_OPERATOR, lab=w["lab_own"]),
+        "reg_province": build_user(Role.REGULATOR, jurisdiction_code="32"),
+        "reg_city": build_user(Role.REGULATOR, jurisdiction_code="3201"),
+        "reg_district": build_user(Role.REGULATOR, jurisdiction_code="320102"),
+        "reg_beijing": build_user(Role.REGULATOR, jurisdiction_code="11"),
+        "admin": build_user(Role.ADMIN),
+    }
+    return w
+
+
+REGS_320102 = {"reg_province", "reg_city", "reg_district", "admin"}
+
+# (kind, action, object) -> the users allowed.
+EXPECTED = {
+    ("body", "view", "body_own"): {"cb_operator"} | REGS_320102,
+    ("body", "view", "body_wuxi"): {"reg_province", "admin"},
+    ("body", "change", "body_own"): {"cb_operator"} | REGS_320102,
+    ("body", "change", "body_wuxi"): {"reg_province", "admin"},
+    ("body", "decide", "body_own"): REGS_320102,
+    ("body", "decide", "body_wuxi"): {"reg_province", "admin"},
+    ("body", "manage_keys", "body_own"): {"cb_operator", "admin"},
+    ("body", "manage_keys", "body_wuxi"): {"admin"},
+    ("lab", "view", "lab_own"): {"lab_operator"} | REGS_320102,
+    ("lab", "view", "lab_beijing"): {"reg_beijing", "admin"},
+    ("lab", "change", "lab_own"): {"lab_operator"} | REGS_320102,
+    ("lab", "decide", "lab_own"): REGS_320102,
+    ("lab", "decide", "lab_beijing"): {"reg_beijing", "admin"},
+    ("organization", "view", "org_own"): {"org_user"} | REGS_320102,
+    ("organization", "view", "org_qinhuai"): {"reg_province", "reg_city", "admin"},
+    ("organization", "change", "org_own"): {"org_user"} | REGS_320102,
+    ("organization", "change", "org_qinhuai"): {"reg_province", "reg_city", "admin"},
+    ("organization", "decide", "org_own"): REGS_320102,
+    ("person", "view", "auditor"): {"cb_operator"} | REGS_320102,
+    ("person", "view", "stranger"): {"reg_beijing", "admin"},
+    ("person", "change", "auditor"): {"cb_operator"} | REGS_320102,
+    ("person", "decide", "auditor"): REGS_320102,
+    ("person", "decide", "stranger"): {"reg_beijing", "admin"},
+}
+
+
+@pytest.mark.parametrize(("kind", "action", "obj"), list(EXPECTED))
+def test_matrix(world, kind, action, obj):
+    allowed = {name for name in USERS if can(world["users"][name], action, kind, world[obj])}
+    assert allowed == EXPECTED[(kind, action, obj)]
+
+
+CREATE_EXPECTED = {
+    # (kind, region) -> users allowed to create such a record there
+    ("body", "320102"): REGS_320102,
+    ("body", "110101"): {"reg_beijing", "admin"},
+    ("lab", "320205"): {"reg_province", "admin"},
+    ("organization", "320104"): {"cb_operator", "reg_province", "reg_city", "admin"},
+    ("person", ""): {"org_user", "cb_operator", "lab_operator", "reg_province", "reg_city", "reg_district",
+                     "reg_beijing", "admin"},
+}
+
+
+@pytest.mark.parametrize(("kind", "region"), list(CREATE_EXPECTED))
+def test_create_matrix(world, kind, region):
+    allowed = {n for n in USERS if can(world["users"][n], "create", kind, region_code=region)}
+    assert allowed == CREATE_EXPECTED[(kind, region)]
+
+
+def test_inactive_users_may_do_nothing(world):
+    admin = world["users"]["admin"]
+    admin.is_active = False
+    assert not can(admin, "view", "body", world["body_own"])
+
+
+@pytest.mark.parametrize(("user", "expected"), [
+    ("reg_province", {"body_own", "body_wuxi"}),
+    ("reg_city", {"body_own"}),
+    ("reg_district", {"body_own"}),
+    ("reg_beijing", set()),
+    ("cb_operator", {"body_own"}),
+    ("org_user", set()),
+    ("anonymous", set()),
+    ("admin", {"body_own", "body_wuxi"}),
+])
+def test_scope_of_full_body_records(world, user, expected):
+    names = {k for k in ("body_own", "body_wuxi")}
+    qs = scope(world["users"][user], "view", "body", CertificationBody.objects.all())
+    assert {k for k in names if qs.filter(pk=world[k].pk).exists()} == expected
+
+
+def test_scope_of_history_follows_jurisdiction_and_ownership(world):
+    own_history = set(history_for(world["org_own"]).values_list("pk", flat=True))
+    qinhuai_history = set(history_for(world["org_qinhuai"]).values_list("pk", flat=True))
+    from certinel.core.models import ChangeRecord
+
+    def visible(user):
+        qs = scope(world["users"][user], "view", "history", ChangeRecord.objects.all())
+        return set(qs.values_list("pk", flat=True))
+
+    assert own_history <= visible("org_user") and not (qinhuai_history & visible("org_user"))
+    assert own_history <= visible("reg_district") and not (qinhuai_history & visible("reg_district"))
+    assert (own_history | qinhuai_history) <= visible("reg_city")
+    assert not ((own_history | qinhuai_history) & visible("reg_beijing"))
+    assert not visible("anonymous")
+
+
+def test_scope_of_people(world):
+    qs = Person.objects.all()
+    assert set(scope(world["users"]["cb_operator"], "view", "person", qs)) == {world["auditor"]}
+    assert set(scope(world["users"]["lab_operator"], "view", "person", qs)) == set()
+    assert world["stranger"] in set(scope(world["users"]["reg_beijing"], "view", "person", qs))
+    assert world["auditor"] not in set(scope(world["users"]["reg_beijing"], "view", "person", qs))
+
+
+def test_scope_of_labs_and_organizations(world):
+    assert list(scope(world["users"]["lab_operator"], "view", "lab", Lab.objects.all())) == [world["lab_own"]]
+    assert set(scope(world["users"]["reg_city"], "view", "organization", Organization.objects.all())) == {
+        world["org_own"], world["org_qinhuai"]}
+    assert set(scope(world["users"]["reg_district"], "view", "organization", Organization.objects.all())) == {
+        world["org_own"]}

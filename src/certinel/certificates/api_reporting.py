@@ -1,0 +1,249 @@
+"""The reporting API of certification bodies, mounted under `/api/v1/`:
+
+  POST /certificates/batch             report up to 5,000 certificates as they stand (dry run or real)
+  GET  /certificates/reporting-delays  how quickly the body reported its certificates' events
+
+Both need the body's API key (`Authorization: Bearer ck_…`); the body is always the key's
+body. A batch goes through the same engine as file imports (`report_certificates`): all or
+nothing, idempotent, every row error named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict, Field, field_validator
+
+from certinel.accounts.auth import ApiKeyAuth
+from certinel.core.actor import Actor
+from certinel.core.models import Via
+
+from .choices import EventKind
+from .data import CertificateData
+from .io.cells import product, site
+from .models import CertificateEvent
+from .reporting import report_certificates
+
+MAX_BATCH = 5000
+router = Router(auth=ApiKeyAuth(), tags=["certificate reporting"])
+
+StatusName = Literal["valid", "suspended", "revoked", "cancelled", "expired"]
+
+
+class ProductIn(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200, description="Product name.", examples=["电动螺丝刀"])
+    models: list[str] = Field(default_factory=list, description="Models and types covered.",
+                              examples=[["ES-100", "ES-200"]])
+
+
+class SiteIn(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200, examples=["一厂"])
+    address: str = Field(min_length=1, max_length=255, examples=["南京市江宁区示例路8号"])
+    scope: str = Field("", max_length=500, description="Activities at this site.", examples=["生产"])
+
+
+class CertificateIn(Schema):
+    """One certificate as it stands today in the body's own system. Reporting is by state:
+    send the whole certificate each time; the register derives what happened (issue,
+    surveillance, suspension, reinstatement, renewal, change of scope, correction …)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: str = Field(max_length=64, description="Certificate number, unique within the body.",
+                        examples=["00126Q30001R0M"])
+    scheme: str = Field(max_length=32, description="Scheme code (QMS, EMS, CCC, ORGANIC …).", examples=["QMS"])
+    holder_uscc: str = Field(max_length=18, description="The holder's unified social credit code.",
+                             examples=["91320102095M34E68C"])
+    holder_name: str = Field(max_length=200, description="The holder's name as printed on the certificate.",
+                             examples=["南京示例精密机械有限公司"])
+    issued_on: dt.date = Field(description="Date of this issue (or renewal).", examples=["2026-03-15"])
+    expires_on: dt.date = Field(description="Last day of validity.", examples=["2029-03-14"])
+    scope_text: str = Field(max_length=4000, description="Scope as printed.", examples=["精密机械零部件的设计和生产"])
+    signed_by: str = Field(max_length=64, description="Who signed (the certificate, or this status decision).",
+                           examples=["王签发"])
+    status: StatusName = Field("valid", description="Status today.")
+    first_issued_on: dt.date | None = Field(None, description="First issue; default: issued_on.")
+    standards: str = Field("", max_length=255, examples=["GB/T 19001-2016"])
+    scope_codes: list[str] = Field(default_factory=list, max_length=200,
+                                   description="IAF sectors (management systems) or CCC catalogue product codes.",
+                                   examples=[["17", "18"]])
+    products: list[ProductIn] = Field(default_factory=list, max_length=500)
+    sites: list[SiteIn] = Field(default_factory=list, max_length=200)
+    manufacturer: str = Field("", max_length=200)
+    factory: str = Field("", max_length=200)
+    factory_address: str = Field("", max_length=255)
+    status_date: dt.date | None = Field(None, description="Date of the latest status change; default: today.")
+    status_reason: str = Field("", max_length=2000, description="Why suspended, revoked or cancelled (required "
+                                                                "then); on reinstatement, what was put right.")
+    suspended_until: dt.date | None = Field(None, description="End of a suspension (required when suspended).")
+    last_surveillance_on: dt.date | None = Field(None, description="Latest passed surveillance audit.")
+    holder_region: str = Field("", max_length=6, description="The holder's county code (GB/T 2260), needed when "
+                                                             "the register does not know the holder yet.",
+                               examples=["320102"])
+    holder_address: str = Field("", max_length=255, description="The holder's registered address, needed with "
+                                                                "holder_region.")
+    transferred_from_body: str = Field("", max_length=32, description="Taken over from another body: its approval "
+                                                                      "number.")
+    transferred_from_number: str = Field("", max_length=64, description="… and its certificate number.")
+    version: int | None = Field(None, ge=1, description="Optional: the version you last read; the row is refused "
+                                                         "if the register's differs.")
+
+    @field_validator("scope_codes", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    def to_data(self) -> CertificateData:
+        values = self.model_dump(exclude={"products", "sites"})
+        return CertificateData(**values, products=[product(p.name, p.models) for p in self.products],
+                               sites=[site(s.name, s.address, s.scope) for s in self.sites])
+
+
+class BatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    dry_run: bool = Field(False, description="Check every certificate and report what would happen; write nothing.")
+    certificates: list[CertificateIn] = Field(min_length=1, max_length=MAX_BATCH,
+                                              description=f"At most {MAX_BATCH:,} certificates per call.")
+
+
+class RowErrorOut(Schema):
+    row: int = Field(description="Position of the certificate in the request, from 1.", examples=[2])
+    index: int = Field(description="Position in the request, from 0 (row - 1).", examples=[1])
+    field: str = Field(examples=["scope_codes"])
+    code: str = Field(examples=["unknown_sector"])
+    message: str = Field(examples=["'45' is not an IAF sector (1–39)."])
+
+
+class RowOut(Schema):
+    row: int
+    number: str
+    outcome: Literal["created", "updated", "unchanged", "invalid"]
+    events: list[str] = Field(description="What the register derived, in order (issue, suspend, renew …).")
+
+
+class BatchOut(Schema):
+    dry_run: bool
+    ok: bool
+    written: bool = Field(description="Whether the batch was written (never partly).")
+    created: int
+    updated: int
+    unchanged: int
+    invalid: int
+    errors: list[RowErrorOut]
+    rows: list[RowOut]
+
+
+class BatchRefused(BatchOut):
+    code: str = Field(examples=["validation_failed"])
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    out = result.as_dict()
+    for error in out["errors"]:
+        error["index"] = error["row"] - 1
+    return out
+
+
+@router.post("/certificates/batch", response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 422: BatchRefused},
+             summary="Report a batch of certificates")
+def report_batch(request: HttpRequest, payload: BatchIn):
+    """Report certificates as they stand in your system, for the body of your API key. Each is
+    compared with the register: new ones are issued, changed ones get the events that explain
+    the change, identical ones are left alone (sending the same batch twice changes nothing).
+
+    The batch is all or nothing: 200 when every certificate is fine (written unless `dry_run`),
+    422 with every error, by row (position in `certificates`, from 1), when any is not; then
+    nothing is written."""
+    key = request.api_key  # type: ignore[attr-defined]
+    actor = Actor.from_request(request, via=Via.API)
+    items = [c.to_data() for c in payload.certificates]
+    result = report_certificates(actor=actor, body=key.body, items=items, dry_run=payload.dry_run)
+    out = _result_dict(result)
+    if not result.ok:
+        rows = len({e.row for e in result.errors})
+        return Status(422, {"code": "validation_failed",
+                            "message": f"{len(result.errors)} error(s) in {rows} certificate(s); nothing was written.",
+                            **out})
+    return Status(200, out)
+
+
+# --- Reporting delays ------------------------------------------------------------------------
+
+
+class DelayFilters(Schema):
+    since: dt.date | None = Field(None, description="Events reported on or after this day.")
+    until: dt.date | None = Field(None, description="Events reported on or before this day.")
+    late_limit: int = Field(100, ge=0, le=1000, description="How many of the latest late events to list.")
+
+
+class LateEventOut(Schema):
+    number: str
+    kind: str = Field(examples=["suspended"])
+    occurred_on: dt.date
+    reported_at: dt.datetime
+    delay_days: int
+
+
+class DelaysOut(Schema):
+    body: str = Field(description="Approval number of the body.")
+    deadline_days: int = Field(description="Days a body has to report an event after it happened.")
+    since: dt.date | None
+    until: dt.date | None
+    total: int = Field(description="Events reported.")
+    on_time: int
+    late: int
+    median_delay_days: float | None
+    late_events: list[LateEventOut] = Field(description="Late events, the most recently reported first.")
+
+
+def _median(histogram: list[tuple[int, int]], total: int) -> float | None:
+    """The median of values given as (value, count), sorted by value."""
+    if total == 0:
+        return None
+    wanted = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for value, count in histogram:
+        while wanted and wanted[0] < seen + count:
+            found.append(value)
+            wanted.pop(0)
+        seen += count
+    return sum(found) / len(found)
+
+
+@router.get("/certificates/reporting-delays", response={200: DelaysOut, 401: ErrorOut},
+            summary="How quickly your body reports")
+def reporting_delays(request: HttpRequest, filters: Query[DelayFilters]):
+    """For the body of your API key: each event's reporting delay (from the day it happened to
+    the day it was reported) against the deadline. Events the register applies by itself
+    (expiry, missed surveillance) and transfers recorded by the receiving body are not counted."""
+    body = request.api_key.body  # type: ignore[attr-defined]
+    deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
+    events = (CertificateEvent.objects.filter(body=body).exclude(via=Via.TASK)
+              .exclude(kind=EventKind.TRANSFERRED))
+    if filters.since:
+        events = events.filter(reported_at__date__gte=filters.since)
+    if filters.until:
+        events = events.filter(reported_at__date__lte=filters.until)
+    histogram = [(row["delay_days"], row["n"]) for row in
+                 events.order_by().values("delay_days").annotate(n=Count("id")).order_by("delay_days")]
+    total = sum(n for _d, n in histogram)
+    late = sum(n for d, n in histogram if d > deadline)
+    late_events = (events.filter(delay_days__gt=deadline).select_related("certificate")
+                   .order_by("-reported_at", "-delay_days")[:filters.late_limit])
+    return {"body": body.approval_no, "deadline_days": deadline, "since": filters.since, "until": filters.until,
+            "total": total, "on_time": total - late, "late": late, "median_delay_days": _median(histogram, total),
+            "late_events": [{"number": e.certificate.number, "kind": e.kind, "occurred_on": e.occurred_on,
+                             "reported_at": e.reported_at, "delay_days": e.delay_days} for e in late_events]}

@@ -1,0 +1,195 @@
+"""Importing a file of certificates: rows are read in chunks and each chunk goes through the
+reporting engine (`report_certificates`), so that a file of any size is checked and written
+with bounded work per step.
+
+All or nothing: a real run wraps every chunk in ONE transaction. The first chunk with a bad
+row stops the writing; the remaining chunks are still checked (as dry runs, inside the same
+transaction, so they see what the earlier chunks would have written) to report every bad row;
+then the transaction is rolled back. A process killed half-way leaves nothing behind either:
+the database never committed the transaction.
+
+A certificate number that appears twice in the file is an error wherever the two rows fall,
+also in different chunks (the engine only sees one chunk at a time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certinel.certificates.data import CertificateData
+from certinel.certificates.reporting import ReportResult, RowOutcome, report_certificates
+from certinel.core.actor import Actor
+from certinel.core.errors import FieldError, ValidationFailed
+from certinel.registry.models import CertificationBody
+
+from .errors import FileInfo, RowError
+from .readers import Table, open_table
+from .rows import RowParser
+
+DEFAULT_CHUNK = 2000
+OUTCOMES = ("created", "updated", "unchanged", "invalid")
+
+Progress = Callable[[int, int | None], None]
+# A row that could not be read: its row number, its certificate number (as far as readable)
+# and why.
+Bad = tuple[int, str, list[RowError]]
+
+
+@dataclass
+class ImportResult:
+    file: FileInfo
+    body_approval_no: str
+    body_name: str
+    actor: str
+    dry_run: bool
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    @property
+    def total(self) -> int:
+        return len(self.outcomes)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(OUTCOMES, 0)
+        for o in self.outcomes:
+            found[o.outcome] = found.get(o.outcome, 0) + 1
+        return found
+
+    @property
+    def seconds(self) -> float:
+        end = self.finished_at or timezone.now()
+        return round((end - self.started_at).total_seconds(), 3)
+
+    def summary(self) -> dict[str, Any]:
+        return {"file": self.file.as_dict(), "body": {"approval_no": self.body_approval_no, "name": self.body_name},
+                "actor": self.actor, "dry_run": self.dry_run, "ok": self.ok, "written": self.written,
+                "total": self.total, **self.counts(), "error_count": len(self.errors),
+                "started_at": self.started_at.isoformat(),
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None, "seconds": self.seconds}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "errors": [e.as_dict() for e in self.errors],
+                "rows": [o.as_dict() for o in self.outcomes]}
+
+
+class _Run:
+    """One import: the state carried from chunk to chunk."""
+
+    def __init__(self, *, table: Table, actor: Actor, body: CertificationBody, dry_run: bool, chunk_size: int,
+                 progress: Progress | None, today: dt.date | None) -> None:
+        self.table, self.actor, self.body, self.today = table, actor, body, today
+        self.chunk_size = max(1, chunk_size)
+        self.progress = progress
+        self.parser = RowParser(table.header, header_row=table.header_row)
+        self.first_row: dict[str, int] = {}
+        self.done = 0
+        self.result = ImportResult(file=table.info, body_approval_no=body.approval_no, body_name=body.name,
+                                   actor=actor.label, dry_run=dry_run, started_at=timezone.now())
+
+    def chunks(self) -> Iterator[tuple[list[CertificateData], list[Bad]]]:
+        items: list[CertificateData] = []
+        bad: list[Bad] = []
+        for number, values in self.table.rows():
+            data, errors = self.parser.parse(number, values)
+            if data is not None:
+                first = self.first_row.setdefault(data.number, number) if data.number else number
+                if first != number:
+                    errors = [self.parser.row_error("number", "duplicate_in_batch", _(
+                        "证书编号 %(number)s 在本文件中重复出现（第一次在第 %(first)d 行）。") % {
+                        "number": data.number, "first": first}, number)]
+                    data = None
+            if data is not None:
+                items.append(data)
+            else:
+                bad.append((number, self.parser.number_of(values), errors))
+            if len(items) + len(bad) >= self.chunk_size:
+                yield items, bad
+                items, bad = [], []
+        if items or bad:
+            yield items, bad
+
+    def check(self, items: list[CertificateData], bad: list[Bad], *, write: bool) -> bool:
+        """Run one chunk through the engine (writing only when `write` and every row of the
+        chunk could be read); returns whether the chunk is free of errors."""
+        outcomes = [RowOutcome(row, number, "invalid") for row, number, _errors in bad]
+        for _row, _number, errors in bad:
+            self.result.errors.extend(errors)
+        engine_errors: list[FieldError] = []
+        if items:
+            report, engine_errors = self._report(items, dry_run=not (write and not bad))
+            outcomes.extend(report.outcomes)
+            self.result.errors.extend(self.parser.row_error(e.field, e.code, e.message, e.row)
+                                      for e in engine_errors)
+        invalid_rows = {e.row for e in engine_errors}
+        for outcome in outcomes:
+            if outcome.row in invalid_rows:
+                outcome.outcome = "invalid"
+        outcomes.sort(key=lambda o: o.row or 0)
+        self.result.outcomes.extend(outcomes)
+        self.done += len(outcomes)
+        if self.progress is not None:
+            self.progress(self.done, self.table.total_hint)
+        return not bad and not engine_errors
+
+    def _report(self, items: list[CertificateData], *, dry_run: bool) -> tuple[ReportResult, list[FieldError]]:
+        try:
+            report = report_certificates(actor=self.actor, body=self.body, items=items, dry_run=dry_run,
+                                         today=self.today)
+        except ValidationFailed as exc:
+            # A service the engine calls while writing refused a row the engine's checks let
+            # through (e.g. registering a new holder): report it like any other row error.
+            report = report_certificates(actor=self.actor, body=self.body, items=items, dry_run=True,
+                                         today=self.today)
+            return report, [*report.errors, *exc.errors]
+        return report, report.errors
+
+
+def run_import(table: Table, *, actor: Actor, body: CertificationBody, dry_run: bool = False,
+               chunk_size: int = DEFAULT_CHUNK, progress: Progress | None = None,
+               today: dt.date | None = None) -> ImportResult:
+    """Import an opened table for `body`. Raises FileRejected when the file (or its header)
+    cannot be read; row problems are in the result. A real run writes everything or nothing."""
+    run = _Run(table=table, actor=actor, body=body, dry_run=dry_run, chunk_size=chunk_size, progress=progress,
+               today=today)
+    if dry_run:
+        for items, bad in run.chunks():
+            run.check(items, bad, write=False)
+    else:
+        with transaction.atomic():
+            writing = True
+            for items, bad in run.chunks():
+                writing = run.check(items, bad, write=writing) and writing
+            if not run.result.ok:
+                transaction.set_rollback(True)
+    run.result.finished_at = timezone.now()
+    return run.result
+
+
+def import_file(source: str | Path | IO[bytes], *, actor: Actor, body: CertificationBody, name: str = "",
+                sheet: str | None = None, max_bytes: int | None = None, dry_run: bool = False,
+                chunk_size: int = DEFAULT_CHUNK, progress: Progress | None = None,
+                today: dt.date | None = None) -> ImportResult:
+    """Open a CSV or XLSX file and import it (see run_import)."""
+    with open_table(source, name=name, sheet=sheet, max_bytes=max_bytes) as table:
+        return run_import(table, actor=actor, body=body, dry_run=dry_run, chunk_size=chunk_size,
+                          progress=progress, today=today)

@@ -1,0 +1,122 @@
+"""The certificate register: certificates of every scheme family and the public trail of
+their events."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import CertificateStatus, EventKind
+
+
+class Certificate(models.Model):
+    """A certificate as its body last reported it. `status` is the stored state; expiry and
+    missed surveillance are applied by a scheduled job and are also computed on read
+    (`selectors.effective_status`), so a reader never sees a stale "valid"."""
+
+    number = models.CharField(_("证书编号"), max_length=64, db_index=True)
+    scheme = models.ForeignKey("reference.Scheme", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("认证制度"))
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="certificates",
+                             verbose_name=_("发证机构"))
+    holder = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, related_name="certificates",
+                               verbose_name=_("获证组织"))
+    holder_name = models.CharField(_("证书上的组织名称"), max_length=200)
+    holder_uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    # The holder's region, repeated so that jurisdictions filter without a join.
+    region_code = models.CharField(_("区划代码"), max_length=6, db_index=True)
+    standards = models.CharField(_("认证依据"), max_length=255, blank=True)
+    scope_text = models.TextField(_("认证范围"))
+    # IAF sector numbers (management systems) or CCC / product / service category codes.
+    scope_codes = models.JSONField(_("范围代码"), default=list, blank=True)
+    products = models.JSONField(_("产品及型号"), default=list, blank=True)
+    sites = models.JSONField(_("覆盖场所"), default=list, blank=True)
+    manufacturer = models.CharField(_("生产者（制造商）"), max_length=200, blank=True)
+    factory = models.CharField(_("生产企业"), max_length=200, blank=True)
+    factory_address = models.CharField(_("生产企业地址"), max_length=255, blank=True)
+    first_issued_on = models.DateField(_("初次发证日期"))
+    issued_on = models.DateField(_("本次发证日期"))
+    expires_on = models.DateField(_("有效期至"), db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=CertificateStatus.choices,
+                              default=CertificateStatus.VALID, db_index=True)
+    status_reason = models.TextField(_("状态原因"), blank=True)
+    status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
+    suspended_until = models.DateField(_("暂停截止日期"), null=True, blank=True)
+    last_surveillance_on = models.DateField(_("最近监督日期"), null=True, blank=True)
+    next_surveillance_due = models.DateField(_("下次监督截止"), null=True, blank=True, db_index=True)
+    signed_by = models.CharField(_("签发人"), max_length=64)
+    transferred_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="transferred_to", verbose_name=_("转自证书"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    reported_at = models.DateTimeField(_("报送时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    HISTORY_EXCLUDE = ("version", "reported_at", "created_at")
+
+    class Meta:
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        ordering = ["-issued_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["body", "number"], name="certificate_body_number_uniq")]
+        indexes = [
+            models.Index(fields=["holder", "status"], name="certificate_holder_idx"),
+            models.Index(fields=["scheme", "status"], name="certificate_scheme_idx"),
+            models.Index(fields=["status", "expires_on"], name="certificate_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateEvent(models.Model):
+    """One event in a certificate's life, as its body reported it: what happened, when, why,
+    and who signed it (“who signs is accountable”). Append-only; this is the public trail."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    reported_at = models.DateTimeField(_("报送时间"), default=timezone.now)
+    delay_days = models.IntegerField(_("报送延迟（天）"), default=0)
+    status_before = models.CharField(_("变更前状态"), max_length=16, blank=True)
+    status_after = models.CharField(_("变更后状态"), max_length=16)
+    reason = models.TextField(_("原因"), blank=True)
+    signed_by = models.CharField(_("签发人"), max_length=64)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("报送机构"))
+    actor_label = models.CharField(_("操作人"), max_length=150)
+    via = models.CharField(_("渠道"), max_length=16)
+
+    class Meta:
+        verbose_name = _("证书事件")
+        verbose_name_plural = _("证书事件")
+        ordering = ["certificate", "seq"]
+        constraints = [models.UniqueConstraint(fields=["certificate", "seq"], name="certificateevent_seq_uniq")]
+        indexes = [models.Index(fields=["body", "reported_at"], name="certificateevent_body_idx")]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}#{self.seq} {self.kind}"
+
+
+class CertificateCredential(models.Model):
+    """An electronic certificate (a signed W3C Verifiable Credential) issued for one version of a
+    certificate. A later change of the certificate's content (renewal, scope, corrections)
+    supersedes it: its revocation bit is set and the next request issues a new one."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="credentials")
+    version = models.PositiveIntegerField(_("证书版本"))
+    credential_id = models.CharField(_("凭证标识"), max_length=255, unique=True)
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("电子证书")
+        verbose_name_plural = _("电子证书")
+        ordering = ["certificate", "version"]
+        constraints = [models.UniqueConstraint(fields=["certificate", "version"], name="certcredential_version_uniq")]
+
+    def __str__(self) -> str:
+        return self.credential_id

@@ -1,0 +1,97 @@
+"""Database-level guards that hold even for code that goes around the ORM.
+
+`AppendOnly(table)` is a migration operation that installs triggers refusing UPDATE and DELETE
+(and TRUNCATE on PostgreSQL) on a table of records that must never change: the history, the
+certificate events, the transparency log. The only way past them is a row in
+`core_history_maintenance`, a table no model maps and nothing in the application writes; the
+test suite places one so that it can empty its database between tests.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+MAINTENANCE_TABLE = "core_history_maintenance"
+
+
+def _sqlite(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_append_only_upd BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be updated'); END",
+        f"CREATE TRIGGER {table}_append_only_del BEFORE DELETE ON {table} "
+        f"WHEN NOT EXISTS (SELECT 1 FROM {MAINTENANCE_TABLE}) "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be deleted'); END",
+    ]
+
+
+def _postgres(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION certinel_append_only()",
+        f"CREATE TRIGGER {table}_append_only_trunc BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION certinel_append_only()",
+    ]
+
+
+class AppendOnly(migrations.operations.base.Operation):
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        vendor = schema_editor.connection.vendor
+        statements = _postgres(self.table) if vendor == "postgresql" else _sqlite(self.table)
+        for sql in statements:
+            schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.table}_append_only ON {self.table}")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.table}_append_only_trunc ON {self.table}")
+        else:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.table}_append_only_upd")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {self.table}_append_only_del")
+
+    def describe(self) -> str:
+        return f"Make {self.table} append-only"
+
+
+def create_guard_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"CREATE TABLE IF NOT EXISTS {MAINTENANCE_TABLE} (id integer PRIMARY KEY)",
+            "CREATE OR REPLACE FUNCTION certinel_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            f"IF TG_OP = 'UPDATE' OR NOT EXISTS (SELECT 1 FROM {MAINTENANCE_TABLE}) THEN "
+            "RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = '42501'; "
+            "END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NULL; "
+            "END $$",
+        ]
+    return [f"CREATE TABLE IF NOT EXISTS {MAINTENANCE_TABLE} (id integer PRIMARY KEY)"]
+
+
+class CreateAppendOnlyGuard(migrations.operations.base.Operation):
+    reduces_to_sql = True
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in create_guard_sql(schema_editor.connection.vendor):
+            schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute("DROP FUNCTION IF EXISTS certinel_append_only() CASCADE")
+        schema_editor.execute(f"DROP TABLE IF EXISTS {MAINTENANCE_TABLE}")
+
+    def describe(self) -> str:
+        return "Create the append-only guard"

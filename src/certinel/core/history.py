@@ -1,0 +1,130 @@
+"""Writing the history of a change. Services call `record_change` inside their transaction;
+subscribers (the transparency log, notifications) are called in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from .actor import Actor
+from .models import ChangeRecord
+
+Subscriber = Callable[[ChangeRecord], None]
+BatchSubscriber = Callable[[list[ChangeRecord]], None]
+_subscribers: list[Subscriber] = []
+_batch_subscribers: list[BatchSubscriber] = []
+
+
+def subscribe(fn: Subscriber) -> Subscriber:
+    """Register a function called with every new ChangeRecord, inside the same transaction."""
+    if fn not in _subscribers:
+        _subscribers.append(fn)
+    return fn
+
+
+def subscribe_batch(fn: BatchSubscriber) -> BatchSubscriber:
+    """Register a function called with the new ChangeRecords of each write (one list per
+    service call, however many records it wrote), inside the same transaction. The
+    transparency log subscribes this way."""
+    if fn not in _batch_subscribers:
+        _batch_subscribers.append(fn)
+    return fn
+
+
+def notify(records: list[ChangeRecord]) -> None:
+    """Tell the subscribers about records written (bulk writers that insert ChangeRecord rows
+    themselves call this with the saved records)."""
+    for record in records:
+        for fn in list(_subscribers):
+            fn(record)
+    if records:
+        for batch_fn in list(_batch_subscribers):
+            batch_fn(records)
+
+
+def personal_hash(value: str) -> str:
+    """A salted hash of a piece of personal data: comparable, not reversible."""
+    salt = settings.CERTINEL_PERSONAL_DATA_SALT.encode()
+    return "hmac-sha256:" + hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The object's own field values as JSON-safe data. Fields a model lists in
+    `HISTORY_PERSONAL` are kept only as salted hashes; `HISTORY_EXCLUDE` are left out."""
+    personal = set(getattr(obj, "HISTORY_PERSONAL", ()))
+    exclude = set(getattr(obj, "HISTORY_EXCLUDE", ())) | {"updated_at"}
+    out: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        name = f.attname
+        if name in exclude or f.name in exclude or (fields is not None and f.name not in fields):
+            continue
+        value = _plain(getattr(obj, name))
+        if f.name in personal and value:
+            value = personal_hash(str(value))
+        out[f.name] = value
+    return out
+
+
+def record_change(*, actor: Actor, action: str, obj: models.Model, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None, reason: str = "", region_code: str = "") -> ChangeRecord:
+    """Append one history record. Must run inside the service's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_change must be called inside the service's transaction.atomic().")
+    record = change_record(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason,
+                           region_code=region_code)
+    record.save()
+    notify([record])
+    return record
+
+
+def history_for(obj: models.Model) -> models.QuerySet[ChangeRecord]:
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    return ChangeRecord.objects.filter(content_type=ct, object_id=str(obj.pk)).order_by("time", "id")
+
+
+def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
+    """Append many history records at once (bulk reporting and imports): the same rows
+    `record_change` writes, in one statement, then the subscribers for each."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_changes must be called inside the service's transaction.atomic().")
+    if not records:
+        return records
+    from .bulk import create_objects
+
+    created = list(create_objects(records))
+    notify(created)
+    return created
+
+
+def change_record(*, actor: Actor, action: str, obj: models.Model, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None, reason: str = "", region_code: str = "",
+                  content_type: ContentType | None = None) -> ChangeRecord:
+    """An unsaved history record, for `record_changes`."""
+    if before is not None and after is not None:
+        keys = set(before) | set(after)
+        before = {k: before.get(k) for k in keys if before.get(k) != after.get(k)}
+        after = {k: after.get(k) for k in keys if k in before}
+    return ChangeRecord(
+        actor=actor.user, actor_label=actor.label[:150], via=actor.via, request_id=actor.request_id, action=action,
+        content_type=content_type or ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk), object_repr=str(obj)[:255],
+        region_code=region_code or getattr(obj, "region_code", "") or "", before=before, after=after, reason=reason)

@@ -1,0 +1,132 @@
+"""Allowed state changes, declared as data and checked in one place.
+
+Each app declares a `Transitions` table in its own `transitions.py`:
+
+    BODY = Transitions("certification body", {
+        "suspend": ({"approved"}, "suspended"),
+        ...
+    })
+
+and its services call `BODY.target("suspend", body.status)`, which returns the new state or
+raises TransitionNotAllowed naming the action, the current state and the states it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
+
+from .errors import TransitionNotAllowed
+
+# A target of SAME leaves the state as it is (a change that is allowed only in some states).
+SAME = "="
+
+# What the messages call subjects, actions and states, in the reader's language. A word
+# missing here is shown as it is.
+SUBJECT_LABELS: dict[str, Promise] = {
+    "certification body": pgettext_lazy("transition subject", "certification body"),
+    "lab": pgettext_lazy("transition subject", "lab"),
+    "organization": pgettext_lazy("transition subject", "organization"),
+    "registration": pgettext_lazy("transition subject", "registration"),
+    "certificate": pgettext_lazy("transition subject", "certificate"),
+    "signing key": pgettext_lazy("transition subject", "signing key"),
+    "revocation status": pgettext_lazy("transition subject", "revocation status"),
+    "suspension status": pgettext_lazy("transition subject", "suspension status"),
+}
+ACTION_LABELS: dict[str, Promise] = {
+    "suspend": pgettext_lazy("transition action", "suspend"),
+    "reinstate": pgettext_lazy("transition action", "reinstate"),
+    "revoke": pgettext_lazy("transition action", "revoke"),
+    "cancel": pgettext_lazy("transition action", "cancel"),
+    "deregister": pgettext_lazy("transition action", "deregister"),
+    "restore": pgettext_lazy("transition action", "restore"),
+    "end": pgettext_lazy("transition action", "end"),
+    "ban": pgettext_lazy("transition action", "ban"),
+    "surveillance_pass": pgettext_lazy("transition action", "record a passed surveillance for"),
+    "surveillance_miss": pgettext_lazy("transition action", "record a missed surveillance for"),
+    "expire": pgettext_lazy("transition action", "expire"),
+    "renew": pgettext_lazy("transition action", "renew"),
+    "change_scope": pgettext_lazy("transition action", "change the scope of"),
+    "transfer": pgettext_lazy("transition action", "transfer"),
+    "correct": pgettext_lazy("transition action", "correct"),
+    "retire": pgettext_lazy("transition action", "retire"),
+    "revoke_compromised": pgettext_lazy("transition action", "revoke as compromised"),
+    "set": pgettext_lazy("transition action", "set"),
+    "clear": pgettext_lazy("transition action", "clear"),
+}
+STATE_LABELS: dict[str, Promise] = {
+    "approved": pgettext_lazy("transition state", "approved"),
+    "valid": pgettext_lazy("transition state", "valid"),
+    "active": pgettext_lazy("transition state", "active"),
+    "suspended": pgettext_lazy("transition state", "suspended"),
+    "revoked": pgettext_lazy("transition state", "revoked"),
+    "cancelled": pgettext_lazy("transition state", "cancelled"),
+    "expired": pgettext_lazy("transition state", "expired"),
+    "deregistered": pgettext_lazy("transition state", "deregistered"),
+    "ended": pgettext_lazy("transition state", "ended"),
+    "banned": pgettext_lazy("transition state", "banned"),
+    "retired": pgettext_lazy("transition state", "retired"),
+    "compromised": pgettext_lazy("transition state", "compromised"),
+    "set": pgettext_lazy("transition state", "set"),
+    "clear": pgettext_lazy("transition state", "clear"),
+}
+# States whose word depends on what is in that state.
+SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {
+    ("organization", "active"): pgettext_lazy("organization state", "active"),
+    ("signing key", "active"): pgettext_lazy("signing key state", "active"),
+}
+
+
+def subject_label(subject: str) -> str:
+    return str(SUBJECT_LABELS.get(subject, subject))
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def state_label(state: str, subject: str = "") -> str:
+    found = SUBJECT_STATE_LABELS.get((subject, state)) or STATE_LABELS.get(state)
+    return str(found) if found is not None else state
+
+
+@dataclass(frozen=True)
+class Transitions:
+    subject: str
+    table: Mapping[str, tuple[frozenset[str] | set[str], str]]
+
+    def target(self, action: str, current: str) -> str:
+        if action not in self.table:
+            raise TransitionNotAllowed(
+                _("Unknown action %(action)s for a %(subject)s.")
+                % {"action": action, "subject": subject_label(self.subject)},
+                code="unknown_action")
+        sources, target = self.table[action]
+        if current not in sources:
+            allowed = pgettext("between alternative states", ", ").join(
+                state_label(s, self.subject) for s in sorted(sources))
+            raise TransitionNotAllowed(
+                _("Cannot %(action)s a %(subject)s that is %(current)s; only one that is %(allowed)s can be.")
+                % {"action": action_label(action), "subject": subject_label(self.subject),
+                   "current": state_label(current, self.subject), "allowed": allowed},
+                details={"action": action, "current": current, "allowed_from": sorted(sources)},
+            )
+        return current if target == SAME else target
+
+    def allowed(self, current: str) -> list[str]:
+        return [a for a, (sources, _target) in self.table.items() if current in sources]
+
+    def actions(self) -> Iterable[str]:
+        return self.table.keys()
+
+    def states(self) -> set[str]:
+        out: set[str] = set()
+        for sources, target in self.table.values():
+            out |= set(sources)
+            if target != SAME:
+                out.add(target)
+        return out

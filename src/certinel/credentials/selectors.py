@@ -1,0 +1,61 @@
+"""Reads of the credentials app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from certinel.registry.models import CertificationBody
+
+from .choices import KeyStatus
+from .dataintegrity import xsd_datetime
+from .did import KeyEntry, build_did_document
+from .models import IssuedCredential, SigningKey, StatusList
+from .naming import body_did
+
+
+def signing_key_active(*, body: CertificationBody) -> SigningKey | None:
+    return SigningKey.objects.filter(body=body, status=KeyStatus.ACTIVE).first()
+
+
+def signing_keys_of(*, body: CertificationBody) -> QuerySet[SigningKey]:
+    return SigningKey.objects.filter(body=body).order_by("sequence")
+
+
+def did_document_for_body(*, body: CertificationBody, host: str | None = None) -> dict[str, Any]:
+    """The body's DID document: every key it ever had; compromised ones marked `revoked`."""
+    entries = [
+        KeyEntry(fragment=k.fragment, public_key_multibase=k.public_key_multibase,
+                 usable=k.status in (KeyStatus.ACTIVE, KeyStatus.RETIRED),
+                 revoked=xsd_datetime(k.compromised_since) if k.status == KeyStatus.COMPROMISED and
+                 k.compromised_since else None)
+        for k in signing_keys_of(body=body)
+    ]
+    return build_did_document(did=body_did(body.approval_no, host=host), keys=entries)
+
+
+def body_for_slug(slug: str) -> CertificationBody | None:
+    """The body whose DID segment is `slug` (approval numbers only use [A-Z0-9-])."""
+    return CertificationBody.objects.filter(approval_no__iexact=slug).first()
+
+
+def credentials_signed_with(*, key: SigningKey) -> QuerySet[IssuedCredential]:
+    return IssuedCredential.objects.filter(signing_key=key).order_by("signed_at", "id")
+
+
+def credentials_signed_after_compromise(*, key: SigningKey) -> QuerySet[IssuedCredential]:
+    """Every credential the key signed at or after the moment it was compromised: the
+    certificate app flags these (they may be forgeries' twins) and has them re-issued."""
+    if key.compromised_since is None:
+        return IssuedCredential.objects.none()
+    return credentials_signed_with(key=key).filter(signed_at__gte=key.compromised_since)
+
+
+def issued_credential_latest(*, credential_id: str) -> IssuedCredential | None:
+    return (IssuedCredential.objects.filter(credential_id=credential_id)
+            .order_by("-signed_at", "-id").first())
+
+
+def status_list_get(*, body: CertificationBody, purpose: str, number: int) -> StatusList | None:
+    return StatusList.objects.filter(body=body, purpose=purpose, number=number).first()

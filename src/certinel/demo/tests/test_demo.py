@@ -1,0 +1,185 @@
+"""`certinel demo`: a small build checks what a full one does — counts, the validity of every
+generated identifier (the reference validators), history for everything written (including the
+bulk path, which must write what the services write), the demo accounts and their bindings,
+and that running it again changes nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from certinel.accounts.models import Role, User
+from certinel.core.history import history_for, snapshot
+from certinel.core.models import ChangeRecord
+from certinel.demo.builder import ACCOUNTS
+from certinel.reference import identifiers
+from certinel.registry.models import (
+    BodyScope,
+    CertificationBody,
+    Lab,
+    LabScopeItem,
+    NameGram,
+    Organization,
+    OrganizationName,
+    Person,
+    PersonRole,
+    Site,
+)
+from certinel.registry.search import grams, indexed_bigrams
+
+pytestmark = pytest.mark.django_db
+
+ORGS = 300
+
+
+def _demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--organizations", str(ORGS), *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """One build for the whole module (committed), removed again afterwards."""
+    with django_db_blocker.unblock():
+        _demo()
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(built, db):
+    return None
+
+
+def test_counts_and_spread(demo):
+    assert Organization.objects.count() == ORGS
+    assert CertificationBody.objects.count() >= 5 and Lab.objects.count() >= 8
+    assert BodyScope.objects.count() > 5 * 3
+    assert LabScopeItem.objects.filter(kind="basic").count() == Lab.objects.count()
+    assert Person.objects.count() == PersonRole.objects.count() > 50
+    assert set(PersonRole.objects.values_list("kind", flat=True)) == {
+        "auditor", "signatory", "cqo", "expert", "inspector", "reviewer"}
+    codes = list(Organization.objects.values_list("region_code", flat=True))
+    assert all(code.startswith("32") and len(code) == 6 for code in codes)
+    assert len({code[:4] for code in codes}) >= 10  # spread over the cities
+    assert Site.objects.filter(kind="registered").count() == ORGS
+    assert CertificationBody.objects.exclude(status="approved").count() == 3
+    assert Lab.objects.exclude(status="valid").count() == 5
+    assert Organization.objects.exclude(name_en="").exists() and OrganizationName.objects.exists()
+
+
+def test_every_identifier_passes_the_reference_validators(demo):
+    for model in (Organization, CertificationBody, Lab):
+        for uscc in model.objects.values_list("uscc", flat=True):
+            identifiers.validate_uscc(uscc)
+    for uscc, region in Organization.objects.values_list("uscc", "region_code"):
+        assert uscc[2:8] == region
+    for number in CertificationBody.objects.values_list("approval_no", flat=True):
+        identifiers.validate_cb_approval(number)
+    for number in Lab.objects.values_list("cma_no", flat=True):
+        identifiers.validate_cma(number)
+    assert Person.objects.filter(id_number_hash__isnull=True).count() == 0  # validated by person_create
+
+
+def test_everything_written_has_its_history(demo):
+    def has(model, action):
+        ids = {r for r in ChangeRecord.objects.filter(action=action).values_list("object_id", flat=True)}
+        return {str(pk) for pk in model.objects.values_list("pk", flat=True)} <= ids
+
+    assert has(Organization, "organization_registered") and has(CertificationBody, "body_approved")
+    assert has(Lab, "lab_qualified") and has(Person, "person_registered") and has(PersonRole, "person_role_added")
+    assert has(BodyScope, "body_scope_granted") and has(LabScopeItem, "lab_scope_granted")
+    assert ChangeRecord.objects.filter(action__in=("body_suspended", "body_revoked")).count() == 3
+    assert set(ChangeRecord.objects.values_list("actor_label", flat=True)) == {"demo"}
+
+
+def test_the_bulk_path_writes_what_the_services_write(demo):
+    org = Organization.objects.filter(former_names__isnull=True).order_by("id").first()
+    registered = history_for(org).get()
+    assert registered.after == snapshot(org) and registered.before is None and registered.via == "system"
+    assert registered.region_code == org.region_code and registered.object_repr == org.name
+    renamed = OrganizationName.objects.select_related("organization").first().organization
+    records = list(history_for(renamed).filter(action__startswith="organization_"))
+    assert [r.action for r in records] == ["organization_registered", "organization_renamed"]
+    former = renamed.former_names.get().name
+    assert records[0].after["name"] == former
+    assert records[1].before == {"name": former} and records[1].after == {"name": renamed.name}
+    for o in (org, renamed):
+        names = [o.name, o.name_en, *o.former_names.values_list("name", flat=True)]
+        assert indexed_bigrams(o.pk) == set().union(*(grams(n) for n in names))
+    extra = Site.objects.exclude(kind="registered").first()
+    if extra is not None:
+        added = history_for(extra).get()
+        assert added.action == "organization_site_added" and added.after == snapshot(extra)
+        assert added.region_code == extra.organization.region_code
+
+
+def test_accounts_one_per_role_with_their_bindings(demo):
+    users = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+    assert set(users) == {a.username for a in ACCOUNTS}
+    for account in ACCOUNTS:
+        user = users[account.username]
+        assert user.role == account.role and user.check_password(account.password)
+        assert user.jurisdiction_code == account.jurisdiction_code
+    assert users["demo-cb"].body.status == "approved" and users["demo-lab"].lab.status == "valid"
+    assert users["demo-org"].organization is not None and users["demo-admin"].role == Role.ADMIN
+    assert [users[n].jurisdiction_code for n in ("demo-province", "demo-city", "demo-district")] == [
+        "32", "3201", "320102"]
+    assert ChangeRecord.objects.filter(action="user_created").count() == len(ACCOUNTS)
+
+
+def test_running_it_again_changes_nothing(demo):
+    before = {m: m.objects.count() for m in (Organization, CertificationBody, Lab, Person, User, NameGram)}
+    history = ChangeRecord.objects.count()
+    output = _demo()
+    assert "already built" in output or "已存在" in output
+    assert {m: m.objects.count() for m in before} == before and ChangeRecord.objects.count() == history
+
+
+def test_names_are_searchable(demo):
+    from certinel.registry.filters import OrganizationFilters
+    from certinel.registry.selectors import organization_search
+
+    org = Organization.objects.order_by("id")[5]
+    page = organization_search(filters=OrganizationFilters(q=org.name))
+    assert page.items[0] == org
+
+
+def test_certificates_are_reported_through_the_engine(demo):
+    from certinel.certificates.models import Certificate, CertificateEvent
+    from certinel.demo.certificates import SAMPLE_BODY
+
+    certificates = Certificate.objects.all()
+    assert certificates.count() >= 30
+    # Every certificate has its issue event and history, and a number its scheme accepts.
+    assert CertificateEvent.objects.filter(kind="issued").count() == certificates.count()
+    assert ChangeRecord.objects.filter(action="certificate_issued").count() == certificates.count()
+    for cert in certificates.filter(scheme__code="CCC"):
+        identifiers.validate_ccc_number(cert.number)
+    # The sample body is the CB operator's and holds the scopes the sample files need.
+    body = CertificationBody.objects.get(approval_no=SAMPLE_BODY)
+    assert User.objects.get(username="demo-cb").body == body
+    assert set(BodyScope.objects.filter(body=body).values_list("scheme__code", flat=True)) == {"QMS", "EMS", "CCC"}
+
+
+def test_the_sample_files_import_into_the_demo(demo, tmp_path):
+    from pathlib import Path
+
+    from certinel.certificates.io import import_file
+    from certinel.core.actor import Actor
+    from certinel.demo.certificates import SAMPLE_BODY
+
+    samples = Path(__file__).resolve().parents[4] / "docs" / "samples"
+    body = CertificationBody.objects.get(approval_no=SAMPLE_BODY)
+    for name in ("certificates-sample.csv", "certificates-sample-gb18030.csv", "certificates-sample.xlsx"):
+        result = import_file(samples / name, actor=Actor.system("test"), body=body, dry_run=True)
+        assert result.ok, (name, result.errors[:3])
+
+
+def test_every_history_record_is_in_the_transparency_log(demo):
+    from certinel.transparency.models import LogEntry
+
+    assert LogEntry.objects.filter(change_record__isnull=False).count() == ChangeRecord.objects.count()

@@ -1,0 +1,168 @@
+"""The log's leaves: one canonical JSON record (RFC 8785, JCS) per event.
+
+    {"v": 1, "type": "<action>", "time": "<UTC, RFC 3339>",
+     "object": {"type": "<app>.<model>", "id": "<id>"},
+     "actor": "<body id, system label or salted hash of a person>",
+     "before": {...} | null, "after": {...} | null, "reason": "...", "request_id": "...",
+     "sig": {"alg": "Ed25519", "key": "<key name>+<hex key ID>", "value": "<base64>"}}
+
+Personal data appears only as salted hashes (`certinel.core.history.personal_hash`): the
+history's snapshots already hash the fields models declare personal, and a person acting is
+named by a hash of their user name. `sig`, when present, is the acting body's detached
+Ed25519 signature over the JCS of the record without `sig`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .note import ALG_ED25519, Signer, key_id
+from .tiles import MAX_ENTRY_SIZE
+
+if TYPE_CHECKING:
+    from certinel.core.models import ChangeRecord
+
+VERSION = 1
+_SAFE_INT = 2**53 - 1
+
+
+class LeafError(ValueError):
+    """A leaf record that cannot be built or read."""
+
+
+def utc_text(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise LeafError("leaf times must be timezone-aware")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _jcs_safe(value: Any) -> Any:
+    """Plain JSON that JCS accepts: big integers, decimals, non-finite numbers, times and ids
+    become strings."""
+    if isinstance(value, dict):
+        return {str(k): _jcs_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jcs_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if -_SAFE_INT <= value <= _SAFE_INT else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dt.datetime):
+        return utc_text(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID and anything else: their text
+
+
+def _digest(value: Any) -> dict[str, str]:
+    return {"sha256": hashlib.sha256(rfc8785.dumps(value)).hexdigest()}
+
+
+def _record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
+            before: Any, after: Any, reason: str, request_id: str) -> dict[str, Any]:
+    if not action or not object_type:
+        raise LeafError("a leaf needs an action and an object type")
+    return {
+        "v": VERSION,
+        "type": action,
+        "time": utc_text(time),
+        "object": {"type": object_type, "id": str(object_id)},
+        "actor": actor,
+        "before": _jcs_safe(before),
+        "after": _jcs_safe(after),
+        "reason": reason or "",
+        "request_id": request_id or "",
+    }
+
+
+def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
+                before: Any = None, after: Any = None, reason: str = "", request_id: str = "",
+                signer: Signer | None = None) -> bytes:
+    """The canonical JSON bytes of one event. When the record would not fit an entry
+    (64 KiB), `before` and `after` are replaced by the SHA-256 of their canonical JSON."""
+    record = _record(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
+                     before=before, after=after, reason=reason, request_id=request_id)
+    data = rfc8785.dumps(record)
+    if len(data) > MAX_ENTRY_SIZE - 512:
+        record["before"] = None if record["before"] is None else _digest(record["before"])
+        record["after"] = None if record["after"] is None else _digest(record["after"])
+        record["reason"] = record["reason"][:4000]
+        data = rfc8785.dumps(record)
+    if signer is not None:
+        kid = key_id(signer.name, ALG_ED25519, signer.public_key)
+        record["sig"] = {"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
+                         "value": base64.b64encode(signer.sign(data)).decode()}
+        data = rfc8785.dumps(record)
+    if len(data) > MAX_ENTRY_SIZE:
+        raise LeafError(f"leaf record of {len(data)} bytes is larger than {MAX_ENTRY_SIZE}")
+    return data
+
+
+def parse_leaf(data: bytes) -> dict[str, Any]:
+    """A leaf record read back; LeafError unless it is canonical JSON of a known version."""
+    try:
+        record = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LeafError("a leaf is JSON") from exc
+    if not isinstance(record, dict) or record.get("v") != VERSION:
+        raise LeafError("unknown leaf version")
+    if rfc8785.dumps(record) != bytes(data):
+        raise LeafError("leaf is not in canonical (RFC 8785) form")
+    return record
+
+
+def verify_leaf_signature(data: bytes, public_key: bytes) -> bool:
+    """Whether the leaf's `sig` is a valid signature by `public_key` over the rest of it."""
+    try:
+        record = parse_leaf(data)
+        sig = record.pop("sig")
+        value = base64.b64decode(sig["value"], validate=True)
+        Ed25519PublicKey.from_public_bytes(public_key).verify(value, rfc8785.dumps(record))
+    except (LeafError, KeyError, TypeError, ValueError, InvalidSignature):
+        return False
+    return True
+
+
+def actor_of(record: ChangeRecord) -> str:
+    """How a leaf names who acted: an API key or a system label as it is, a person only by a
+    salted hash of their user name."""
+    from certinel.core.history import personal_hash
+
+    label = record.actor_label or ""
+    if record.actor_id is None or label.startswith("api-key:"):
+        return label
+    return personal_hash(label)
+
+
+def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) -> bytes:
+    """The leaf of a history record, with its before and after as the database keeps them."""
+    content_type = ContentType.objects.get_for_id(record.content_type_id)
+
+    def stored(value: Any) -> Any:
+        return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+    return leaf_record(
+        action=record.action,
+        time=record.time,
+        object_type=f"{content_type.app_label}.{content_type.model}",
+        object_id=record.object_id,
+        actor=actor_of(record),
+        before=stored(record.before),
+        after=stored(record.after),
+        reason=record.reason,
+        request_id=record.request_id,
+        signer=signer,
+    )

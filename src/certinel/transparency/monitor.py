@@ -1,0 +1,340 @@
+"""The monitor: re-checks the whole log from its stored data.
+
+It re-hashes every entry from its bytes, rebuilds the tree and every full tile, and holds
+them against what the log stores and what it signed: the stored leaf hashes and tiles, every
+signed checkpoint, checkpoints given from outside (a file, a witness) and the last checkpoint
+this monitor saw (its state file). It reports each problem it finds:
+
+- rewritten: an entry's bytes no longer hash to its leaf hash, or differ from the tile
+  published for it;
+- removed: a gap in the indexes, or fewer entries than a checkpoint covers;
+- reordered: an entry sits at another index than the tile published for it says;
+- tile: a stored tile that is missing, wrong, or has no place in a log of this size;
+- checkpoint: a signed checkpoint whose root is not that of the data at its size, or whose
+  stored columns differ from the note signed;
+- conflict: two checkpoints that cannot both be true;
+- signature: a checkpoint whose signature does not verify with the log's keys, or a stored
+  witness cosignature that does not verify with the witness's key;
+- history: an entry that is not the leaf of the history record (core.ChangeRecord) it is
+  linked to: the history, or the link, was changed.
+
+The checkpoint this monitor saw before (its state file) is held against the data like the
+others: a log rewritten and signed again since fails it as a checkpoint and a conflict.
+
+Changes to entries after the last full tile are caught by the checkpoints (there is no
+stored tile there to say which entry changed).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from certinel.core.models import ChangeRecord
+
+from .checkpoint import open_checkpoint
+from .leaf import change_record_leaf
+from .merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
+from .models import Checkpoint, Cosignature, LogEntry, LogTile
+from .note import NoteError, Verifier, parse_signature_line
+from .tiledtree import CompletedTile, TileBuilder, perfect_root
+from .tiles import TILE_WIDTH
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Problem:
+    kind: str
+    message: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.message}"
+
+
+@dataclass
+class Claim:
+    """A checkpoint held against the data: size and root, and where it came from."""
+
+    source: str
+    size: int
+    root: bytes
+    note: str = ""
+    matches: bool | None = None
+    text: str = ""
+    signers: tuple[str, ...] = ()
+
+
+@dataclass
+class Report:
+    size: int = 0
+    entries: int = 0
+    tiles: int = 0
+    claims: list[Claim] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def newest(self) -> Claim | None:
+        """The largest checkpoint that matched the data (to remember in the state file)."""
+        good = [c for c in self.claims if c.matches and c.note]
+        return max(good, key=lambda c: c.size, default=None)
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+
+def state_for(claim: Claim, origin: str) -> dict[str, Any]:
+    return {"origin": origin, "size": claim.size, "root": base64.b64encode(claim.root).decode(),
+            "checkpoint": claim.note, "verified_at": timezone.now().isoformat()}
+
+
+class LogMonitor:
+    def __init__(self, *, origin: str, verifiers: Sequence[Verifier], witnesses: Sequence[Verifier] = (),
+                 using: str = "default", batch: int = 20000, progress: Progress | None = None) -> None:
+        self.origin, self.verifiers, self.witnesses, self.using = origin, list(verifiers), list(witnesses), using
+        self.batch, self.progress = batch, progress
+        self.report = Report()
+        self._roots: dict[int, bytes] = {}
+        self._builder = TileBuilder()
+        self._level0: dict[int, tuple[bytes, bytes]] = {}  # prefetched level-0 tiles: index -> (hashes, root)
+        self._checked: set[tuple[int, int]] = set()
+        self._mismatches: list[tuple[int, bytes, bytes]] = []  # (index, published, recomputed)
+        self._bytes_rewritten: set[int] = set()
+        self._texts: dict[int, str] = {}  # checkpoint id -> its verified note text
+
+    def problem(self, kind: str, message: str, index: int | None = None) -> None:
+        self.report.problems.append(Problem(kind, message, index))
+
+    # --- the run ---------------------------------------------------------------------------
+
+    def run(self, *, notes: Sequence[tuple[str, str]] = (), state: dict[str, Any] | None = None) -> Report:
+        """Verify the log. `notes` are (source, signed checkpoint) pairs from outside; `state`
+        is what the state file remembers."""
+        started = time.monotonic()
+        claims = self._stored_claims()
+        claims += [c for source, note in notes if (c := self._claim(source, note, "signature")) is not None]
+        if state and state.get("checkpoint"):
+            claim = self._claim("the checkpoint this monitor saw before (state file)", state["checkpoint"], "state")
+            if claim is not None:
+                claims.append(claim)
+        self.report.claims = claims
+        self._cosignatures()
+        self._roots[0] = EMPTY_ROOT
+        self._wanted = {c.size for c in claims}
+        self._scan()
+        self._unexpected_tiles()
+        self._explain_tile_mismatches()
+        self._judge(claims)
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _claim(self, source: str, note: str, kind: str) -> Claim | None:
+        try:
+            opened = open_checkpoint(note, origin=self.origin, verifiers=self.verifiers)
+        except NoteError as exc:
+            self.problem(kind, f"{source}: {exc}")
+            return None
+        signers = tuple(s.name for s in opened.note.signatures)
+        return Claim(source, opened.size, opened.root_hash, note, text=opened.note.text, signers=signers)
+
+    def _stored_claims(self) -> list[Claim]:
+        rows = list(Checkpoint.objects.using(self.using).order_by("size", "id")
+                    .values_list("id", "size", "root_hash", "origin", "key_name", "note"))
+        if rows and not self.verifiers:
+            self.problem("signature", "no verifier key for the log: checkpoint signatures were not checked")
+            return []
+        claims = []
+        for pk, size, root, origin, key_name, note in rows:
+            claim = self._claim(f"checkpoint #{pk}", note, "signature")
+            if claim is None:
+                continue
+            if (claim.size, claim.root, self.origin) != (size, bytes(root), origin) or key_name not in claim.signers:
+                self.problem("checkpoint", f"checkpoint #{pk}'s stored size, root, origin or key ({size}) differs "
+                                           f"from the note it signed (size {claim.size}): the row was changed")
+            self._texts[pk] = claim.text
+            claims.append(claim)
+        return claims
+
+    def _cosignatures(self) -> None:
+        """Stored witness signature lines: their columns match the line, and those of known
+        witnesses verify over their checkpoint."""
+        known = {(w.name, w.key_id): w for w in self.witnesses}
+        rows = Cosignature.objects.using(self.using).order_by("id").values_list(
+            "id", "checkpoint_id", "key_name", "key_id", "line")
+        for pk, checkpoint_id, name, key_id, line in rows:
+            try:
+                sig = parse_signature_line(line.removesuffix("\n"))
+            except NoteError as exc:
+                self.problem("signature", f"cosignature #{pk} is not a signature line: {exc}")
+                continue
+            if (sig.name, sig.key_id) != (name, key_id) or not line.endswith("\n"):
+                self.problem("checkpoint", f"cosignature #{pk}'s stored name or key ID differs from its line")
+            witness, text = known.get((sig.name, sig.key_id)), self._texts.get(checkpoint_id)
+            if witness is not None and text is not None and not witness.verify(text.encode(), sig.raw):
+                self.problem("signature", f"cosignature #{pk} by {sig.name} on checkpoint #{checkpoint_id} "
+                                          "does not verify")
+
+    # --- entries and tiles ----------------------------------------------------------------
+
+    def _scan(self) -> None:
+        entries = LogEntry.objects.using(self.using)
+        total = (entries.order_by("-index").values_list("index", flat=True).first() or -1) + 1
+        last = -1
+        while True:
+            rows = list(entries.filter(index__gt=last).order_by("index")
+                        .values_list("index", "data", "leaf_hash", "change_record_id")[:self.batch])
+            if not rows:
+                break
+            self._prefetch_level0(self._builder.size, rows[-1][0])
+            for index, data, stored, _ in rows:
+                if index > self._builder.size:
+                    self._gap(self._builder.size, index)
+                self._entry(index, bytes(data), bytes(stored))
+            self._history([(i, bytes(d), c) for i, d, _, c in rows if c is not None])
+            last = rows[-1][0]
+            if self.progress:
+                self.progress(self._builder.size, total)
+        self.report.size = self._builder.size
+
+    def _history(self, linked: list[tuple[int, bytes, int]]) -> None:
+        """Entries that log a history record must be that record's leaf."""
+        if not linked:
+            return
+        records = ChangeRecord.objects.using(self.using).in_bulk([c for _, _, c in linked])
+        for index, data, record_id in linked:
+            record = records.get(record_id)
+            if record is None or change_record_leaf(record) != data:
+                self.problem("history", f"entry {index} is not the leaf of change record #{record_id}: "
+                                        "the history, or the entry's link to it, was changed", index)
+
+    def _prefetch_level0(self, first: int, last: int) -> None:
+        rows = (LogTile.objects.using(self.using)
+                .filter(level=0, index__gte=first // TILE_WIDTH, index__lte=last // TILE_WIDTH)
+                .values_list("index", "hashes", "root"))
+        self._level0 = {i: (bytes(h), bytes(r)) for i, h, r in rows}
+
+    def _published_leaf(self, index: int) -> bytes | None:
+        tile = self._level0.get(index // TILE_WIDTH)
+        if tile is None or len(tile[0]) != TILE_WIDTH * HASH_SIZE:
+            return None
+        offset = (index % TILE_WIDTH) * HASH_SIZE
+        return tile[0][offset:offset + HASH_SIZE]
+
+    def _gap(self, first: int, stop: int) -> None:
+        self.problem("removed", f"entries {first}..{stop - 1} are missing: removed from the log", first)
+        for index in range(first, stop):
+            # Carry on with the hash the tile published, so that the rest can still be checked.
+            self._add(self._published_leaf(index) or bytes(HASH_SIZE))
+
+    def _entry(self, index: int, data: bytes, stored: bytes) -> None:
+        self.report.entries += 1
+        computed = leaf_hash(data)
+        if computed != stored:
+            self._bytes_rewritten.add(index)
+            self.problem("rewritten", f"entry {index}: its bytes were rewritten (they hash to "
+                                      f"{computed.hex()[:16]}…, its leaf hash is {stored.hex()[:16]}…)", index)
+        self._add(computed)
+
+    def _add(self, digest: bytes) -> None:
+        self._builder.add(digest)
+        for tile in self._builder.drain():
+            self._compare_tile(tile)
+        if self._builder.size in self._wanted:
+            self._roots[self._builder.size] = self._builder.root()
+
+    def _stored_tile(self, level: int, index: int) -> tuple[bytes, bytes] | None:
+        if level == 0:
+            return self._level0.get(index)
+        row = (LogTile.objects.using(self.using).filter(level=level, index=index)
+               .values_list("hashes", "root").first())
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    def _compare_tile(self, tile: CompletedTile) -> None:
+        self.report.tiles += 1
+        self._checked.add((tile.level, tile.index))
+        stored = self._stored_tile(tile.level, tile.index)
+        name = f"tile {tile.level}/{tile.index}"
+        if stored is None:
+            self.problem("tile", f"{name} is missing")
+            return
+        hashes, root = stored
+        if hashes != tile.hashes:
+            if tile.level == 0 and len(hashes) == len(tile.hashes):
+                self._leaf_mismatches(tile, hashes)
+            else:
+                self.problem("tile", f"{name}'s hashes differ from those recomputed from the entries")
+        elif root != tile.root or perfect_root(hashes) != root:
+            self.problem("tile", f"{name}'s root column was changed")
+
+    def _leaf_mismatches(self, tile: CompletedTile, published: bytes) -> None:
+        start = tile.index * TILE_WIDTH
+        for k in range(TILE_WIDTH):
+            a = published[k * HASH_SIZE:(k + 1) * HASH_SIZE]
+            b = tile.hashes[k * HASH_SIZE:(k + 1) * HASH_SIZE]
+            if a != b:
+                self._mismatches.append((start + k, a, b))
+
+    def _explain_tile_mismatches(self) -> None:
+        published_at = {published: index for index, published, _ in self._mismatches}
+        for index, _published, recomputed in self._mismatches:
+            origin = published_at.get(recomputed)
+            if origin is not None and origin != index:
+                self.problem("reordered", f"entry {index} is the entry the log published at index {origin}: "
+                                          "entries were moved", index)
+            elif index not in self._bytes_rewritten:
+                self.problem("rewritten", f"entry {index} differs from the leaf hash published in its tile: "
+                                          "its bytes and leaf hash were both replaced", index)
+
+    def _unexpected_tiles(self) -> None:
+        stored = LogTile.objects.using(self.using).values_list("level", "index")
+        extra = sorted(set(stored) - self._checked)
+        for level, index in extra[:20]:
+            self.problem("tile", f"tile {level}/{index} is stored but a log of {self.report.size} entries "
+                                 "has no such tile")
+        if len(extra) > 20:
+            self.problem("tile", f"… and {len(extra) - 20} more tiles beyond the log's entries")
+
+    # --- checkpoints ------------------------------------------------------------------------
+
+    def _judge(self, claims: list[Claim]) -> None:
+        size = self.report.size
+        for claim in claims:
+            if claim.size > size:
+                claim.matches = False
+                self.problem("removed", f"{claim.source} covers {claim.size} entries but the log holds {size}: "
+                                        "entries were removed from its end")
+                continue
+            claim.matches = self._roots.get(claim.size) == claim.root
+            if not claim.matches:
+                self.problem("checkpoint", f"{claim.source} (size {claim.size}) does not match the log's data: "
+                                           "the entries it covers were changed")
+        reported: set[tuple[str, str]] = set()
+        for a in claims:
+            for b in claims:
+                if a is b or (b.source, a.source) in reported:
+                    continue
+                same_size = a.size == b.size and a.root != b.root
+                if same_size or (not a.matches and b.matches and b.size >= a.size):
+                    reported.add((a.source, b.source))
+                    self.problem("conflict", f"{a.source} (size {a.size}) and {b.source} (size {b.size}) cannot "
+                                             "both be true: no consistency proof joins them")
+
+
+def verify_log(*, origin: str, verifiers: Sequence[Verifier], witnesses: Sequence[Verifier] = (),
+               notes: Sequence[tuple[str, str]] = (), state: dict[str, Any] | None = None,
+               progress: Progress | None = None, using: str = "default", batch: int = 20000) -> Report:
+    """Re-check the whole log (see the module's docstring)."""
+    monitor = LogMonitor(origin=origin, verifiers=verifiers, witnesses=witnesses, using=using, batch=batch,
+                         progress=progress)
+    return monitor.run(notes=notes, state=state)

@@ -1,0 +1,105 @@
+"""Leaf records: canonical JSON (RFC 8785), personal data as salted hashes, signatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+
+import pytest
+import rfc8785
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from certinel.core.actor import Actor
+from certinel.core.history import personal_hash, record_change
+from certinel.transparency.leaf import (
+    LeafError,
+    actor_of,
+    change_record_leaf,
+    leaf_record,
+    parse_leaf,
+    verify_leaf_signature,
+)
+from certinel.transparency.note import Ed25519Signer
+from certinel.transparency.tiles import MAX_ENTRY_SIZE
+
+WHEN = dt.datetime(2025, 3, 4, 5, 6, 7, 890, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _leaf(**kw):
+    args = {"action": "certificate_suspended", "time": WHEN, "object_type": "certificates.certificate",
+            "object_id": "42", "actor": "body:CNCA-R-2002-001"} | kw
+    return leaf_record(**args)
+
+
+def test_the_record_is_canonical_json():
+    data = _leaf(before={"status": "valid", "é": 1, "a": [3, 1.5]}, after={"status": "suspended"},
+                 reason="监督抽查不合格", request_id="r-1")
+    assert data == rfc8785.dumps(json.loads(data))
+    assert data.startswith(b'{"actor":"body:CNCA-R-2002-001","after":{"status":"suspended"},"before":{"a":[3,1.5],')
+    record = parse_leaf(data)
+    assert record["v"] == 1 and record["time"] == "2025-03-03T21:06:07.000890Z"
+    assert record["object"] == {"type": "certificates.certificate", "id": "42"}
+    assert record["reason"] == "监督抽查不合格" and "sig" not in record
+
+
+def test_values_json_cannot_hold_are_made_text():
+    data = _leaf(after={"big": 2**60, "price": decimal.Decimal("1.10"), "id": uuid.UUID(int=1),
+                        "day": dt.date(2025, 1, 2), "nan": float("nan"), "when": WHEN, "t": (1, 2), 3: None,
+                        "other": object.__name__})
+    after = parse_leaf(data)["after"]
+    assert after["big"] == str(2**60) and after["price"] == "1.10" and after["day"] == "2025-01-02"
+    assert after["nan"] == "nan" and after["when"] == "2025-03-03T21:06:07.000890Z" and after["t"] == [1, 2]
+    assert after["3"] is None and after["id"] == str(uuid.UUID(int=1))
+
+
+def test_large_changes_are_kept_as_digests():
+    data = _leaf(before={"text": "x" * 70_000}, after=None)
+    record = parse_leaf(data)
+    assert set(record["before"]) == {"sha256"} and record["after"] is None
+    assert len(data) < MAX_ENTRY_SIZE
+    with pytest.raises(LeafError):
+        _leaf(reason="y" * 3000, action="z" * 70_000)
+
+
+def test_the_acting_body_signature():
+    body = Ed25519Signer.generate("body.example/cb-001")
+    data = _leaf(after={"status": "revoked"}, signer=body)
+    record = parse_leaf(data)
+    assert record["sig"]["alg"] == "Ed25519" and record["sig"]["key"].startswith("body.example/cb-001+")
+    assert verify_leaf_signature(data, body.public_key)
+    assert not verify_leaf_signature(data, Ed25519Signer.generate("x").public_key)
+    assert not verify_leaf_signature(data.replace(b"revoked", b"REVOKED"), body.public_key)
+    assert not verify_leaf_signature(_leaf(), body.public_key)
+
+
+@pytest.mark.parametrize("bad", [b"not json", b"[1]", b'{"v":2}', b'{"v": 1}', b"\xff"])
+def test_parse_refuses_what_is_not_a_leaf(bad):
+    with pytest.raises(LeafError):
+        parse_leaf(bad)
+
+
+def test_leaf_arguments_are_checked():
+    with pytest.raises(LeafError):
+        _leaf(time=dt.datetime(2025, 1, 1))  # naive on purpose
+    with pytest.raises(LeafError):
+        _leaf(action="")
+
+
+@pytest.mark.django_db
+def test_change_records_name_people_only_by_salted_hash():
+    User = get_user_model()
+    person = User.objects.create(username="li.si@example.org", role="admin")
+    with transaction.atomic():
+        by_person = record_change(actor=Actor.for_user(person), action="x_changed", obj=person, before=None,
+                                  after={"when": WHEN})
+        by_system = record_change(actor=Actor.system("nightly-import"), action="x_changed", obj=person,
+                                  before=None, after={})
+    assert actor_of(by_person) == personal_hash("li.si@example.org")
+    assert actor_of(by_system) == "nightly-import"
+    leaf = change_record_leaf(by_person)
+    assert b"li.si" not in leaf
+    # As the history stores it (DjangoJSONEncoder: milliseconds, the time's own offset).
+    assert parse_leaf(leaf)["after"] == {"when": "2025-03-04T05:06:07.000+08:00"}

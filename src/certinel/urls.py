@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from certinel.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("certinel.credentials.urls")),
+    path("", include("certinel.certificates.urls_ecert")),
+    path("report/", include("certinel.certificates.urls_import")),
+    path("log/", include("certinel.transparency.urls")),
+    path("", include("certinel.portal.urls")),
+]
