@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("certinel.certificates.urls_ecert")),
     path("report/", include("certinel.certificates.urls_import")),
     path("log/", include("certinel.transparency.urls")),
+    path("watch/", include("certinel.watch.urls")),
+    path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]

@@ -145,7 +145,7 @@ class ApprovalOut(Schema):
 
 class WarningOut(Schema):
     code: Literal["holder_partial", "holder_former_name", "body_not_approved_at_issue", "body_not_approved_today",
-                  "expires_soon", "reported_late", "transferred"]
+                  "expires_soon", "reported_late", "transferred", "ecert_key_compromised"]
     message: str
 
 
@@ -227,6 +227,9 @@ WARNINGS = {
     "expires_soon": lambda c: _("证书将于 %(date)s 到期。") % {"date": c.certificate.expires_on.isoformat()},
     "reported_late": lambda c: _("发证机构报送该证书晚于规定期限。"),
     "transferred": lambda c: _("持有人已转到其他认证机构，本证书因此注销。"),
+    "ecert_key_compromised": lambda c: _(
+        "发证机构签署本证书电子证书所用的密钥已报告自 %(date)s 起泄露：用该密钥签署的电子证书副本不再能通过验证，"
+        "请以本平台的记录为准，并重新下载电子证书。") % {"date": c.key_compromised_since.date().isoformat()},
 }
 
 

@@ -80,13 +80,23 @@ def certificate_credential(*, certificate: Certificate) -> dict[str, Any]:
     """The signed credential of the certificate's current version, issued now if it was not
     yet. Refused (ValidationFailed) for a certificate that is not valid today."""
     from certinel.core.errors import FieldError, ValidationFailed
+    from certinel.credentials.choices import KeyStatus
     from certinel.credentials.selectors import issued_credential_latest, signing_key_active
-    from certinel.credentials.services import credential_issue, signing_key_create
+    from certinel.credentials.services import credential_issue, credential_resign, signing_key_create
 
     cert = Certificate.objects.select_related("scheme", "body", "holder").get(pk=certificate.pk)
     existing = CertificateCredential.objects.filter(certificate=cert, version=cert.version).first()
     if existing is not None:
         issued = issued_credential_latest(credential_id=existing.credential_id)
+        if issued is not None and issued.signing_key.status == KeyStatus.COMPROMISED:
+            # Signed with a key since reported compromised: sign it again with the body's
+            # current key (same id and status entries) before handing it out.
+            actor = _signer_actor(cert)
+            with transaction.atomic():
+                if signing_key_active(body=cert.body) is None:
+                    signing_key_create(actor=actor, body=cert.body)
+                return credential_resign(actor=actor, credential_id=existing.credential_id,
+                                         reason="signing key reported compromised")
         if issued is not None:
             return issued.document
     from django.utils import timezone

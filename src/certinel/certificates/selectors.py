@@ -30,7 +30,7 @@ from certinel.registry.selectors import Page
 from .choices import CertificateStatus
 from .filters import USCC_FULL, CertificateFilters, normalise_code, normalise_number
 from .lifecycle import effective_status
-from .models import Certificate, CertificateEvent
+from .models import Certificate, CertificateCredential, CertificateEvent
 
 # Counts stop here ("10,000+"): counting millions of rows exactly would cost more than the page.
 COUNT_CAP = 10_000
@@ -465,6 +465,8 @@ class CertificateCheck:
     former_names: list[str]
     successor: Certificate | None = None
     warnings: list[str] = field(default_factory=list)
+    # When a key that signed this certificate's e-certificate was reported compromised.
+    key_compromised_since: dt.datetime | None = None
 
     @property
     def status(self) -> str:
@@ -603,7 +605,17 @@ def _warnings(check: CertificateCheck, today: dt.date) -> list[str]:
         out.append("reported_late")
     if check.successor is not None:
         out.append("transferred")
+    if check.key_compromised_since is not None:
+        out.append("ecert_key_compromised")
     return out
+
+
+def ecert_key_compromised_since(cert: Certificate) -> dt.datetime | None:
+    """When a key that signed one of the certificate's e-certificates was reported compromised."""
+    from certinel.credentials.selectors import compromised_key_since
+
+    ids = list(CertificateCredential.objects.filter(certificate=cert).values_list("credential_id", flat=True))
+    return compromised_key_since(credential_ids=ids)
 
 
 def successor_of(cert: Certificate, today: dt.date) -> Certificate | None:
@@ -617,7 +629,8 @@ def successor_of(cert: Certificate, today: dt.date) -> Certificate | None:
 def _check(cert: Certificate, holder: str | None, scope: str | None, today: dt.date) -> CertificateCheck:
     former = list(cert.holder.former_names.values_list("name", flat=True))
     check = CertificateCheck(cert, approval_check(cert, today), _holder_match(cert, holder, former),
-                             _scope_match(cert, scope), public_events(cert), former, successor_of(cert, today))
+                             _scope_match(cert, scope), public_events(cert), former, successor_of(cert, today),
+                             key_compromised_since=ecert_key_compromised_since(cert))
     check.warnings = _warnings(check, today)
     return check
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 
 from certinel.registry.models import CertificationBody
 
@@ -50,6 +51,18 @@ def credentials_signed_after_compromise(*, key: SigningKey) -> QuerySet[IssuedCr
     if key.compromised_since is None:
         return IssuedCredential.objects.none()
     return credentials_signed_with(key=key).filter(signed_at__gte=key.compromised_since)
+
+
+def compromised_key_since(*, credential_ids: list[str]) -> dt.datetime | None:
+    """When the earliest-compromised key that signed any of these credentials (any copy, the
+    latest or an earlier one) was compromised, or None: a certificate whose e-certificate was
+    ever signed with a key later reported compromised is flagged, since copies signed with that
+    key no longer verify and may have been forged."""
+    if not credential_ids:
+        return None
+    return (IssuedCredential.objects.filter(credential_id__in=credential_ids,
+                                            signing_key__status=KeyStatus.COMPROMISED)
+            .aggregate(since=Min("signing_key__compromised_since"))["since"])
 
 
 def issued_credential_latest(*, credential_id: str) -> IssuedCredential | None:

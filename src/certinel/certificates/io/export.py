@@ -30,6 +30,7 @@ from certinel.certificates.choices import CertificateStatus
 from certinel.certificates.lifecycle import effective_status
 from certinel.certificates.models import Certificate
 from certinel.core.dates import add_months
+from certinel.core.regions import within_region
 
 from .safety import spreadsheet_safe
 
@@ -112,7 +113,7 @@ def export_queryset(filters: ExportFilters, *, on: dt.date | None = None,
     on = on or timezone.localdate()
     qs = base if base is not None else Certificate.objects.all()
     if filters.region:
-        qs = qs.filter(region_code__startswith=filters.region)
+        qs = qs.filter(within_region(filters.region))
     if filters.scheme:
         qs = qs.filter(scheme__code__iexact=filters.scheme.strip())
     if filters.body:

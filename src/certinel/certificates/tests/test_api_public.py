@@ -15,8 +15,6 @@ from certinel.core.testing.builders import build_user
 
 from .test_search import TODAY, World, build_world
 
-pytestmark = pytest.mark.urls("certinel.certificates.tests.urls_public")
-
 
 @pytest.fixture
 def world(db) -> World:

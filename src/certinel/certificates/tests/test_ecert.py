@@ -92,3 +92,34 @@ def test_downloads(client, cert):
     refused = client.get(f"/certificates/{cert.pk}/credential.json")
     assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
     assert client.get("/certificates/999999/credential.json").status_code == 404
+
+
+def test_a_compromised_key_flags_the_certificate_and_its_e_certificate_is_signed_again(cert, client):
+    from django.utils import timezone
+
+    from certinel.certificates.selectors import certificate_for_verification
+    from certinel.credentials.models import SigningKey
+    from certinel.credentials.services import signing_key_revoke_compromised
+
+    old = certificate_credential(certificate=cert)
+    assert "ecert_key_compromised" not in certificate_for_verification(cert.number).check.warnings
+    key = SigningKey.objects.get(body=cert.body, status="active")
+    since = timezone.now() - dt.timedelta(days=3)
+    signing_key_revoke_compromised(actor=SYSTEM, key=key, reason="key file leaked", compromised_since=since)
+
+    # The copy in circulation no longer verifies; the register flags the certificate.
+    assert not verdict_for(cert, old).valid
+    check = certificate_for_verification(cert.number).check
+    assert "ecert_key_compromised" in check.warnings and check.key_compromised_since == since
+    page = client.get(f"/verify/{cert.number}").content.decode()
+    assert "密钥已报告自" in page and since.date().isoformat() in page
+    api = client.get("/api/v1/verify", {"number": cert.number}).json()
+    assert "ecert_key_compromised" in [w["code"] for w in api["certificates"][0]["warnings"]]
+
+    # The next download is signed again with the body's new key, same id; it verifies.
+    new = certificate_credential(certificate=cert)
+    assert new["id"] == old["id"] and new["proof"]["verificationMethod"] != old["proof"]["verificationMethod"]
+    assert verdict_for(cert, new).valid
+    assert certificate_credential(certificate=cert) == new
+    # Still flagged: copies signed with the compromised key are out there.
+    assert "ecert_key_compromised" in certificate_for_verification(cert.number).check.warnings

@@ -11,8 +11,6 @@ import pytest
 
 from .test_search import TODAY, World, build_world
 
-pytestmark = pytest.mark.urls("certinel.certificates.tests.urls_public")
-
 
 @pytest.fixture
 def world(db) -> World:

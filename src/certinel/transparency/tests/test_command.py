@@ -122,5 +122,5 @@ def test_the_checkpoint_task_signs_with_the_operator_key(fill, signer, monkeypat
 
     monkeypatch.setenv("CERTINEL_LOG_SIGNING_KEY", signer.signer_key)
     fill(2)
-    assert checkpoint.apply().get()["size"] == 2
+    assert checkpoint.apply().get() == "signed 2"
     assert Checkpoint.objects.get().key_name == signer.name

@@ -17,7 +17,6 @@ from certinel.reference.generators import make_uscc
 from certinel.watch import services
 from certinel.watch.models import WatchItem, Watchlist
 
-pytestmark = pytest.mark.urls("certinel.certificates.tests.urls_public")
 RNG = random.Random(11)
 
 
