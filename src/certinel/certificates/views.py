@@ -23,6 +23,7 @@ from certinel.core.errors import NotFound, ValidationFailed
 from certinel.portal.views import options
 from certinel.portal.views.common import message_for, render_page
 from certinel.registry import selectors as registry
+from certinel.transparency.selectors import entries_about
 
 from . import selectors
 from .api import csv_stream, safe_cell
@@ -139,6 +140,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verify_path": verify_path, "qr": qr_svg(public_url(verify_path)),
         "region_path": options.region_path(cert.region_code),
         "successor": selectors.successor_of(cert, today),
+        "log_entries": entries_about(cert),
     })
 
 

@@ -159,8 +159,9 @@ LOGGING = {
 
 # Background work (see certinel/celery.py): Celery with a broker when one is configured,
 # otherwise tasks run in-process at once.
-CELERY_BROKER_URL = os.environ.get("CERTINEL_CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# (Without one, the in-memory transport stands in, so nothing tries to reach a broker.)
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CERTINEL_CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = os.environ.get("CERTINEL_CELERY_BROKER_URL", "") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
 from .errors import EntryNotFound, LogCorrupted, NotYetCheckpointed
 from .models import Checkpoint, LogEntry, LogTile
 from .proof import build_receipt
@@ -16,6 +19,8 @@ __all__ = [
     "checkpoint_latest",
     "checkpoint_note",
     "consistency_proof_between",
+    "entries_about",
+    "entries_latest",
     "entry_bundle",
     "entry_by_index",
     "entry_by_leaf_hash",
@@ -38,6 +43,19 @@ def checkpoint_note(checkpoint: Checkpoint) -> str:
     """The signed checkpoint with the witnesses' cosignatures added to it."""
     lines = "".join(checkpoint.cosignatures.order_by("id").values_list("line", flat=True))
     return checkpoint.note + lines
+
+
+def entries_about(obj: Model, *, limit: int = 200) -> list[LogEntry]:
+    """The log's entries recording changes to `obj` (through its history records), oldest first."""
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return list(LogEntry.objects.filter(change_record__content_type=content_type,
+                                        change_record__object_id=str(obj.pk))
+                .select_related("change_record").order_by("index")[:limit])
+
+
+def entries_latest(*, limit: int = 20) -> list[LogEntry]:
+    """The last entries appended, newest first."""
+    return list(LogEntry.objects.select_related("change_record").order_by("-index")[:limit])
 
 
 def entry_by_index(index: int) -> LogEntry:

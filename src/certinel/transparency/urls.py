@@ -7,6 +7,7 @@ from . import views
 app_name = "transparency"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("checkpoint", views.checkpoint, name="checkpoint"),
     re_path(r"^tile/(?P<path>[0-9a-z./]+)$", views.tile, name="tile"),
     path("proof/consistency", views.consistency, name="consistency"),

@@ -10,6 +10,7 @@ import gzip
 import re
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -84,6 +85,18 @@ def _receipt_response(view: selectors.ReceiptView) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="entry-{view.index}.tlog-proof"'
     response["Cache-Control"] = MUTABLE
     return response
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The log's landing page for people: its size, the latest signed checkpoint, how to
+    check it, and the last entries with their receipts."""
+    from .signers import log_origin
+
+    latest = selectors.checkpoint_latest()
+    return render(request, "transparency/index.html", {
+        "origin": log_origin(), "size": selectors.log_size(), "checkpoint": latest,
+        "note": selectors.checkpoint_note(latest) if latest else "", "entries": selectors.entries_latest(limit=20)})
 
 
 @require_safe

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
-        if not settings.CELERY_BROKER_URL and not opts["no_scheduler"]:
+        if settings.CELERY_TASK_ALWAYS_EAGER and not opts["no_scheduler"]:
             from certinel.core import scheduler
 
             scheduler.start()
