@@ -182,6 +182,7 @@ def setup_django(db: str, keep: bool) -> tuple[str, object]:
 
     values = {key: getattr(base, key) for key in dir(base) if key.isupper()}
     values.update(DEBUG=False, SECRET_KEY=secrets.token_hex(32), CERTINEL_PERSONAL_DATA_SALT=secrets.token_hex(16),
+                  CERTINEL_KEY_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                   DATABASES={"default": base.database_from_url(url)})
     settings.configure(**values)
     django.setup()
@@ -584,7 +585,7 @@ def part_search(args: argparse.Namespace, body) -> dict:
     kinds: dict[str, list[float]] = {}
     for row in rows:
         kinds.setdefault(row["kind"], []).extend(row["ms"])
-        kinds.setdefault("all", []).extend(row["ms"])
+    kinds["all"] = [t for row in rows for t in row["ms"]]
     summary = {kind: {"median_ms": round(statistics.median(v), 3), "p95_ms": round(percentile(v, 0.95), 3),
                       "max_ms": round(max(v), 3), "samples": len(v),
                       "ratio_to_reference": round(statistics.median(v) / ref_median, 1)}
@@ -788,14 +789,14 @@ def print_import(db: str, result: dict) -> None:
     print(f"\n{db} ({result['version'].split(' on ')[0]}): import of {imp['rows']:,} rows "
           f"(holders {imp['holders_build']['organizations']:,}, built in {imp['holders_build']['seconds']:.0f} s; "
           f"file {imp['file']['bytes'] / 1e6:.1f} MB)")
-    print(f"{'':<28}{'seconds':>10}{'rows/s':>12}{'ratio to raw':>14}{'load before → after':>26}")
+    print(f"{'':<28}{'seconds':>10}{'rows/s':>12}{'ratio to raw':>14}   load before → after")
     raw = imp["raw"]
-    print(f"{'raw load (reference)':<28}{raw['seconds']:>10.1f}{raw['rows_per_s']:>12,.0f}{1:>14.3f}")
+    print(f"{'raw load (reference)':<28}{raw['seconds']:>10.1f}{raw['rows_per_s']:>12,.0f}{1:>14.4f}")
     for key, label in (("dry_run", "import_file, dry run"), ("import", "import_file, real run"),
                        ("resend", "import_file, resend")):
         r = imp[key]
         print(f"{label:<28}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}{r['ratio_to_raw']:>14.4f}"
-              f"{r['load_before'] + ' → ' + r['load_after']:>26}")
+              f"   {r['load_before']} → {r['load_after']}")
     print(f"  outcomes: dry run {imp['dry_run']['counts']}, real {imp['import']['counts']}, "
           f"resend {imp['resend']['counts']}; stored {imp['stored']}; after the resend {imp['stored_after_resend']}")
 
