@@ -28,6 +28,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "transparency": {"full": [["--db", "sqlite"], ["--db", "postgres"]],
                      "quick": [["--db", "sqlite", "--leaves", "100000", "--proofs", "200", "--append-seconds", "1"]]},
     "credentials": {"full": [[]], "quick": [["--n", "30", "--repeat", "1"]]},
+    "certificates": {"full": [[]], "quick": [["--quick"]]},
 }
 
 

@@ -25,6 +25,8 @@ from .data import CertificateData
 
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z()（）/._\- ]{2,63}$")
 _SIGNER = re.compile(r"^\S.{0,63}$")
+# A body approved for a whole scheme, not for listed scope codes (compared by identity).
+WHOLE_SCHEME: frozenset[str] = frozenset({"*"})
 
 
 def _scheme_name(scheme: Scheme) -> str:
@@ -38,6 +40,7 @@ class ReportingRules:
         self.today = today or timezone.localdate()
         self.deadline_days = settings.CERTINEL_REPORTING_DEADLINE_DAYS
         self._scopes: dict[int, list[BodyScope]] = {}
+        self._grants: dict[tuple[int, int], frozenset[str] | None] = {}
 
     # --- look-ups, once per batch ----------------------------------------------------------
 
@@ -206,23 +209,37 @@ class ReportingRules:
                        % {"body": body.name, "status": state_label(body.status, "certification body")},
                        "body_not_approved", row)
             return
-        scopes = [s for s in self.scopes_of(body) if s.scheme_id == scheme.pk and s.withdrawn_on is None]
-        if not scopes:
+        granted = self._granted(body, scheme)
+        if granted is None:
             errors.add("scheme", _("%(body)s is not approved for %(scheme_name)s (%(scheme)s).")
                        % {"body": body.name, "scheme_name": _scheme_name(scheme), "scheme": scheme.code},
                        "body_not_approved_for_scheme", row)
             return
-        if any(s.iaf_sector_id is None and not s.ccc_product_code for s in scopes):
+        if granted is WHOLE_SCHEME:
             return  # approved for the whole scheme
-        if scheme.scope_kind == ScopeKind.IAF:
-            allowed = {str(s.iaf_sector.number) for s in scopes if s.iaf_sector_id}
-        else:
-            allowed = {s.ccc_product_code for s in scopes if s.ccc_product_code}
+        allowed = granted
         outside = [c for c in codes if c not in allowed]
         if outside:
             errors.add("scope_codes", _("%(body)s is not approved for %(scheme)s in %(codes)s.")
                        % {"body": body.name, "scheme": scheme.code, "codes": ", ".join(outside)},
                        "body_not_approved_for_scope", row)
+
+    def _granted(self, body: CertificationBody, scheme: Scheme) -> frozenset[str] | None:
+        """The scope codes the body is approved for in the scheme (WHOLE_SCHEME when not
+        limited), or None when it is not approved for the scheme at all; worked out once per
+        body and scheme for a whole batch."""
+        key = (body.pk, scheme.pk)
+        if key not in self._grants:
+            scopes = [s for s in self.scopes_of(body) if s.scheme_id == scheme.pk and s.withdrawn_on is None]
+            if not scopes:
+                self._grants[key] = None
+            elif any(s.iaf_sector_id is None and not s.ccc_product_code for s in scopes):
+                self._grants[key] = WHOLE_SCHEME
+            elif scheme.scope_kind == ScopeKind.IAF:
+                self._grants[key] = frozenset(str(s.iaf_sector.number) for s in scopes if s.iaf_sector_id)
+            else:
+                self._grants[key] = frozenset(s.ccc_product_code for s in scopes if s.ccc_product_code)
+        return self._grants[key]
 
     def hopping_cutoff(self) -> dt.date:
         """Revocations after this day still stand against a holder moving to another body."""

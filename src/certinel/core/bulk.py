@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, connections, models
 
 Converter = Callable[[Any], Any]
 
@@ -41,8 +41,9 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _converter(field: models.Field) -> Converter:
-    ops = connection.ops
+def _converter(field: models.Field, conn: Any = None) -> Converter:
+    conn = conn or connection
+    ops = conn.ops
     if isinstance(field, models.JSONField):
         encoder = field.encoder or DjangoJSONEncoder
 
@@ -55,7 +56,7 @@ def _converter(field: models.Field) -> Converter:
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField | models.UUIDField | models.BinaryField):
-        return lambda value: field.get_db_prep_save(value, connection)
+        return lambda value: field.get_db_prep_save(value, conn)
     return lambda value: value
 
 
@@ -65,19 +66,22 @@ def columns_of(model: type[models.Model], names: Sequence[str]) -> list[models.F
     return [fields[n] for n in names]
 
 
-def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                using: str | None = None) -> int:
     """Insert rows of raw Python values (one per named field, foreign keys as ids) into the
     model's table. Returns the number of rows."""
+    conn = connections[using] if using else connection
     fields = columns_of(model, names)
-    convert = [_converter(f) for f in fields]
+    convert = [_converter(f, conn) for f in fields]
     prepared = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
     if not prepared:
         return 0
     table = model._meta.db_table
     cols = ", ".join(f'"{f.column}"' for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            # The raw driver's COPY: its errors are turned into Django's (IntegrityError …).
+            with conn.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in prepared:
                     copy.write_row(row)
         else:

@@ -57,6 +57,9 @@ def personal_hash(value: str) -> str:
     return "hmac-sha256:" + hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()
 
 
+_AS_IS = (str, int, bool, float)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -67,20 +70,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Per model and its HISTORY_* lists: (field name, attribute name, personal?) of the fields a
+# snapshot keeps.
+_SNAPSHOT_FIELDS: dict[tuple[type, tuple[str, ...], tuple[str, ...]], list[tuple[str, str, bool]]] = {}
+
+
+def _snapshot_fields(obj: models.Model) -> list[tuple[str, str, bool]]:
+    key = (type(obj), tuple(getattr(obj, "HISTORY_PERSONAL", ())), tuple(getattr(obj, "HISTORY_EXCLUDE", ())))
+    fields = _SNAPSHOT_FIELDS.get(key)
+    if fields is None:
+        personal = set(key[1])
+        exclude = set(key[2]) | {"updated_at"}
+        fields = [(f.name, f.attname, f.name in personal) for f in obj._meta.concrete_fields
+                  if f.attname not in exclude and f.name not in exclude]
+        _SNAPSHOT_FIELDS[key] = fields
+    return fields
+
+
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The object's own field values as JSON-safe data. Fields a model lists in
     `HISTORY_PERSONAL` are kept only as salted hashes; `HISTORY_EXCLUDE` are left out."""
-    personal = set(getattr(obj, "HISTORY_PERSONAL", ()))
-    exclude = set(getattr(obj, "HISTORY_EXCLUDE", ())) | {"updated_at"}
+    wanted = None if fields is None else set(fields)
     out: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        name = f.attname
-        if name in exclude or f.name in exclude or (fields is not None and f.name not in fields):
+    for name, attname, personal in _snapshot_fields(obj):
+        if wanted is not None and name not in wanted:
             continue
-        value = _plain(getattr(obj, name))
-        if f.name in personal and value:
+        value = getattr(obj, attname)
+        if value is not None and type(value) not in _AS_IS:
+            value = _plain(value)
+        if personal and value:
             value = personal_hash(str(value))
-        out[f.name] = value
+        out[name] = value
     return out
 
 

@@ -21,12 +21,12 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 
+from . import jcs
 from .note import ALG_ED25519, Signer, key_id
 from .tiles import MAX_ENTRY_SIZE
 
@@ -68,7 +68,7 @@ def _jcs_safe(value: Any) -> Any:
 
 
 def _digest(value: Any) -> dict[str, str]:
-    return {"sha256": hashlib.sha256(rfc8785.dumps(value)).hexdigest()}
+    return {"sha256": hashlib.sha256(jcs.dumps(value)).hexdigest()}
 
 
 def _record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
@@ -95,17 +95,17 @@ def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: 
     (64 KiB), `before` and `after` are replaced by the SHA-256 of their canonical JSON."""
     record = _record(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
                      before=before, after=after, reason=reason, request_id=request_id)
-    data = rfc8785.dumps(record)
+    data = jcs.dumps(record)
     if len(data) > MAX_ENTRY_SIZE - 512:
         record["before"] = None if record["before"] is None else _digest(record["before"])
         record["after"] = None if record["after"] is None else _digest(record["after"])
         record["reason"] = record["reason"][:4000]
-        data = rfc8785.dumps(record)
+        data = jcs.dumps(record)
     if signer is not None:
         kid = key_id(signer.name, ALG_ED25519, signer.public_key)
         record["sig"] = {"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
                          "value": base64.b64encode(signer.sign(data)).decode()}
-        data = rfc8785.dumps(record)
+        data = jcs.dumps(record)
     if len(data) > MAX_ENTRY_SIZE:
         raise LeafError(f"leaf record of {len(data)} bytes is larger than {MAX_ENTRY_SIZE}")
     return data
@@ -119,7 +119,7 @@ def parse_leaf(data: bytes) -> dict[str, Any]:
         raise LeafError("a leaf is JSON") from exc
     if not isinstance(record, dict) or record.get("v") != VERSION:
         raise LeafError("unknown leaf version")
-    if rfc8785.dumps(record) != bytes(data):
+    if jcs.dumps(record) != bytes(data):
         raise LeafError("leaf is not in canonical (RFC 8785) form")
     return record
 
@@ -130,7 +130,7 @@ def verify_leaf_signature(data: bytes, public_key: bytes) -> bool:
         record = parse_leaf(data)
         sig = record.pop("sig")
         value = base64.b64decode(sig["value"], validate=True)
-        Ed25519PublicKey.from_public_bytes(public_key).verify(value, rfc8785.dumps(record))
+        Ed25519PublicKey.from_public_bytes(public_key).verify(value, jcs.dumps(record))
     except (LeafError, KeyError, TypeError, ValueError, InvalidSignature):
         return False
     return True

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from certinel.core.bulk import insert_rows
+
 from .checkpoint import CheckpointBody, CheckpointError, parse_checkpoint_text, sign_checkpoint
 from .errors import CheckpointConflict, EntryTooLarge, LogCorrupted
 from .leaf import change_record_leaf
@@ -76,9 +78,8 @@ def log_append(*, records: Sequence[bytes], change_records: Sequence[ChangeRecor
         for offset, (entry, link) in enumerate(zip(data, links, strict=True)):
             digest = leaf_hash(entry)
             builder.add(digest)
-            rows.append(LogEntry(index=size + offset, data=entry, leaf_hash=digest, appended_at=now,
-                                 change_record=link))
-        LogEntry.objects.using(using).bulk_create(rows, batch_size=BATCH)
+            rows.append((size + offset, entry, digest, now, None if link is None else link.pk))
+        insert_rows(LogEntry, ["index", "data", "leaf_hash", "appended_at", "change_record_id"], rows, using=using)
         tiles = [LogTile(level=t.level, index=t.index, hashes=t.hashes, root=t.root) for t in builder.drain()]
         LogTile.objects.using(using).bulk_create(tiles, batch_size=50)
     return list(range(size, size + len(data)))

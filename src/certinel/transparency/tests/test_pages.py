@@ -7,8 +7,8 @@ import pytest
 from certinel.certificates import services
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, certificate_data
 from certinel.transparency.models import LogEntry
-from certinel.transparency.services import checkpoint_sign, log_catch_up
 from certinel.transparency.note import Ed25519Signer
+from certinel.transparency.services import checkpoint_sign, log_catch_up
 
 pytestmark = pytest.mark.django_db
 

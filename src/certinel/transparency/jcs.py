@@ -1,0 +1,48 @@
+"""Canonical JSON (RFC 8785, JCS) for the log's leaves, fast.
+
+The `rfc8785` package serialises in pure Python, string by string, which made it the largest
+single cost of appending history to the log. For the values leaves hold — objects, arrays,
+strings, booleans, null and integers within ±(2**53 − 1), with object keys in the Basic
+Multilingual Plane — the standard library's encoder with sorted keys and no whitespace writes
+exactly the same bytes: it escapes the same characters the same way (`\\"`, `\\\\`, `\\b`, `\\f`,
+`\\n`, `\\r`, `\\t`, other control characters as lower-case `\\u00xx`), leaves every other
+character as UTF-8, and, for keys without characters beyond U+FFFF, sorting by code point is
+sorting by UTF-16 code unit. Anything else (a float, a larger integer, such a key) goes to
+`rfc8785`, which serialises it per the standard or refuses it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+_SAFE_INT = 2**53 - 1
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def _plain(value: Any) -> bool:
+    """Whether the standard encoder writes `value` exactly as RFC 8785 does."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (not key.isascii() and any(ord(c) > 0xFFFF for c in key)):
+                return False
+            if not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
+
+
+def dumps(value: Any) -> bytes:
+    """The RFC 8785 canonical form of `value`, as UTF-8 bytes."""
+    if _plain(value):
+        return _encode(value).encode("utf-8")
+    return rfc8785.dumps(value)
