@@ -13,7 +13,8 @@
    (management systems by IAF sector, CCC by catalogue product, product and service schemes).
    N rows of the import template (docs/import-template.md; a UTF-8 CSV with the Chinese
    headers) are generated for that body: real holders, valid numbers, a mix of schemes and of
-   statuses (valid, suspended, revoked, cancelled, expired), sites and products. Then, in this
+   statuses (valid, suspended, revoked, cancelled, expired), surveillance audits up to date,
+   sites and products. Then, in this
    order: the reference — the same file read and loaded raw into a plain table with the same
    columns (PostgreSQL: COPY … FROM STDIN; SQLite: one executemany INSERT in a transaction) —;
    `import_file` as a dry run; `import_file` for real (one transaction, committed); the same
@@ -313,10 +314,20 @@ class RowMaker:
         else:
             letter = self.letter.get(code, code.split("-")[-1][:2])
             number = f"071{issued.year % 100:02d}{letter}{self.serial:07d}R{rng.randint(0, 2)}M"
+        # Live certificates have had every surveillance audit that fell due (a few weeks before
+        # each anniversary), so that none is overdue: the register's recorded status is then
+        # current, as when bodies report their audits and the scheduled job runs. (The demo
+        # reports only the first audit, which leaves many valid certificates overdue.)
         last_surveillance = None
-        if status in ("valid", "suspended") and scheme.surveillance_interval_months and (today - issued).days > 330:
-            last_surveillance = min(add_months(issued, scheme.surveillance_interval_months)
-                                    - dt.timedelta(days=rng.randint(5, 40)), today - dt.timedelta(days=1))
+        interval = scheme.surveillance_interval_months
+        if status in ("valid", "suspended") and interval:
+            lag, k, since = rng.randint(5, 40), 0, issued
+            while add_months(since, interval) < today:
+                k += 1
+                audit = add_months(issued, k * interval) - dt.timedelta(days=lag)
+                if audit >= today:
+                    break
+                since = last_surveillance = audit
         until = None
         if status == "suspended":
             assert status_date is not None
@@ -455,9 +466,20 @@ def stored_counts() -> dict[str, int]:
             "log_entries": log_size()}
 
 
+def connection_settings() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ("synchronous_commit", "shared_buffers", "work_mem", "maintenance_work_mem")
+            return {n: cursor.execute(f"SHOW {n}").fetchone()[0] for n in names}
+        names = ("journal_mode", "synchronous", "cache_size", "foreign_keys", "temp_store")
+        return {n: str(cursor.execute(f"PRAGMA {n}").fetchone()[0]) for n in names}
+
+
 def part_import(args: argparse.Namespace, folder: str) -> tuple[dict, object]:
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from certinel.demo.national import build_national
@@ -472,6 +494,11 @@ def part_import(args: argparse.Namespace, folder: str) -> tuple[dict, object]:
     summary = build_national(seed=SEED, organizations=organizations)
     result["holders_build"] = {"organizations": summary.organizations, "seconds": round(summary.seconds, 1),
                                "steps": summary.steps}
+    # The builder tunes its connection for loading (SQLite: synchronous OFF and a 1 GB page
+    # cache; PostgreSQL: synchronous_commit off) and leaves it so: measure on a new connection,
+    # with the settings the application runs with.
+    connection.close()
+    result["connection_settings"] = connection_settings()
     with transaction.atomic():
         body, grants = make_body(rng)
     result["body"] = {"approval_no": body.approval_no, "name": body.name,
@@ -545,10 +572,18 @@ def search_mix(rng: random.Random, body) -> list[tuple[str, dict]]:
 
 def part_search(args: argparse.Namespace, body) -> dict:
     from django.db import connection
+    from django.utils import timezone
 
     from certinel.certificates.filters import CertificateFilters
+    from certinel.certificates.models import Certificate
     from certinel.certificates.selectors import certificate_search
 
+    today = timezone.localdate()
+    lagging = {  # what the scheduled job would still have to record (status filters merge these in)
+        "expired_recorded_live": Certificate.objects.filter(status__in=("valid", "suspended"),
+                                                            expires_on__lt=today).count(),
+        "surveillance_overdue_recorded_valid": Certificate.objects.filter(
+            status="valid", next_surveillance_due__lt=today, expires_on__gte=today).count()}
     mix = search_mix(random.Random(SEED + 1), body)
     numbers = [f["number"] for kind, f in mix if kind == "number"]
     say(f"[{args.db}] search: {len(mix)} queries × {args.repeat} (after a warm-up)… (load {load()})")
@@ -591,7 +626,7 @@ def part_search(args: argparse.Namespace, body) -> dict:
                       "ratio_to_reference": round(statistics.median(v) / ref_median, 1)}
                for kind, v in kinds.items()}
     slowest = sorted(rows, key=lambda r: -statistics.median(r["ms"]))[:5]
-    return {"queries": rows, "summary": summary, "load_before": load_before, "load_after": load(),
+    return {"queries": rows, "summary": summary, "load_before": load_before, "load_after": load(), "lagging": lagging,
             "reference": {"sql": "SELECT id, number, status FROM certificates_certificate WHERE number = %s",
                           "median_ms": round(ref_median, 4), "p95_ms": round(percentile(ref_ms, 0.95), 4),
                           "samples": len(ref_ms)},
@@ -789,6 +824,7 @@ def print_import(db: str, result: dict) -> None:
     print(f"\n{db} ({result['version'].split(' on ')[0]}): import of {imp['rows']:,} rows "
           f"(holders {imp['holders_build']['organizations']:,}, built in {imp['holders_build']['seconds']:.0f} s; "
           f"file {imp['file']['bytes'] / 1e6:.1f} MB)")
+    print(f"  connection: {imp.get('connection_settings')}")
     print(f"{'':<28}{'seconds':>10}{'rows/s':>12}{'ratio to raw':>14}   load before → after")
     raw = imp["raw"]
     print(f"{'raw load (reference)':<28}{raw['seconds']:>10.1f}{raw['rows_per_s']:>12,.0f}{1:>14.4f}")
@@ -805,6 +841,7 @@ def print_search(db: str, search: dict) -> None:
     ref = search["reference"]
     print(f"\n{db}: certificate_search (ms; reference: indexed number lookup, median {ref['median_ms']:.3f} ms, "
           f"p95 {ref['p95_ms']:.3f} ms)")
+    print(f"  statuses the scheduled job has not recorded yet: {search['lagging']}")
     print(f"{'kind':<30}{'median':>10}{'p95':>10}{'max':>10}{'ratio':>9}{'n':>5}")
     for kind, s in search["summary"].items():
         print(f"{kind:<30}{s['median_ms']:>10.2f}{s['p95_ms']:>10.2f}{s['max_ms']:>10.2f}"
