@@ -114,10 +114,18 @@ def _certificate(ctx: Context, body_no: int, grant: _Grant, org: Organization, s
         codes = ["0701"]
     scope = rng.choice(CERT_SCOPES.get(scheme.family, CERT_SCOPES["management"]))
     last_surveillance = None
-    if status in ("valid", "suspended") and scheme.surveillance_interval_months and \
-            (today - issued).days > 330:
-        last_surveillance = min(add_months(issued, scheme.surveillance_interval_months) -
-                                dt.timedelta(days=rng.randint(5, 40)), today - dt.timedelta(days=1))
+    interval = scheme.surveillance_interval_months
+    if status in ("valid", "suspended") and interval and (today - issued).days > 330:
+        # The audits that fell due so far were held a little before each due date; for about one
+        # certificate in thirty the body reported only the first (its surveillance is overdue).
+        overdue = rng.random() < 0.034
+        audits = 1
+        while not overdue and add_months(issued, (audits + 1) * interval) <= today:
+            audits += 1
+        last_surveillance = min(add_months(issued, audits * interval) - dt.timedelta(days=rng.randint(5, 40)),
+                                today - dt.timedelta(days=1))
+        if not overdue and add_months(last_surveillance, interval) <= today:  # held early: next one due now
+            last_surveillance = today - dt.timedelta(days=rng.randint(1, 20))
     until = None
     if status == "suspended":
         until = min(status_date + dt.timedelta(days=rng.randint(30, 170)), expires)

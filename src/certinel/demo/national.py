@@ -138,6 +138,10 @@ def _finish(indexes: _Indexes) -> dict[str, float]:
             cursor.execute("PRAGMA analysis_limit = 2000")
             cursor.execute("ANALYZE")
         steps["statistics"] = time.perf_counter() - started
+    # The loader's settings (no synchronous commits, a large cache) must not outlive the load:
+    # the next statement opens a connection with the usual ones.
+    if not connection.in_atomic_block:
+        connection.close()
     return {k: round(v, 1) for k, v in steps.items()}
 
 

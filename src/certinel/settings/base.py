@@ -161,7 +161,7 @@ LOGGING = {
 # otherwise tasks run in-process at once.
 # (Without one, the in-memory transport stands in, so nothing tries to reach a broker.)
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CERTINEL_CELERY_BROKER_URL", "")
-CELERY_BROKER_URL = os.environ.get("CERTINEL_CELERY_BROKER_URL", "") or "memory://"
+CELERY_BROKER_URL = os.environ.get("CERTINEL_CELERY_BROKER_URL", "") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"

@@ -146,6 +146,8 @@ def fan_out(record_ids: list[int]) -> int:
     many deliveries were made (and attempted at once). Large batches (a file import) are read
     a thousand records at a time."""
     made: list[Delivery] = []
+    if not WatchItem.objects.filter(watchlist__active=True).exists():
+        return 0  # nobody watches anything: nothing to read
     for start in range(0, len(record_ids), 1000):
         made += _fan_out_chunk(record_ids[start:start + 1000])
     for delivery in made:
@@ -159,9 +161,9 @@ def _fan_out_chunk(record_ids: list[int]) -> list[Delivery]:
     from certinel.certificates.models import Certificate
 
     ct = ContentType.objects.get_for_model(Certificate)
-    records = list(ChangeRecord.objects.filter(pk__in=record_ids, content_type=ct, action__in=ACTIONS)
-                   .order_by("pk"))
-    holders = dict(Certificate.objects.filter(pk__in={int(r.object_id) for r in records})
+    changed = list(ChangeRecord.objects.filter(pk__in=record_ids, content_type=ct, action__in=ACTIONS)
+                   .values_list("pk", "object_id"))
+    holders = dict(Certificate.objects.filter(pk__in={int(object_id) for _pk, object_id in changed})
                    .values_list("pk", "holder_uscc"))
     watched: dict[str, list[Watchlist]] = {}
     for item in (WatchItem.objects.filter(uscc__in=set(holders.values()), watchlist__active=True)
@@ -172,6 +174,9 @@ def _fan_out_chunk(record_ids: list[int]) -> list[Delivery]:
         return made
     certs = Certificate.objects.select_related("scheme", "body").in_bulk(
         [pk for pk, uscc in holders.items() if uscc in watched])
+    # Only the records of watched certificates are read in full.
+    records = ChangeRecord.objects.filter(pk__in=[pk for pk, object_id in changed if int(object_id) in certs]
+                                          ).order_by("pk")
     for record in records:
         cert = certs.get(int(record.object_id))
         for watchlist in watched.get(cert.holder_uscc, []) if cert is not None else []:
