@@ -212,8 +212,10 @@ def verify_url(number: str) -> str:
         return f"/verify/{number}"
 
 
-def _detail(cert) -> dict:
-    events = [selectors.public_event(e) for e in selectors.public_events(cert)]
+def _detail(cert, events_read=None) -> dict:
+    """The certificate's public record with its events (`events_read`: already read)."""
+    events = [selectors.public_event(e) for e in (events_read if events_read is not None
+                                                   else selectors.public_events(cert))]
     return {**selectors.public_record(cert), "events": events, "verify_url": verify_url(cert.number)}
 
 
@@ -277,7 +279,7 @@ def _check_out(check: selectors.CertificateCheck) -> dict:
                      "body": {"id": succ.body.pk, "approval_no": succ.body.approval_no, "name": succ.body.name,
                               "name_en": succ.body.name_en}}
     return {
-        "certificate": _detail(check.certificate), "genuine": True, "valid_today": check.valid_today,
+        "certificate": _detail(check.certificate, check.events), "genuine": True, "valid_today": check.valid_today,
         "holder_match": vars(check.holder), "scope_match": vars(check.scope),
         "approval": {"body_status": a.body_status, "body_status_label": a.body_status_label, "at_issue": a.at_issue,
                      "today": a.today, "scheme_at_issue": a.scheme_at_issue, "scheme_today": a.scheme_today,

@@ -614,7 +614,7 @@ def ecert_key_compromised_since(cert: Certificate) -> dt.datetime | None:
     """When a key that signed one of the certificate's e-certificates was reported compromised."""
     from certinel.credentials.selectors import compromised_key_since
 
-    ids = list(CertificateCredential.objects.filter(certificate=cert).values_list("credential_id", flat=True))
+    ids = CertificateCredential.objects.filter(certificate=cert).values("credential_id")  # a subquery
     return compromised_key_since(credential_ids=ids)
 
 

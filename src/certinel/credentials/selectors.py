@@ -53,12 +53,12 @@ def credentials_signed_after_compromise(*, key: SigningKey) -> QuerySet[IssuedCr
     return credentials_signed_with(key=key).filter(signed_at__gte=key.compromised_since)
 
 
-def compromised_key_since(*, credential_ids: list[str]) -> dt.datetime | None:
+def compromised_key_since(*, credential_ids: list[str] | QuerySet[Any]) -> dt.datetime | None:
     """When the earliest-compromised key that signed any of these credentials (any copy, the
     latest or an earlier one) was compromised, or None: a certificate whose e-certificate was
     ever signed with a key later reported compromised is flagged, since copies signed with that
     key no longer verify and may have been forged."""
-    if not credential_ids:
+    if isinstance(credential_ids, list) and not credential_ids:
         return None
     return (IssuedCredential.objects.filter(credential_id__in=credential_ids,
                                             signing_key__status=KeyStatus.COMPROMISED)
