@@ -198,10 +198,12 @@ def _lagging(qs: QuerySet[Certificate], part: Q) -> QuerySet[Certificate]:
     """The certificates of `qs` in a part the scheduled job has not caught up with: normally
     few, found through the part's own (status, date) index (a subquery), then narrowed by the
     other filters; when there are many (the job is not running), the part as a plain filter."""
-    lagging = Certificate.objects.filter(part).order_by()
-    if lagging.values("pk")[:LAG_CAP + 1].count() > LAG_CAP:
+    # The ids are read first: as a subquery under an ordered LIMIT, PostgreSQL's planner would
+    # walk the whole issue-date index testing each row against it, expecting many matches.
+    ids = list(Certificate.objects.filter(part).order_by().values_list("pk", flat=True)[:LAG_CAP + 1])
+    if len(ids) > LAG_CAP:
         return qs.filter(part)
-    return qs.filter(pk__in=lagging.values("pk"))
+    return qs.filter(pk__in=ids) if ids else qs.none()
 
 
 def _capped(qs: QuerySet[Certificate]) -> int:
