@@ -34,3 +34,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         # The reference code lists, loaded once and kept (tests run inside transactions that
         # roll back; tests that empty the database load them again through the same function).
         ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _forget_verification_answers():
+    """Each test starts with no kept verification answers: rolled-back tests can leave rows
+    whose fingerprints a later test's rows repeat (same ids, same frozen times)."""
+    from django.core.cache import caches
+
+    caches["verification"].clear()
+    yield

@@ -14,8 +14,9 @@ import csv
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
@@ -23,7 +24,7 @@ from pydantic import Field
 from certinel.registry.api import OptionalApiKey
 from certinel.registry.schemas import ErrorOut, PageMeta, ValidationErrorOut
 
-from . import selectors
+from . import selectors, verify_cache
 from .choices import CertificateStatus, EventKind
 from .filters import CertificateFilters, VerifyQuery
 
@@ -231,7 +232,8 @@ WARNINGS = {
     "transferred": lambda c: _("持有人已转到其他认证机构，本证书因此注销。"),
     "ecert_key_compromised": lambda c: _(
         "发证机构签署本证书电子证书所用的密钥已报告自 %(date)s 起泄露：用该密钥签署的电子证书副本不再能通过验证，"
-        "请以本平台的记录为准，并重新下载电子证书。") % {"date": c.key_compromised_since.date().isoformat()},
+        "请以本平台的记录为准，并重新下载电子证书。")
+    % {"date": timezone.localtime(c.key_compromised_since).date().isoformat()},
 }
 
 
@@ -374,5 +376,16 @@ def verify(request: HttpRequest, query: Query[VerifyQuery]):
     codes on the issue date and covers them today, how the holder and scope given compare,
     `warnings`, and the public trail (`certificate.events`). 422 only for a malformed query
     (no number, or one over 64 characters)."""
-    verdict = selectors.certificate_for_verification(query.number, query.holder, query.scope)
-    return verdict_out(verdict)
+    question = selectors.verification_question(query.number, query.holder, query.scope)
+
+    def build() -> tuple[bytes, str]:
+        from certinel.api import api  # the API this router is mounted on (it imports this module)
+
+        verdict = selectors.certificate_for_verification(*question)
+        response = api.create_response(request, VerdictOut.model_validate(verdict_out(verdict)).model_dump(),
+                                              status=200)
+        return response.content, response["Content-Type"]
+
+    content, content_type = verify_cache.remembered("api", question, selectors.number_variants(question[0]), build,
+                                                    keep_not_found=question[1] is None)
+    return HttpResponse(content, content_type=content_type)

@@ -655,6 +655,13 @@ def _suggestions(holder: str | None) -> list[tuple[Organization, int]]:
     return [(orgs[i], counts.get(i, 0)) for i in ids if i in orgs]
 
 
+def verification_question(number: str, holder_name: str | None = None, scope: str | None = None
+                          ) -> tuple[str, str | None, str | None]:
+    """The question as the verification answers it: the number normalised, the holder and
+    scope stripped (None when empty)."""
+    return normalise_number(number), (holder_name or "").strip() or None, (scope or "").strip() or None
+
+
 def certificate_for_verification(number: str, holder_name: str | None = None, scope: str | None = None, *,
                                  today: dt.date | None = None) -> Verdict:
     """The verdict on a certificate number, as a buyer checks it: found or not (or found at
@@ -662,9 +669,7 @@ def certificate_for_verification(number: str, holder_name: str | None = None, sc
     approval covered the certificate's scheme and scope codes on the day of issue and today;
     whether the holder (and the scope) she expects match; and its public trail."""
     today = today or timezone.localdate()
-    number = normalise_number(number)
-    holder_name = (holder_name or "").strip() or None
-    scope = (scope or "").strip() or None
+    number, holder_name, scope = verification_question(number, holder_name, scope)
     verdict = Verdict(NOT_FOUND, number, today, holder_name, scope)
     certs = list(Certificate.objects.filter(number__in=number_variants(number))
                  .select_related("scheme", "body", "holder").order_by("body__approval_no", "pk"))

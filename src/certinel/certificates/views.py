@@ -25,7 +25,7 @@ from certinel.portal.views.common import message_for, render_page
 from certinel.registry import selectors as registry
 from certinel.transparency.selectors import entries_about
 
-from . import selectors
+from . import selectors, verify_cache
 from .api import csv_stream, safe_cell
 from .choices import CertificateStatus
 from .filters import FILTER_FIELDS, CertificateFilters, VerifyQuery
@@ -157,7 +157,7 @@ def verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
     query, errors, raw = parse(VerifyQuery, data) if asked else (None, {}, {"number": "", "holder": "", "scope": ""})
     verdict = None
     if query is not None:
-        verdict = selectors.certificate_for_verification(query.number, query.holder, query.scope)
+        verdict = verify_cache.verdict(query.number, query.holder, query.scope)
     context = {"verdict": verdict, "errors": errors, "raw": raw, "from_qr": number is not None,
                "today": timezone.localdate()}
     return render_page(request, "certificates/verify.html", "certificates/includes/verdict.html", context)

@@ -137,6 +137,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
+# Verification answers (certificates/verify_cache.py): in each process's memory, whatever the
+# default cache is; every use is checked against the register first, so processes need not share.
+CACHES["verification"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "verification",
+                          "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4}}
 
 # Security defaults (OWASP ASVS level 2 as the bar).
 SESSION_COOKIE_HTTPONLY = True
