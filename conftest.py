@@ -44,3 +44,11 @@ def _forget_verification_answers():
 
     caches["verification"].clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server's URL (the local one, or a throwaway one; see core.testing.redisserver)."""
+    from certinel.core.testing.redisserver import redis_url as find
+
+    return find()

@@ -20,12 +20,15 @@
    `import_file` as a dry run; `import_file` for real (one transaction, committed); the same
    file again (a resend: every row unchanged). Rows per second, and the ratio to the raw load.
 2. Verification under load (SQLite only). `certinel demo --no-serve` builds the demo province
-   in a scratch SQLite file; `certinel serve` (gunicorn, production settings, its default
-   workers and threads) serves it on a free loopback port with the rate limit raised through
-   its setting (CERTINEL_RATE_LIMIT_PER_MINUTE) so it never answers 429; `wrk` (2 threads,
-   32 connections, 30 s each) asks for /api/v1/ping (the reference), /api/v1/verify?number=…
-   and /verify/<number> cycling over 1,000 real certificate numbers, and the API for a number
-   that does not exist. Requests per second and p50/p99 latency, with ratios to the ping.
+   in a scratch SQLite file (or --demo-db copies one); `certinel serve` (gunicorn, production
+   settings, its default workers and threads, REDIS_URL set to --redis as a deployment with
+   several workers has it) serves it on a free loopback port with the rate limit raised through
+   its setting (CERTINEL_RATE_LIMIT_PER_MINUTE) so it never answers 429. First, each of 1,000
+   real certificate numbers is verified once, one request at a time (first asks: nothing kept
+   yet). Then `wrk` (2 threads, 32 connections, 30 s each) asks for /api/v1/ping (the
+   reference), /api/v1/verify?number=… and /verify/<number> cycling over the same numbers, and
+   the API for a number that does not exist. Requests per second and p50/p99 latency, with
+   ratios to the ping.
    Needs wrk (Debian: apt-get install wrk); without it this part fails with a message.
 3. Register search (per database), on the database of part 1 after the import (N
    certificates), after ANALYZE: `certificate_search` with filters by number, holder code,
@@ -709,6 +712,22 @@ def fetch(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def use_redis(url: str) -> str | None:
+    """The Redis URL the server is given (its scratch database emptied first), or None when
+    told not to use one or none answers."""
+    if url == "none":
+        return None
+    try:
+        import redis
+
+        server = redis.Redis.from_url(url, socket_connect_timeout=2)
+        server.flushdb()
+    except Exception as exc:  # any failure means: serve without it, and say so
+        say(f"[verify] no Redis at {url} ({exc}): serving without REDIS_URL (caches per worker)")
+        return None
+    return url
+
+
 def part_verify(args: argparse.Namespace) -> dict:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -721,16 +740,21 @@ def part_verify(args: argparse.Namespace) -> dict:
     try:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "CERTINEL_DATA_DIR": str(folder),
                "DJANGO_SETTINGS_MODULE": "certinel.settings.dev"}
-        command = [str(BIN / "certinel"), "demo", "--no-serve"]
-        if args.demo_organizations:
-            command += ["--organizations", str(args.demo_organizations)]
-        say(f"[verify] building the demo: {' '.join(command[1:])}… (load {load()})")
-        started = time.perf_counter()
-        with (folder / "demo.log").open("w") as log:
-            code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
-        if code != 0:
-            raise RuntimeError(f"certinel demo failed ({code}): {(folder / 'demo.log').read_text()[-2000:]}")
-        result["demo_seconds"] = round(time.perf_counter() - started, 1)
+        if args.demo_db:
+            say(f"[verify] copying the demo database {args.demo_db}")
+            shutil.copyfile(args.demo_db, database)
+            result["demo_seconds"] = None
+        else:
+            command = [str(BIN / "certinel"), "demo", "--no-serve"]
+            if args.demo_organizations:
+                command += ["--organizations", str(args.demo_organizations)]
+            say(f"[verify] building the demo: {' '.join(command[1:])}… (load {load()})")
+            started = time.perf_counter()
+            with (folder / "demo.log").open("w") as log:
+                code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+            if code != 0:
+                raise RuntimeError(f"certinel demo failed ({code}): {(folder / 'demo.log').read_text()[-2000:]}")
+            result["demo_seconds"] = round(time.perf_counter() - started, 1)
         with sqlite3.connect(database) as conn:
             numbers = [n for (n,) in conn.execute("SELECT number FROM certificates_certificate ORDER BY id")]
             result["demo_certificates"] = len(numbers)
@@ -748,6 +772,9 @@ def part_verify(args: argparse.Namespace) -> dict:
                       # The documented setting, raised so that no request is refused with 429
                       # (one client address sends everything here).
                       "CERTINEL_RATE_LIMIT_PER_MINUTE": "1000000000"}
+        result["redis"] = use_redis(args.redis)
+        if result["redis"]:
+            server_env["REDIS_URL"] = result["redis"]
         serve = [str(BIN / "certinel"), "serve", "--bind", f"127.0.0.1:{port}", "--no-scheduler"]
         if args.workers:
             serve += ["--workers", str(args.workers)]
@@ -785,6 +812,16 @@ def part_verify(args: argparse.Namespace) -> dict:
             checks[name] = {"path": paths[0], "status": status, "bytes": len(body), "outcome": outcome}
         result["checks"] = checks
         say(f"[verify] first answers: {checks}")
+        # First asks: each number once, in turn, before any answer is kept.
+        say(f"[verify] first asks: {len(chosen)} numbers, one at a time… (load {load()})")
+        cold = []
+        for path in targets["API verify"]:
+            started = time.perf_counter()
+            assert fetch(base + path)[0] == 200
+            cold.append((time.perf_counter() - started) * 1000)
+        result["first_asks"] = {"requests": len(cold), "p50_ms": round(percentile(cold, 0.5), 2),
+                                "p99_ms": round(percentile(cold, 0.99), 2), "rps_one_client": round(
+                                    len(cold) / (sum(cold) / 1000), 1)}
         warm = wrk_script(folder, "warm", targets["API verify"] + targets["HTML /verify/<number>"])
         run_wrk(base + "/", warm, max(2.0, args.duration / 6), args.wrk_threads, args.connections)
         runs = {}
@@ -850,8 +887,11 @@ def print_search(db: str, search: dict) -> None:
 
 
 def print_verify(result: dict) -> None:
+    built = f"built in {result['demo_seconds']:.0f} s" if result["demo_seconds"] is not None else "copied"
     print(f"\nverification under load: demo of {result['demo_certificates']:,} certificates "
-          f"(built in {result['demo_seconds']:.0f} s); {result['server']['banner']}")
+          f"({built}); {result['server']['banner']}; REDIS_URL {result['redis'] or 'not set'}")
+    cold = result["first_asks"]
+    print(f"first asks (each number once, one client): p50 {cold['p50_ms']} ms, p99 {cold['p99_ms']} ms")
     print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/s ÷ ping':>14}{'p50 × ping':>12}"
           f"{'p99 × ping':>12}{'non-2xx':>9}{'errors':>8}  load")
     for name, r in result["runs"].items():
@@ -877,6 +917,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="certinel serve threads (default: its own)")
     parser.add_argument("--demo-organizations", type=int, default=None,
                         help="organizations of the demo for part 2 (default: the demo's own; quick 1,000)")
+    parser.add_argument("--demo-db", help="verification: copy this demo SQLite database instead of building one")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                        help="verification: the server's REDIS_URL, as deployed (default %(default)s, a scratch "
+                             "database emptied first); 'none' to serve without")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases and files")
     parser.add_argument("--json", help="write the report here (default bench/out/certificates-<date>.json)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

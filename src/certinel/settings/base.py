@@ -84,9 +84,10 @@ TEMPLATES = [
 
 def database_from_url(url: str) -> dict:
     """One database setting from a URL, with the options Certinel relies on."""
+    # Connections are kept between requests (each thread its own): opening one costs more than
+    # most requests (on SQLite, its pragmas and an empty page cache every time).
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             # WAL lets readers go on while a writer works; IMMEDIATE takes the write lock at
             # the start of a transaction, so two writers queue instead of failing half-way.
@@ -137,10 +138,14 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["REDIS_URL"]}}
-# Verification answers (certificates/verify_cache.py): in each process's memory, whatever the
-# default cache is; every use is checked against the register first, so processes need not share.
-CACHES["verification"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "verification",
-                          "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4}}
+# Verification answers (certificates/verify_cache.py): shared through Redis when there is one,
+# else in each process's memory. Every use is checked against the register first, so either is
+# correct; sharing saves each worker building the same answers.
+CACHES["verification"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"],
+     "KEY_PREFIX": "verification"} if os.environ.get("REDIS_URL") else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "verification",
+     "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4}})
 
 # Security defaults (OWASP ASVS level 2 as the bar).
 SESSION_COOKIE_HTTPONLY = True
