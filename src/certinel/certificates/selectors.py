@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from certinel.core.errors import FieldError, NotFound, ValidationFailed
@@ -562,15 +562,17 @@ def _scope_match(cert: Certificate, given: str | None) -> ScopeMatch:
     return ScopeMatch(NOT_COVERED, given)
 
 
-def _covered(scopes: list[Any], codes: list[str], day: dt.date) -> tuple[bool, list[str]]:
-    """(the scheme was approved on `day`, the codes outside the approval then)."""
-    active = [s for s in scopes if s.granted_on <= day and (s.withdrawn_on is None or s.withdrawn_on > day)]
+def _covered(scopes: list[tuple[dt.date, dt.date | None, int | None, str]], codes: list[str], day: dt.date
+             ) -> tuple[bool, list[str]]:
+    """(the scheme was approved on `day`, the codes outside the approval then); `scopes` are
+    (granted on, withdrawn on, IAF sector number, CCC product code)."""
+    active = [s for s in scopes if s[0] <= day and (s[1] is None or s[1] > day)]
     if not active:
         return False, []
-    if any(s.iaf_sector_id is None and not s.ccc_product_code for s in active):
+    if any(sector is None and not product for _g, _w, sector, product in active):
         return True, []
-    allowed = {str(s.iaf_sector.number) for s in active if s.iaf_sector_id}
-    allowed |= {s.ccc_product_code for s in active if s.ccc_product_code}
+    allowed = {str(sector) for _g, _w, sector, _p in active if sector is not None}
+    allowed |= {product for _g, _w, _s, product in active if product}
     return True, [c for c in codes if c not in allowed]
 
 
@@ -578,7 +580,9 @@ def approval_check(cert: Certificate, today: dt.date) -> ApprovalCheck:
     from certinel.registry.models import BodyScope
 
     body = cert.body
-    scopes = list(BodyScope.objects.filter(body_id=body.pk, scheme_id=cert.scheme_id).select_related("iaf_sector"))
+    # Plain values: a body may hold hundreds of scopes (CCC products) for one scheme.
+    scopes = list(BodyScope.objects.filter(body_id=body.pk, scheme_id=cert.scheme_id)
+                  .values_list("granted_on", "withdrawn_on", "iaf_sector__number", "ccc_product_code"))
     codes = [str(c) for c in cert.scope_codes or []]
     scheme_then, outside_then = _covered(scopes, codes, cert.issued_on)
     scheme_now, outside_now = _covered(scopes, codes, today)
@@ -632,7 +636,8 @@ def _check(cert: Certificate, holder: str | None, scope: str | None, today: dt.d
     former = list(cert.holder.former_names.values_list("name", flat=True))
     check = CertificateCheck(cert, approval_check(cert, today), _holder_match(cert, holder, former),
                              _scope_match(cert, scope), public_events(cert), former, successor_of(cert, today),
-                             key_compromised_since=ecert_key_compromised_since(cert))
+                             key_compromised_since=(ecert_key_compromised_since(cert)
+                                                    if getattr(cert, "has_ecert", True) else None))
     check.warnings = _warnings(check, today)
     return check
 
@@ -671,8 +676,10 @@ def certificate_for_verification(number: str, holder_name: str | None = None, sc
     today = today or timezone.localdate()
     number, holder_name, scope = verification_question(number, holder_name, scope)
     verdict = Verdict(NOT_FOUND, number, today, holder_name, scope)
+    # `has_ecert`: most certificates never had an e-certificate, and need no key check.
     certs = list(Certificate.objects.filter(number__in=number_variants(number))
-                 .select_related("scheme", "body", "holder").order_by("body__approval_no", "pk"))
+                 .select_related("scheme", "body", "holder").order_by("body__approval_no", "pk")
+                 .annotate(has_ecert=Exists(CertificateCredential.objects.filter(certificate=OuterRef("pk")))))
     if not certs:
         verdict.suggestions = _suggestions(holder_name)
         return verdict
