@@ -29,6 +29,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
                      "quick": [["--db", "sqlite", "--leaves", "100000", "--proofs", "200", "--append-seconds", "1"]]},
     "credentials": {"full": [[]], "quick": [["--n", "30", "--repeat", "1"]]},
     "certificates": {"full": [[]], "quick": [["--quick"]]},
+    "register_search": {"full": [[]], "quick": [["--quick"]]},
 }
 
 
