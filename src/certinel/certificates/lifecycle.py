@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from certinel.core.actor import Actor
-from certinel.core.bulk import create_objects
+from certinel.core.bulk import insert_rows
 from certinel.core.dates import add_months
 from certinel.core.history import change_record, record_changes, snapshot
 from certinel.core.models import ChangeRecord
@@ -93,43 +93,54 @@ def apply(cert: Certificate, scheme: Scheme, action: Action) -> tuple[str, str]:
     return before, after
 
 
+# The columns of a certificate event row, as Writer collects them.
+EVENT_COLUMNS = ("certificate_id", "seq", "kind", "occurred_on", "reported_at", "delay_days", "status_before",
+                 "status_after", "reason", "signed_by", "details", "body_id", "actor_label", "via")
+
+
 class Writer:
-    """Collects the rows a batch of actions produces and writes them in bulk."""
+    """Collects the rows a batch of actions produces and writes them in bulk. Events are kept
+    as rows (EVENT_COLUMNS) rather than model instances: nothing reads them back before they
+    are written, and a batch makes tens of thousands."""
 
     def __init__(self, *, actor: Actor, now: dt.datetime | None = None) -> None:
         self.actor = actor
         self.now = now or timezone.now()
-        self.events: list[CertificateEvent] = []
+        self.events: list[tuple[Any, ...]] = []
         self.records: list[ChangeRecord] = []
+        # Certificates created by this write: none has an electronic certificate yet, so
+        # there are no credentials to bring in step with their events.
+        self.created: set[int] = set()
         self._ct = None
+        self._reported = timezone.localtime(self.now).date()
 
     def record(self, cert: Certificate, action: Action, status_before: str, snap_before: dict[str, Any] | None
-               ) -> None:
+               ) -> dict[str, Any]:
         """The event and the history record of one applied action (the certificate must have
-        its primary key)."""
+        its primary key). Returns the certificate's snapshot after the action, which is the
+        snapshot before the next one."""
         from django.contrib.contenttypes.models import ContentType
 
         if self._ct is None:
             self._ct = ContentType.objects.get_for_model(Certificate)
         event_kind = EVENT_OF[action.name]
-        reported = timezone.localtime(self.now).date()
-        self.events.append(CertificateEvent(
-            certificate_id=cert.pk, seq=cert.version, kind=event_kind, occurred_on=action.occurred_on,
-            reported_at=self.now, delay_days=(reported - action.occurred_on).days, status_before=status_before,
-            status_after=cert.status, reason=action.reason, signed_by=action.signed_by,
-            details=_plain(action.details), body_id=cert.body_id, actor_label=self.actor.label[:150],
-            via=self.actor.via))
+        self.events.append((
+            cert.pk, cert.version, event_kind, action.occurred_on, self.now, (self._reported - action.occurred_on).days,
+            status_before, cert.status, action.reason, action.signed_by, _plain(action.details), cert.body_id,
+            self.actor.label[:150], self.actor.via))
+        after = snapshot(cert)
         self.records.append(change_record(
             actor=self.actor, action=f"certificate_{event_kind}", obj=cert, before=snap_before,
-            after=snapshot(cert), reason=action.reason, region_code=cert.region_code, content_type=self._ct))
+            after=after, reason=action.reason, region_code=cert.region_code, content_type=self._ct))
+        return after
 
     def flush(self) -> None:
         from .ecert import sync_status
 
-        create_objects(self.events)
+        insert_rows(CertificateEvent, EVENT_COLUMNS, self.events)
         record_changes(self.records)
-        sync_status(((e.certificate_id, e.kind) for e in self.events), actor=self.actor)
-        self.events, self.records = [], []
+        sync_status(((e[0], e[2]) for e in self.events if e[0] not in self.created), actor=self.actor)
+        self.events, self.records, self.created = [], [], set()
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

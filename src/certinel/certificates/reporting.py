@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from certinel.accounts.permissions import require
 from certinel.core.actor import Actor
-from certinel.core.bulk import create_objects, update_objects
+from certinel.core.bulk import allocate_ids, create_objects, update_objects
 from certinel.core.errors import ErrorList, FieldError, TransitionNotAllowed
 from certinel.core.history import snapshot
 from certinel.core.transitions import state_label
@@ -34,6 +34,11 @@ from .models import Certificate
 from .rules import ReportingRules
 
 CHUNK = 900  # parameters per IN (…) query, under SQLite's limit
+
+# What reporting may change in a stored certificate.
+UPDATED_FIELDS = ("status", "status_reason", "status_changed_on", "suspended_until", "last_surveillance_on",
+                  "next_surveillance_due", "issued_on", "expires_on", "signed_by", "holder_name", "first_issued_on",
+                  "version", "reported_at", *SCOPE_FIELDS)
 
 STATUS_ACTION = {CertificateStatus.SUSPENDED: "suspend", CertificateStatus.REVOKED: "revoke",
                  CertificateStatus.CANCELLED: "cancel", CertificateStatus.EXPIRED: "expire"}
@@ -393,29 +398,28 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
            progress: Callable[[int], None] | None) -> None:
     _register_holders(actor, plans, holders)
     writer = Writer(actor=actor)
+    stored = [p.cert for p in plans if p.cert is not None]
     new = [p for p in plans if p.cert is None]
+    # New certificates get their ids first (their history names them), go through all their
+    # actions in memory and are then written once, as they end up: no UPDATE after the INSERT.
     fresh = [_new_certificate(body, p, holders[p.data.holder_uscc]) for p in new]
-    for cert, plan in zip(fresh, new, strict=True):
+    for cert, plan, pk in zip(fresh, new, allocate_ids(Certificate, len(fresh)), strict=True):
+        cert.pk = pk
         issue(cert, plan.scheme, plan.actions[0])
-    for cert in fresh:
-        cert.reported_at = writer.now
-    create_objects(fresh)
-    for cert, plan in zip(fresh, new, strict=True):
         plan.cert = cert
-    new_ids = {c.pk for c in fresh}
-    changed: list[Certificate] = []
+    writer.created.update(c.pk for c in fresh)
     sources: list[tuple[Certificate, Action]] = []
     for n, plan in enumerate(plans, start=1):
         cert = plan.cert
         assert cert is not None
+        snap: dict[str, Any] | None = None  # the snapshot after the previous action
         for action in plan.actions:
             if action.name == "issue":
-                writer.record(cert, action, "", None)
+                snap = writer.record(cert, action, "", None)
                 continue
-            before = snapshot(cert)
+            before = snap if snap is not None else snapshot(cert)
             status_before, _after = apply(cert, plan.scheme, action)
-            writer.record(cert, action, status_before, before)
-        changed.append(cert)
+            snap = writer.record(cert, action, status_before, before)
         if plan.transfer_source is not None:
             src = plan.transfer_source
             sources.append((src, Action("transfer", plan.data.issued_on, plan.data.signed_by,
@@ -423,15 +427,10 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
                                                                                  "to_number": cert.number})))
         if progress and n % 1000 == 0:
             progress(1000)
-    fields = ["status", "status_reason", "status_changed_on", "suspended_until", "last_surveillance_on",
-              "next_surveillance_due", "issued_on", "expires_on", "signed_by", "holder_name", "first_issued_on",
-              "version", "reported_at", *SCOPE_FIELDS]
-    # New certificates were written whole; only those changed again after their issue (and the
-    # stored ones) need an update.
-    now = writer.now
-    for cert in changed:
-        cert.reported_at = now
-    update_objects([c for c in changed if c.version > 1 or c.pk not in new_ids], fields)
+    for cert in (*fresh, *stored):
+        cert.reported_at = writer.now
+    create_objects(fresh, with_ids=False)
+    update_objects(stored, UPDATED_FIELDS)
     _transfer_out(writer, sources)
     writer.flush()
     if progress:

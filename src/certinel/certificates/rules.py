@@ -25,6 +25,7 @@ from .data import CertificateData
 
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z()（）/._\- ]{2,63}$")
 _SIGNER = re.compile(r"^\S.{0,63}$")
+_STATUSES = tuple(CertificateStatus.values)  # the enumeration builds its list anew on every read
 # A body approved for a whole scheme, not for listed scope codes (compared by identity).
 WHOLE_SCHEME: frozenset[str] = frozenset({"*"})
 
@@ -138,7 +139,7 @@ class ReportingRules:
 
     def check_status(self, errors: ErrorList, data: CertificateData, scheme: Scheme | None) -> None:
         row = data.row
-        if data.status not in CertificateStatus.values:
+        if data.status not in _STATUSES:
             errors.add("status", _("'%(value)s' must be one of: %(choices)s.")
                        % {"value": data.status, "choices": ", ".join(CertificateStatus.values)}, "invalid_choice", row)
             return

@@ -9,7 +9,7 @@ inside a service's transaction, never around one.
 
 from __future__ import annotations
 
-import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -41,23 +41,38 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _converter(field: models.Field, conn: Any = None) -> Converter:
+def _converter(field: models.Field, conn: Any = None) -> Converter | None:
+    """How a value of the field is converted for the database; None when it goes as it is."""
     conn = conn or connection
     ops = conn.ops
     if isinstance(field, models.JSONField):
-        encoder = field.encoder or DjangoJSONEncoder
+        # One encoder for the whole batch writes what json.dumps(…, cls=encoder) writes.
+        encode = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode
 
         def to_json(value: Any) -> Any:
-            return None if value is None else json.dumps(value, cls=encoder, ensure_ascii=False)
+            return None if value is None else encode(value)
 
         return to_json
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _repeated(ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField | models.UUIDField | models.BinaryField):
         return lambda value: field.get_db_prep_save(value, conn)
-    return lambda value: value
+    return None
+
+
+def _repeated(convert: Converter) -> Converter:
+    """`convert`, remembering the last value: the rows of a batch mostly carry one moment (the
+    time of the write), and adapting an aware datetime costs a time zone conversion."""
+    last: list[Any] = [object(), None]
+
+    def converted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
 
 
 def columns_of(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
@@ -66,14 +81,30 @@ def columns_of(model: type[models.Model], names: Sequence[str]) -> list[models.F
     return [fields[n] for n in names]
 
 
+def _prepare(fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], conn: Any) -> list[Sequence[Any]]:
+    """The rows with each value converted the way its field converts it (only the columns
+    that need it are touched)."""
+    convert = [(i, c) for i, f in enumerate(fields) if (c := _converter(f, conn)) is not None]
+    width = len(fields)
+    prepared: list[Sequence[Any]] = []
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"a row has {len(row)} values for {width} columns")
+        if convert:
+            row = list(row)
+            for i, c in convert:
+                row[i] = c(row[i])
+        prepared.append(row)
+    return prepared
+
+
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], *,
                 using: str | None = None) -> int:
     """Insert rows of raw Python values (one per named field, foreign keys as ids) into the
     model's table. Returns the number of rows."""
     conn = connections[using] if using else connection
     fields = columns_of(model, names)
-    convert = [_converter(f, conn) for f in fields]
-    prepared = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+    prepared = _prepare(fields, rows, conn)
     if not prepared:
         return 0
     table = model._meta.db_table
@@ -90,22 +121,30 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
     return len(prepared)
 
 
+def _values(names: Sequence[str]) -> Callable[[models.Model], tuple[Any, ...]]:
+    """A function giving an object's values of these attributes, as a tuple."""
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda obj: (get(obj),)
+
+
 def create_objects(objs: Sequence[models.Model], *, with_ids: bool = True) -> Sequence[models.Model]:
-    """Insert model instances of one model in one go, giving them primary keys first."""
+    """Insert model instances of one model in one go, giving them primary keys first (unless
+    `with_ids` is False: they have them already)."""
     if not objs:
         return objs
     model = type(objs[0])
     if with_ids:
         for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
             obj.pk = pk
+    stamped = [f for f in model._meta.concrete_fields
+               if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj in objs:
-        for field in model._meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                field.pre_save(obj, add=True)
+        for field in stamped:
+            field.pre_save(obj, add=True)
         obj._state.adding = False
         obj._state.db = connection.alias
     names = [f.attname for f in model._meta.concrete_fields]
-    insert_rows(model, names, ([getattr(obj, n) for n in names] for obj in objs))
+    insert_rows(model, names, map(_values(names), objs))
     return objs
 
 
@@ -115,16 +154,14 @@ def update_objects(objs: Sequence[models.Model], names: Sequence[str]) -> int:
         return 0
     model = type(objs[0])
     fields = columns_of(model, names)
-    convert = [_converter(f) for f in fields]
     table = model._meta.db_table
     assignments = ", ".join(f'"{f.column}" = %s' for f in fields)
-    pk_column = model._meta.pk.column
+    pk = model._meta.pk
+    stamped = [f for f in fields if getattr(f, "auto_now", False)]
     for obj in objs:
-        for field in fields:
-            if getattr(field, "auto_now", False):
-                field.pre_save(obj, add=False)
-    rows = [(*tuple(c(getattr(obj, f.attname)) for c, f in zip(convert, fields, strict=True)), obj.pk)
-            for obj in objs]
+        for field in stamped:
+            field.pre_save(obj, add=False)
+    rows = _prepare([*fields, pk], map(_values([*(f.attname for f in fields), pk.attname]), objs), connection)
     with connection.cursor() as cursor:
-        cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE "{pk_column}" = %s', rows)  # noqa: S608
+        cursor.executemany(f'UPDATE "{table}" SET {assignments} WHERE "{pk.column}" = %s', rows)  # noqa: S608
     return len(rows)

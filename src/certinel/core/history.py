@@ -61,6 +61,11 @@ _AS_IS = (str, int, bool, float)
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, str | int):
+        # An enumeration member (a status, say): its plain value, which is what the database
+        # keeps, so that the snapshot is plain JSON as it stands (the transparency log's
+        # leaves are written from it without a round trip through the encoder).
+        return str.__str__(value) if isinstance(value, str) else int.__int__(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

@@ -13,6 +13,7 @@ sorting by UTF-16 code unit. Anything else (a float, a larger integer, such a ke
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -23,7 +24,8 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
 
 
 def _plain(value: Any) -> bool:
-    """Whether the standard encoder writes `value` exactly as RFC 8785 does."""
+    """Whether the standard encoder writes `value` exactly as RFC 8785 does. (Strings, null and
+    booleans, most of what leaves hold, are checked in the loops rather than by a call each.)"""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -33,16 +35,36 @@ def _plain(value: Any) -> bool:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and any(ord(c) > 0xFFFF for c in key)):
                 return False
-            if not _plain(item):
+            if not (type(item) is str or item is None or type(item) is bool or _plain(item)):
                 return False
         return True
     if kind is list:
-        return all(_plain(item) for item in value)
+        return all(type(item) is str or item is None or type(item) is bool or _plain(item) for item in value)
     return False
+
+
+def dumps_plain(value: Any) -> bytes | None:
+    """The canonical form of `value` when it holds only what the standard encoder writes the
+    RFC 8785 way (then it is also plain JSON: it reads back as it is); None otherwise."""
+    return _encode(value).encode("utf-8") if _plain(value) else None
 
 
 def dumps(value: Any) -> bytes:
     """The RFC 8785 canonical form of `value`, as UTF-8 bytes."""
-    if _plain(value):
-        return _encode(value).encode("utf-8")
-    return rfc8785.dumps(value)
+    data = dumps_plain(value)
+    return rfc8785.dumps(value) if data is None else data
+
+
+@functools.lru_cache(maxsize=256)
+def _member_key(key: str) -> tuple[bytes, bytes]:
+    """An object key's sort order (by UTF-16 code units) and its canonical form followed by
+    the colon; objects put together member by member tend to have the same few keys."""
+    return key.encode("utf-16-be"), _encode(key).encode("utf-8") + b":"
+
+
+def dumps_object(members: dict[str, bytes]) -> bytes:
+    """The canonical form of an object whose members' values are already canonical (bytes
+    from `dumps`): an object can be extended, or a member replaced, without writing the other
+    members again."""
+    keys = sorted((_member_key(key), key) for key in members)
+    return b"{" + b",".join(encoded + members[key] for (_order, encoded), key in keys) + b"}"

@@ -67,25 +67,45 @@ def _jcs_safe(value: Any) -> Any:
     return str(value)  # Decimal, UUID and anything else: their text
 
 
-def _digest(value: Any) -> dict[str, str]:
-    return {"sha256": hashlib.sha256(jcs.dumps(value)).hexdigest()}
+def _member(value: Any) -> bytes:
+    """The canonical JSON of one value of a record (made JCS-safe first when it needs to be)."""
+    data = jcs.dumps_plain(value)
+    return jcs.dumps(_jcs_safe(value)) if data is None else data
 
 
-def _record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
-            before: Any, after: Any, reason: str, request_id: str) -> dict[str, Any]:
+def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str, before: bytes,
+          after: bytes, reason: str, request_id: str, signer: Signer | None) -> bytes:
+    """The leaf, from `before` and `after` already in canonical form. The record is put
+    together member by member, so that neither a digest nor the signature makes the encoder
+    write the rest of it again."""
     if not action or not object_type:
         raise LeafError("a leaf needs an action and an object type")
-    return {
-        "v": VERSION,
-        "type": action,
-        "time": utc_text(time),
-        "object": {"type": object_type, "id": str(object_id)},
-        "actor": actor,
-        "before": _jcs_safe(before),
-        "after": _jcs_safe(after),
-        "reason": reason or "",
-        "request_id": request_id or "",
+    members = {
+        "v": _member(VERSION),
+        "type": _member(action),
+        "time": _member(utc_text(time)),
+        "object": _member({"type": object_type, "id": str(object_id)}),
+        "actor": _member(actor),
+        "before": before,
+        "after": after,
+        "reason": _member(reason or ""),
+        "request_id": _member(request_id or ""),
     }
+    data = jcs.dumps_object(members)
+    if len(data) > MAX_ENTRY_SIZE - 512:
+        for name in ("before", "after"):
+            if members[name] != b"null":
+                members[name] = _member({"sha256": hashlib.sha256(members[name]).hexdigest()})
+        members["reason"] = _member((reason or "")[:4000])
+        data = jcs.dumps_object(members)
+    if signer is not None:
+        kid = key_id(signer.name, ALG_ED25519, signer.public_key)
+        members["sig"] = _member({"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
+                                  "value": base64.b64encode(signer.sign(data)).decode()})
+        data = jcs.dumps_object(members)
+    if len(data) > MAX_ENTRY_SIZE:
+        raise LeafError(f"leaf record of {len(data)} bytes is larger than {MAX_ENTRY_SIZE}")
+    return data
 
 
 def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
@@ -93,22 +113,8 @@ def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: 
                 signer: Signer | None = None) -> bytes:
     """The canonical JSON bytes of one event. When the record would not fit an entry
     (64 KiB), `before` and `after` are replaced by the SHA-256 of their canonical JSON."""
-    record = _record(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
-                     before=before, after=after, reason=reason, request_id=request_id)
-    data = jcs.dumps(record)
-    if len(data) > MAX_ENTRY_SIZE - 512:
-        record["before"] = None if record["before"] is None else _digest(record["before"])
-        record["after"] = None if record["after"] is None else _digest(record["after"])
-        record["reason"] = record["reason"][:4000]
-        data = jcs.dumps(record)
-    if signer is not None:
-        kid = key_id(signer.name, ALG_ED25519, signer.public_key)
-        record["sig"] = {"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
-                         "value": base64.b64encode(signer.sign(data)).decode()}
-        data = jcs.dumps(record)
-    if len(data) > MAX_ENTRY_SIZE:
-        raise LeafError(f"leaf record of {len(data)} bytes is larger than {MAX_ENTRY_SIZE}")
-    return data
+    return _leaf(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
+                 before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer)
 
 
 def parse_leaf(data: bytes) -> dict[str, Any]:
@@ -147,21 +153,27 @@ def actor_of(record: ChangeRecord) -> str:
     return personal_hash(label)
 
 
+def _stored_member(value: Any) -> bytes:
+    """The canonical JSON of a history record's value as the database gives it back (written
+    with DjangoJSONEncoder, read back as JSON). Plain JSON reads back as it is, so only other
+    values make the round trip."""
+    data = jcs.dumps_plain(value)
+    if data is None:
+        data = _member(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
+    return data
+
+
 def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) -> bytes:
     """The leaf of a history record, with its before and after as the database keeps them."""
     content_type = ContentType.objects.get_for_id(record.content_type_id)
-
-    def stored(value: Any) -> Any:
-        return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-    return leaf_record(
+    return _leaf(
         action=record.action,
         time=record.time,
         object_type=f"{content_type.app_label}.{content_type.model}",
         object_id=record.object_id,
         actor=actor_of(record),
-        before=stored(record.before),
-        after=stored(record.after),
+        before=_stored_member(record.before),
+        after=_stored_member(record.after),
         reason=record.reason,
         request_id=record.request_id,
         signer=signer,

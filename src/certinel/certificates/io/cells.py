@@ -59,6 +59,8 @@ def site(name: str, address: str, scope: str = "") -> dict[str, Any]:
 
 
 def _as_text(value: Any) -> str:
+    if type(value) is str:  # every cell of a CSV file: checked first
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if value is None:
         return ""
     if isinstance(value, bool):

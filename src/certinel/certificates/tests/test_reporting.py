@@ -256,3 +256,43 @@ def test_a_body_reports_only_its_own_certificates(body, holder):
     regulator = Actor.for_user(build_user(Role.REGULATOR, jurisdiction_code="32"))
     with pytest.raises(NotPermitted):
         report_certificates(actor=regulator, body=body, items=[certificate_data(holder=holder)])
+
+
+def test_the_log_holds_the_leaf_of_each_stored_history_record(body, holder):
+    """Reporting writes a batch's leaves from the records it has in memory; each must be the
+    leaf of the record as stored (the monitor rebuilds it from there), body signature and all."""
+    from certinel.core.models import ChangeRecord
+    from certinel.credentials.leafsign import leaf_signers
+    from certinel.transparency.leaf import change_record_leaf
+    from certinel.transparency.models import LogEntry
+
+    operator = Actor.for_user(build_user(Role.CB_OPERATOR, body=body))
+    new_holder = Organization(uscc=make_uscc("320205", random.Random(7)), name="测试新客户有限公司")
+    plain = certificate_data(holder=holder)
+    suspended = certificate_data(holder=holder, scheme="EMS", last_surveillance_on=TODAY - dt.timedelta(days=5),
+                                 status="suspended", status_reason="监督审核发现严重不符合", status_date=TODAY,
+                                 suspended_until=TODAY + dt.timedelta(days=60),
+                                 products=[{"name": "齿轮", "model": "G-1"}],
+                                 sites=[{"name": "二厂", "address": "苏州市测试路2号", "scope": ""}])
+    registered = dataclasses.replace(certificate_data(holder=new_holder), holder_region="320205",
+                                     holder_address="无锡市测试路1号")
+    first = report_certificates(actor=operator, body=body, items=[plain, suspended, registered])
+    assert first.ok, first.errors
+    cert = Certificate.objects.get(number=suspended.number)
+    assert (cert.status, cert.version, cert.last_surveillance_on) == ("suspended", 3, suspended.last_surveillance_on)
+    assert list(cert.events.values_list("seq", "kind")) == [(1, "issued"), (2, "surveillance_passed"),
+                                                           (3, "suspended")]
+    changed = [dataclasses.replace(plain, row=None, status="revoked", status_reason="虚假认证"),
+               dataclasses.replace(suspended, row=None, status="valid", status_reason="整改完成", suspended_until=None,
+                                   holder_name="测试精工机械股份有限公司")]
+    assert report_certificates(actor=operator, body=body, items=changed).ok
+    entries = LogEntry.objects.filter(change_record__isnull=False).order_by("index")
+    records = ChangeRecord.objects.in_bulk([e.change_record_id for e in entries])
+    assert {r.action for r in records.values()} >= {"certificate_issued", "certificate_suspended",
+                                                     "certificate_reinstated", "certificate_corrected",
+                                                     "certificate_revoked", "organization_registered"}
+    for entry in entries:
+        record = records[entry.change_record_id]
+        signer = leaf_signers([record])[0]
+        assert signer is not None or not record.action.startswith("certificate_")
+        assert change_record_leaf(record, signer=signer) == bytes(entry.data)

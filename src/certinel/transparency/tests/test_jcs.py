@@ -36,3 +36,9 @@ def test_keys_beyond_the_basic_plane_sort_by_utf16_code_units():
     # U+1F600 is D83D DE00 in UTF-16, which sorts before U+E000 (a code point sort says after).
     value = {"\U0001F600": 1, "\ue000": 2}
     assert jcs.dumps(value) == rfc8785.dumps(value) == '{"😀":1,"\ue000":2}'.encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(text, values, max_size=6))
+def test_an_object_put_together_from_canonical_members_is_canonical(value):
+    assert jcs.dumps_object({key: jcs.dumps(item) for key, item in value.items()}) == rfc8785.dumps(value)
