@@ -3,7 +3,9 @@
 127.0.0.1:5432 is used, and when none answers there a throwaway one is started from the
 installed PostgreSQL binaries."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ SECRET_KEY = "test-only-key-not-secret-0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 CERTINEL_PERSONAL_DATA_SALT = "test-salt"
 DATA_DIR = Path(tempfile.mkdtemp(prefix="certinel-test-"))
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)  # this process's own folder, gone when it ends
 MEDIA_ROOT = DATA_DIR / "media"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir()
