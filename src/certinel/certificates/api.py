@@ -376,16 +376,14 @@ def verify(request: HttpRequest, query: Query[VerifyQuery]):
     codes on the issue date and covers them today, how the holder and scope given compare,
     `warnings`, and the public trail (`certificate.events`). 422 only for a malformed query
     (no number, or one over 64 characters)."""
-    question = selectors.verification_question(query.number, query.holder, query.scope)
 
-    def build() -> tuple[bytes, str]:
+    def build(number: str, holder: str | None, scope: str | None) -> tuple[bytes, str]:
         from certinel.api import api  # the API this router is mounted on (it imports this module)
 
-        verdict = selectors.certificate_for_verification(*question)
+        verdict = selectors.certificate_for_verification(number, holder, scope)
         response = api.create_response(request, VerdictOut.model_validate(verdict_out(verdict)).model_dump(),
-                                              status=200)
+                                       status=200)
         return response.content, response["Content-Type"]
 
-    content, content_type = verify_cache.remembered("api", question, selectors.number_variants(question[0]), build,
-                                                    keep_not_found=question[1] is None)
+    content, content_type = verify_cache.remembered("api", query.number, query.holder, query.scope, build)
     return HttpResponse(content, content_type=content_type)

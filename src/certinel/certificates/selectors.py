@@ -14,6 +14,7 @@ date, and counts capped at `COUNT_CAP` ("10,000+")."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -584,7 +585,7 @@ def _scope_match(cert: Certificate, given: str | None) -> ScopeMatch:
     return ScopeMatch(NOT_COVERED, given)
 
 
-def _covered(scopes: list[tuple[dt.date, dt.date | None, int | None, str]], codes: list[str], day: dt.date
+def _covered(scopes: Sequence[tuple[dt.date, dt.date | None, int | None, str]], codes: list[str], day: dt.date
              ) -> tuple[bool, list[str]]:
     """(the scheme was approved on `day`, the codes outside the approval then); `scopes` are
     (granted on, withdrawn on, IAF sector number, CCC product code)."""

@@ -94,22 +94,25 @@ def _key(kind: str, question: tuple[Any, ...]) -> str:
     return "verify:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def remembered(kind: str, question: tuple[Any, ...], numbers: list[str], build: Callable[[], T], *,
-               keep_not_found: bool = True) -> T:
-    """The answer of `build()` to `question` (of this `kind`), built again only when the
-    register changed for these `numbers` (the spellings of the number asked about) since it
-    was kept. With `keep_not_found` false, an answer about a number the register does not
-    hold is not kept."""
+def remembered(kind: str, number: str, holder_name: str | None, scope: str | None,
+               build: Callable[[str, str | None, str | None], T]) -> T:
+    """The answer of `build(number, holder, scope)` (of this `kind`: a verdict, an API
+    response), built again only when the register changed for the number since it was kept.
+    An answer about a number the register does not hold is not kept when a holder was given
+    (its suggestions depend on every organization)."""
+    from . import selectors
+
+    question = selectors.verification_question(number, holder_name, scope)
     cache = caches[ALIAS]
     key = _key(kind, question)
     # Read before building: a write committed in between makes the kept answer look older
     # than it is (built again next time), never newer.
-    now = fingerprint(numbers)
+    now = fingerprint(selectors.number_variants(question[0]))
     kept = cache.get(key)
     if kept is not None and kept[0] == now:
         return kept[1]
-    answer = build()
-    if now or keep_not_found:
+    answer = build(*question)
+    if now or question[1] is None:
         cache.set(key, (now, answer), TIMEOUT)
     return answer
 
@@ -118,6 +121,4 @@ def verdict(number: str, holder_name: str | None = None, scope: str | None = Non
     """`selectors.certificate_for_verification`, kept as above (the verification page)."""
     from . import selectors
 
-    question = selectors.verification_question(number, holder_name, scope)
-    return remembered("verdict", question, selectors.number_variants(question[0]),
-                      lambda: selectors.certificate_for_verification(*question), keep_not_found=question[1] is None)
+    return remembered("verdict", number, holder_name, scope, selectors.certificate_for_verification)
