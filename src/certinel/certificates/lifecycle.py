@@ -131,7 +131,7 @@ class Writer:
         after = snapshot(cert)
         self.records.append(change_record(
             actor=self.actor, action=f"certificate_{event_kind}", obj=cert, before=snap_before,
-            after=after, reason=action.reason, region_code=cert.region_code, content_type=self._ct))
+            after=after, reason=action.reason, region_code=cert.region_code, content_type=self._ct, time=self.now))
         return after
 
     def flush(self) -> None:

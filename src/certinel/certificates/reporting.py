@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from certinel.accounts.permissions import require
 from certinel.core.actor import Actor
-from certinel.core.bulk import allocate_ids, create_objects, update_objects
+from certinel.core.bulk import allocate_ids, create_objects, new_instance, update_objects
 from certinel.core.errors import ErrorList, FieldError, TransitionNotAllowed
 from certinel.core.history import snapshot
 from certinel.core.transitions import state_label
@@ -385,13 +385,16 @@ def _register_holders(actor: Actor, plans: list[_Plan], holders: dict[str, Organ
 
 def _new_certificate(body: CertificationBody, plan: _Plan, holder: Organization) -> Certificate:
     d = plan.data
-    return Certificate(
-        number=d.number, scheme=plan.scheme, body=body, holder=holder, holder_name=d.holder_name.strip(),
-        holder_uscc=d.holder_uscc, region_code=holder.region_code, standards=d.standards.strip(),
-        scope_text=d.scope_text.strip(), scope_codes=plan.codes, products=d.products, sites=d.sites,
-        manufacturer=d.manufacturer.strip(), factory=d.factory.strip(), factory_address=d.factory_address.strip(),
-        first_issued_on=d.first_issued_on or d.issued_on, issued_on=d.issued_on, expires_on=d.expires_on,
-        signed_by=d.signed_by.strip(), transferred_from=plan.transfer_source)
+    related: dict[str, Any] = {"scheme": plan.scheme, "body": body, "holder": holder}
+    if plan.transfer_source is not None:
+        related["transferred_from"] = plan.transfer_source
+    return new_instance(Certificate, {
+        "number": d.number, "holder_name": d.holder_name.strip(), "holder_uscc": d.holder_uscc,
+        "region_code": holder.region_code, "standards": d.standards.strip(), "scope_text": d.scope_text.strip(),
+        "scope_codes": plan.codes, "products": d.products, "sites": d.sites, "manufacturer": d.manufacturer.strip(),
+        "factory": d.factory.strip(), "factory_address": d.factory_address.strip(),
+        "first_issued_on": d.first_issued_on or d.issued_on, "issued_on": d.issued_on, "expires_on": d.expires_on,
+        "signed_by": d.signed_by.strip()}, related)  # type: ignore[return-value]
 
 
 def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: dict[str, Organization],

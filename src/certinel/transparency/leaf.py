@@ -163,6 +163,13 @@ def _stored_member(value: Any) -> bytes:
     return data
 
 
+def _record_member(record: ChangeRecord, name: str) -> bytes:
+    from certinel.core.history import canonical_of
+
+    canonical = canonical_of(record, name)
+    return canonical if canonical is not None else _stored_member(getattr(record, name))
+
+
 def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) -> bytes:
     """The leaf of a history record, with its before and after as the database keeps them."""
     content_type = ContentType.objects.get_for_id(record.content_type_id)
@@ -172,8 +179,8 @@ def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) ->
         object_type=f"{content_type.app_label}.{content_type.model}",
         object_id=record.object_id,
         actor=actor_of(record),
-        before=_stored_member(record.before),
-        after=_stored_member(record.after),
+        before=_record_member(record, "before"),
+        after=_record_member(record, "after"),
         reason=record.reason,
         request_id=record.request_id,
         signer=signer,

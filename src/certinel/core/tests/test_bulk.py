@@ -9,10 +9,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from certinel.core.bulk import allocate_ids, create_objects, update_objects
+from certinel.core.actor import Actor
+from certinel.core.bulk import allocate_ids, create_objects, insert_rows, new_instance, update_objects
+from certinel.core.history import change_record, record_changes
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import build_org
-from certinel.registry.models import Site
+from certinel.registry.models import Organization, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,80 @@ def test_allocated_ids_lie_above_every_existing_row():
     with transaction.atomic():
         ids = allocate_ids(Site, 5)
     assert len(set(ids)) == 5 and min(ids) > existing
+
+
+def _fields(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_new_instance_is_what_the_constructor_makes(django_assert_num_queries):
+    org = build_org()
+    ct = ContentType.objects.get_for_model(org)
+    moment = timezone.now()
+    values = {"time": moment, "actor_label": "x", "via": "import", "action": "a", "object_id": "1",
+              "object_repr": "r", "before": {"k": 1}}
+    fast = new_instance(ChangeRecord, values, {"content_type": ct})
+    slow = ChangeRecord(**values, content_type=ct)
+    assert _fields(fast) == _fields(slow)
+    assert fast._state.adding and fast._state.db is None
+    with django_assert_num_queries(0):
+        assert fast.content_type is ct
+    # Defaults that are functions are called for each instance, not shared.
+    a, b = new_instance(Site, {"organization_id": org.pk}), new_instance(Site, {"organization_id": org.pk})
+    made = Site(organization_id=org.pk)
+    assert a.created_at is not b.created_at and abs(a.created_at - made.created_at) < dt.timedelta(seconds=5)
+    assert {**_fields(a), "created_at": None} == {**_fields(made), "created_at": None}
+    # Saved like any other instance.
+    with transaction.atomic():
+        fast.save()
+    assert ChangeRecord.objects.get(pk=fast.pk).before == {"k": 1}
+
+
+def test_new_instance_falls_back_to_the_constructor_when_init_signals_listen():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Organization)
+    try:
+        org = new_instance(Organization, {"name": "甲"})
+    finally:
+        post_init.disconnect(listener, sender=Organization)
+    assert seen == [org] and org.name == "甲"
+
+
+def test_recorded_changes_store_their_canonical_json_and_read_back_equal():
+    org = build_org()
+    actor = Actor.system("bulk-test")
+    before = {"名称": "旧", "b": [1, 2], "a": None}
+    after = {"名称": "新", "b": [1, 2, 3], "a": "x"}
+    with transaction.atomic():
+        record = change_record(actor=actor, action="organization_changed", obj=org, before=before, after=after)
+        record_changes([record])
+    stored = ChangeRecord.objects.get(pk=record.pk)
+    assert stored.before == {"名称": "旧", "b": [1, 2], "a": None}
+    assert stored.after == {"名称": "新", "b": [1, 2, 3], "a": "x"}
+    assert stored.time == record.time and stored.actor_label == "bulk-test" and stored.object_id == str(org.pk)
+    from django.db import connection
+
+    if connection.vendor == "sqlite":  # kept as its text: the canonical form, keys sorted
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT after FROM core_changerecord WHERE id = %s", [record.pk])
+            assert cursor.fetchone()[0] == '{"a":"x","b":[1,2,3],"名称":"新"}'
+
+
+def test_insert_rows_writes_encoded_columns_as_they_are():
+    org = build_org()
+    ct = ContentType.objects.get_for_model(org)
+    moment = timezone.now()
+    with transaction.atomic():
+        [pk] = allocate_ids(ChangeRecord, 1)
+        insert_rows(ChangeRecord, ["id", "time", "actor_label", "via", "request_id", "action", "content_type_id",
+                                   "object_id", "object_repr", "region_code", "reason", "before", "after"],
+                    [(pk, moment, "x", "import", "", "a", ct.pk, "1", "r", "", "", '{"k":[1]}', {"k": [2]})],
+                    encoded=["before"])
+    stored = ChangeRecord.objects.get(pk=pk)
+    assert stored.before == {"k": [1]} and stored.after == {"k": [2]}
