@@ -64,7 +64,7 @@ class Certificate(models.Model):
         # filter (docs/verification.md, "Performance").
         indexes = [
             models.Index(fields=["holder", "status"], name="certificate_holder_idx"),
-            models.Index(fields=["status", "expires_on"], name="certificate_expiry_idx"),
+            models.Index(fields=["status", "expires_on", "region_code"], name="certificate_status_expiry_idx"),
             models.Index(fields=["-issued_on", "-id"], name="certificate_issued_idx"),
             models.Index(fields=["body", "-issued_on", "-id"], name="certificate_body_issued_idx"),
             models.Index(fields=["body", "status", "-issued_on", "-id"], name="certificate_body_status_idx"),

@@ -35,6 +35,9 @@ from .models import Certificate, CertificateCredential, CertificateEvent
 
 # Counts stop here ("10,000+"): counting millions of rows exactly would cost more than the page.
 COUNT_CAP = 10_000
+# A page of at most this many matching certificates is sorted in memory rather than read from
+# an index in issue order (`_in_issue_order`).
+READ_WHOLE = 2_000
 # A name search ranks the certificates of at most this many matching organizations, read
 # in windows from this size up.
 NAME_ORG_CAP = 2_000
@@ -63,6 +66,18 @@ def _overdue_q(today: dt.date) -> Q:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Certificates recorded with one status whose status today is another: normally the few
+    the scheduled job has not caught up with. `order` is the date column that follows the
+    status in the index that finds them; reading them in that order makes the planner use
+    that index (its estimate of how many there are, from independent column statistics, is
+    far too high)."""
+
+    condition: Q
+    order: str
+
+
+@dataclass(frozen=True)
 class StatusPlan:
     """The certificates whose status *today* is a given one, as `lifecycle.effective_status`
     computes it for one certificate (expiry and missed surveillance apply at once), in terms
@@ -71,26 +86,28 @@ class StatusPlan:
     today = (recorded == `recorded` AND `keep`) + each of `plus`
 
     where `minus` are the certificates `keep` leaves out (recorded as `recorded` but no longer
-    that today) and `plus` those recorded otherwise but that today. Both are the few the job
-    has not caught up with yet; each is found through an index on (status, date)."""
+    that today) and `plus` those recorded otherwise but that today."""
 
     recorded: str
     keep: Q
-    minus: tuple[Q, ...] = ()
-    plus: tuple[Q, ...] = ()
+    minus: tuple[Part, ...] = ()
+    plus: tuple[Part, ...] = ()
 
 
 def status_plan(status: str, today: dt.date) -> StatusPlan:
     expired, overdue = Q(expires_on__lt=today), _overdue_q(today)
     valid, suspended = CertificateStatus.VALID, CertificateStatus.SUSPENDED
+
+    def ended(recorded: str) -> Part:  # recorded live, expired since
+        return Part(Q(status=recorded) & expired, "expires_on")
+
+    missed = Part(Q(status=valid) & overdue & ~expired, "next_surveillance_due")  # surveillance missed since
     if status == CertificateStatus.EXPIRED:
-        return StatusPlan(status, Q(), plus=(Q(status=valid) & expired, Q(status=suspended) & expired))
+        return StatusPlan(status, Q(), plus=(ended(valid), ended(suspended)))
     if status == suspended:
-        return StatusPlan(status, ~expired, minus=(Q(status=suspended) & expired,),
-                          plus=(Q(status=valid) & overdue & ~expired,))
+        return StatusPlan(status, ~expired, minus=(ended(suspended),), plus=(missed,))
     if status == valid:
-        return StatusPlan(status, ~expired & ~overdue,
-                          minus=(Q(status=valid) & expired, Q(status=valid) & overdue & ~expired))
+        return StatusPlan(status, ~expired & ~overdue, minus=(ended(valid), missed))
     return StatusPlan(status, Q())
 
 
@@ -99,7 +116,7 @@ def effective_status_q(status: str, today: dt.date) -> Q:
     plan = status_plan(status, today)
     condition = Q(status=plan.recorded) & plan.keep
     for part in plan.plus:
-        condition |= part
+        condition |= part.condition
     return condition
 
 
@@ -195,22 +212,22 @@ def _loaded(ids: list[int], today: dt.date) -> list[Certificate]:
     return annotate_status([by_id[i] for i in ids if i in by_id], today)
 
 
-def _lagging_ids(part: Q) -> list[int] | None:
-    """The ids of the certificates in a part the scheduled job has not caught up with, read
-    through the part's own (status, date) index; None when there are more than LAG_CAP (the
-    job is not running)."""
+def _lagging_ids(part: Part) -> list[int] | None:
+    """The ids of the certificates in a lagging part, read through the part's own (status,
+    date) index; None when there are more than LAG_CAP (the job is not running)."""
     # The ids are read first: as a subquery under an ordered LIMIT, PostgreSQL's planner would
     # walk the whole issue-date index testing each row against it, expecting many matches.
-    ids = list(Certificate.objects.filter(part).order_by().values_list("pk", flat=True)[:LAG_CAP + 1])
+    ids = list(Certificate.objects.filter(part.condition).order_by(part.order)
+               .values_list("pk", flat=True)[:LAG_CAP + 1])
     return None if len(ids) > LAG_CAP else ids
 
 
-def _lagging(qs: QuerySet[Certificate], part: Q) -> QuerySet[Certificate]:
+def _lagging(qs: QuerySet[Certificate], part: Part) -> QuerySet[Certificate]:
     """The certificates of `qs` in a lagging part: normally few, by their ids, then narrowed by
     the other filters; when there are many, the part as a plain filter."""
     ids = _lagging_ids(part)
     if ids is None:
-        return qs.filter(part)
+        return qs.filter(part.condition)
     return qs.filter(pk__in=ids) if ids else qs.none()
 
 
@@ -233,30 +250,36 @@ def _capped(qs: QuerySet[Certificate]) -> int:
     return qs.order_by().values("pk")[:COUNT_CAP + 1].count()
 
 
+def _in_issue_order(qs: QuerySet[Certificate], end: int) -> tuple[list[tuple[dt.date, int]], int]:
+    """The first `end` (issue date, id) of `qs`, newest first, and how many there are (capped).
+    They are counted first: when there are few, they are read whole and sorted here, so that
+    no index walk in issue order can go wrong (a date window, say, whose matches all lie at
+    the far end of the issue order: the planner takes issue and expiry dates as unrelated and
+    expects them spread evenly). Otherwise the index on (…, issue date) gives the page."""
+    total = _capped(qs)
+    if total <= READ_WHOLE:
+        rows = sorted(qs.order_by().values_list("issued_on", "pk"), reverse=True)
+        return rows[:end], len(rows)
+    return list(qs.order_by("-issued_on", "-id").values_list("issued_on", "pk")[:end]), total
+
+
 def _paged(qs: QuerySet[Certificate], filters: CertificateFilters, today: dt.date) -> Page[Certificate]:
     """One page in issue order, and the total. With a status filter: the recorded status's
-    rows read in order from an index on (…, status, issue date), merged with the few rows the
-    scheduled job has not updated yet."""
+    rows, merged with the few rows the scheduled job has not updated yet."""
     start, end = (filters.page - 1) * filters.page_size, filters.page * filters.page_size
     plan = status_plan(filters.status, today) if filters.status else None
-    main = _recorded(qs, plan) if plan else qs
-    rows = list(main.order_by("-issued_on", "-id").values_list("issued_on", "pk")[:end])
-    added = 0
+    if plan is not None and plan.recorded in LIVE and (filters.expires_from or filters.expires_to):
+        # Valid or suspended today means not expired: said outright, the expiry window is a
+        # closed range the planner can estimate and read from the (status, expiry) index.
+        qs = qs.filter(expires_on__gte=today)
+    rows, total = _in_issue_order(_recorded(qs, plan) if plan else qs, end)
     for part in plan.plus if plan else ():
-        extra = _lagging(qs, part).order_by("-issued_on", "-id").values_list("issued_on", "pk")
-        got = list(extra[:end])
+        extra = _lagging(qs, part)
+        got, count = _in_issue_order(extra, end)
         rows += got
-        added += len(got) if len(got) < end else extra.count()
+        total += count
     rows.sort(reverse=True)
     ids = [pk for _issued, pk in rows[start:end]]
-    if len(rows) < end and (ids or start == 0):
-        return Page(_loaded(ids, today), len(rows), filters.page, filters.page_size)
-    if plan is None:
-        total = _capped(qs)
-    else:
-        total = _capped(qs.filter(status=plan.recorded)) + added
-        for part in plan.minus:
-            total -= _lagging(qs, part).count()
     return Page(_loaded(ids, today), min(total, COUNT_CAP), filters.page, filters.page_size, total > COUNT_CAP)
 
 

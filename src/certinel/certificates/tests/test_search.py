@@ -343,3 +343,31 @@ def test_totals_by_status_today_count_the_rows_the_job_has_not_updated(world):
             every = selectors.certificate_search(filters=CertificateFilters(status=status, page_size=100), today=day)
             assert len(every.items) == expected[status]
             assert all(c.status_today == status for c in every.items)
+
+
+@pytest.mark.parametrize("read_whole", [0, 2_000])
+def test_pages_are_the_same_read_whole_or_in_index_order(world, monkeypatch, read_whole):
+    """A small result is read whole and sorted in memory, a large one walked in issue order:
+    both give the same pages and totals, with a status (and the rows the job has not updated)
+    and an expiry window."""
+    from certinel.certificates.lifecycle import effective_status
+
+    monkeypatch.setattr(selectors, "READ_WHOLE", read_whole)
+    day = TODAY + dt.timedelta(days=400)
+    certs = list(Certificate.objects.select_related("scheme"))
+    for filters in ({}, {"status": "valid"}, {"status": "suspended"}, {"status": "expired"},
+                    {"status": "valid", "expires_to": (day + dt.timedelta(days=900)).isoformat()},
+                    {"status": "valid", "region": "32", "expires_from": day.isoformat()}):
+        f = CertificateFilters(**filters, page_size=2)
+        expected = [c for c in certs
+                    if (not f.status or effective_status(c, c.scheme, day)[0] == f.status)
+                    and (not f.expires_to or c.expires_on <= f.expires_to)
+                    and (not f.expires_from or c.expires_on >= f.expires_from)
+                    and (not f.region or c.region_code.startswith(f.region))]
+        expected.sort(key=lambda c: (c.issued_on, c.pk), reverse=True)
+        got = []
+        for page in (1, 2, 3, 4):
+            result = selectors.certificate_search(filters=f.model_copy(update={"page": page}), today=day)
+            assert (result.total, result.total_is_lower_bound) == (len(expected), False), filters
+            got += result.items
+        assert [c.pk for c in got] == [c.pk for c in expected], filters
