@@ -49,6 +49,16 @@ def dumps_plain(value: Any) -> bytes | None:
     return _encode(value).encode("utf-8") if _plain(value) else None
 
 
+def dumps_text(text: str) -> bytes:
+    """The canonical form of a string (the standard encoder writes every string the RFC 8785
+    way)."""
+    return _encode(text).encode("utf-8")
+
+
+# The same few strings recur in every record of a batch (an action, a moment, a type, an actor).
+dumps_recurring_text = functools.lru_cache(maxsize=1024)(dumps_text)
+
+
 def dumps(value: Any) -> bytes:
     """The RFC 8785 canonical form of `value`, as UTF-8 bytes."""
     data = dumps_plain(value)

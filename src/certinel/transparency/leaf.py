@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -73,6 +74,15 @@ def _member(value: Any) -> bytes:
     return jcs.dumps(_jcs_safe(value)) if data is None else data
 
 
+_VERSION_MEMBER = jcs.dumps(VERSION)
+
+
+@functools.lru_cache(maxsize=64)
+def _time_member(moment: dt.datetime) -> bytes:
+    """A moment's canonical member (a batch's records share theirs)."""
+    return jcs.dumps_text(utc_text(moment))
+
+
 def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str, before: bytes,
           after: bytes, reason: str, request_id: str, signer: Signer | None) -> bytes:
     """The leaf, from `before` and `after` already in canonical form. The record is put
@@ -80,16 +90,18 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
     write the rest of it again."""
     if not action or not object_type:
         raise LeafError("a leaf needs an action and an object type")
+    recurring = jcs.dumps_recurring_text
     members = {
-        "v": _member(VERSION),
-        "type": _member(action),
-        "time": _member(utc_text(time)),
-        "object": _member({"type": object_type, "id": str(object_id)}),
-        "actor": _member(actor),
+        "v": _VERSION_MEMBER,
+        "type": recurring(action),
+        "time": _time_member(time),
+        # {"id": …, "type": …}, its keys in canonical order.
+        "object": b'{"id":' + jcs.dumps_text(str(object_id)) + b',"type":' + recurring(object_type) + b"}",
+        "actor": recurring(actor),
         "before": before,
         "after": after,
-        "reason": _member(reason or ""),
-        "request_id": _member(request_id or ""),
+        "reason": jcs.dumps_text(reason or ""),
+        "request_id": recurring(request_id or ""),
     }
     data = jcs.dumps_object(members)
     if len(data) > MAX_ENTRY_SIZE - 512:

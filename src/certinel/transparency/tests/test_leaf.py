@@ -103,3 +103,13 @@ def test_change_records_name_people_only_by_salted_hash():
     assert b"li.si" not in leaf
     # As the history stores it (DjangoJSONEncoder: milliseconds, the time's own offset).
     assert parse_leaf(leaf)["after"] == {"when": "2025-03-04T05:06:07.000+08:00"}
+
+
+@pytest.mark.parametrize("text", ['引号"与\\反斜杠', "控制\u0001\t\n字符", "😀 beyond the BMP", "", "\u2028\u2029"])
+def test_members_put_together_piecewise_are_canonical(text):
+    """The record is assembled from members encoded one by one (some kept for the next record):
+    with any text in any member, it is what RFC 8785 writes for the whole record."""
+    for args in ({"object_id": text}, {"actor": text}, {"reason": text}, {"request_id": text},
+                 {"action": text or "x"}, {"object_type": text or "x"}):
+        data = _leaf(**args, before=None, after={"k": text})
+        assert data == rfc8785.dumps(json.loads(data)), args
