@@ -152,10 +152,14 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- the worker: parts 1 and 3 on one database, in its own process ------------------------------
 
-def setup_django(db: str, keep: bool) -> tuple[str, object]:
-    """Point Django at a new scratch database; returns its description and the clean-up."""
+def setup_django(db: str, keep: bool, url: str | None = None) -> tuple[str, object]:
+    """Point Django at a new scratch database (or at `url`, an existing one, which is left as
+    it is); returns its description and the clean-up."""
     folder = Path(tempfile.mkdtemp(prefix="certinel-bench-cert-"))
-    if db == "sqlite":
+    drop = None
+    if url:
+        where = url
+    elif db == "sqlite":
         url = f"sqlite:///{folder / 'certificates.sqlite3'}"
         where = str(folder / "certificates.sqlite3")
         drop = None

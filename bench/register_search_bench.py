@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/register_search_bench.py [--quick] [--db sqlite|postgres|both]
                                                     [--certificates N] [--organizations M] [--bodies B]
-                                                    [--repeat R] [--keep] [--json FILE]
+                                                    [--repeat R] [--keep] [--reuse DATABASE_URL] [--json FILE]
 
 Loading 5 million certificates through the import path takes hours here (see
 certificates_bench.py and docs/benchmarks.md), so this benchmark builds the register the way a
@@ -20,6 +20,11 @@ API's search, over a mix of 89 queries: numbers, holder codes and names, body, s
 status and combinations), each query timed R times after a warm-up, against an indexed
 `SELECT … WHERE number = %s` on the same connection in the same run. Medians and 95th
 percentiles per kind of query; the aim is a 95th percentile under 50 ms on both databases.
+
+--keep keeps each scratch database (its address is printed at the end); --reuse ADDRESS with
+--db sqlite|postgres searches such a kept register again instead of building one (after
+bringing it up to the current migrations and running ANALYZE), e.g. after a change of the
+search or its indexes.
 
 Each database runs in its own process (Django is configured once per process). The report is
 written to bench/out/ (not kept in the repository).
@@ -154,8 +159,26 @@ def build(args: argparse.Namespace) -> tuple[dict, object]:
     return result, first_body
 
 
+def reuse(args: argparse.Namespace) -> tuple[dict, object]:
+    """A register kept by an earlier run (--keep): brought up to the current migrations (which
+    may change its indexes), analysed again, and searched with the same query mix."""
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from certinel.certificates.models import Certificate
+    from certinel.registry.models import CertificationBody
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    result: dict = {"reused": args.reuse, "migrate_seconds": round(time.perf_counter() - started, 1),
+                    "analyze_seconds": round(cb.analyze(), 1)}
+    result["stored"] = {"certificates": Certificate.objects.count(),
+                        "by_status": dict(Certificate.objects.order_by().values_list("status").annotate(n=Count("pk")))}
+    return result, CertificationBody.objects.order_by("pk").first()
+
+
 def worker(args: argparse.Namespace) -> None:
-    _folder, cleanup = cb.setup_django(args.db, args.keep)
+    _folder, cleanup = cb.setup_django(args.db, args.keep, url=args.reuse)
     from django.db import connection
 
     try:
@@ -163,7 +186,7 @@ def worker(args: argparse.Namespace) -> None:
             cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
             version = cursor.fetchone()[0]
         result: dict = {"db": args.db, "version": version, "load_start": cb.load()}
-        result["build"], body = build(args)
+        result["build"], body = reuse(args) if args.reuse else build(args)
         result["search"] = cb.part_search(args, body)
         result["load_end"] = cb.load()
         result["max_rss_mb"] = cb.rss_mb()
@@ -182,6 +205,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timings of each search query (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--json", help="write the report here (default bench/out/register-search-<date>.json)")
+    parser.add_argument("--reuse", metavar="DATABASE_URL",
+                        help="search a register kept by an earlier run (--keep) instead of building one; "
+                             "needs --db sqlite or --db postgres to say which it is")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -192,6 +218,8 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
+    if args.reuse and args.db == "both":
+        parser.error("--reuse needs --db sqlite or --db postgres")
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report: dict = {"benchmark": "certificate search at national size", "date": dt.date.today().isoformat(),
@@ -202,7 +230,8 @@ def main() -> None:
         result_file = OUT / f".register-search-{db}-{stamp}.json"
         command = [sys.executable, __file__, "--worker", "--db", db, "--certificates", str(args.certificates),
                    "--organizations", str(args.organizations), "--bodies", str(args.bodies),
-                   "--repeat", str(args.repeat), "--result", str(result_file), *(["--keep"] if args.keep else [])]
+                   "--repeat", str(args.repeat), "--result", str(result_file), *(["--keep"] if args.keep else []),
+                   *(["--reuse", args.reuse] if args.reuse else [])]
         cb.say(f"\n=== {db}: {args.certificates:,} certificates of {args.organizations:,} holders (load {cb.load()})")
         if subprocess.run(command, check=False).returncode != 0 or not result_file.exists():
             cb.say(f"{db}: the benchmark failed")
@@ -212,10 +241,11 @@ def main() -> None:
         result_file.unlink()
         report["databases"][db] = result
         b = result["build"]
+        how = (f"reused {b['reused']}" if "reused" in b else
+               f"holders built in {b['holders']['seconds']:.0f} s, certificates written in {b['load_seconds']:.0f} s, "
+               f"indexes in {b['index_seconds']:.0f} s")
         print(f"\n{db} ({result['version'].split(' on ')[0]}): {b['stored']['certificates']:,} certificates "
-              f"{b['stored']['by_status']}; holders built in {b['holders']['seconds']:.0f} s, certificates "
-              f"written in {b['load_seconds']:.0f} s, indexes in {b['index_seconds']:.0f} s, "
-              f"ANALYZE {b['analyze_seconds']:.0f} s")
+              f"{b['stored']['by_status']}; {how}, ANALYZE {b['analyze_seconds']:.0f} s")
         cb.print_search(db, result["search"])
     path = Path(args.json) if args.json else OUT / f"register-search-{stamp}.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))

@@ -16,16 +16,18 @@ class Certificate(models.Model):
     (`selectors.effective_status`), so a reader never sees a stale "valid"."""
 
     number = models.CharField(_("证书编号"), max_length=64, db_index=True)
+    # No index of their own on the foreign keys and the status and date columns: the composite
+    # indexes below begin with them, and every index costs each reported certificate a write.
     scheme = models.ForeignKey("reference.Scheme", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("认证制度"))
+                               verbose_name=_("认证制度"), db_index=False)
     body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="certificates",
-                             verbose_name=_("发证机构"))
+                             verbose_name=_("发证机构"), db_index=False)
     holder = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, related_name="certificates",
-                               verbose_name=_("获证组织"))
+                               verbose_name=_("获证组织"), db_index=False)
     holder_name = models.CharField(_("证书上的组织名称"), max_length=200)
     holder_uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
     # The holder's region, repeated so that jurisdictions filter without a join.
-    region_code = models.CharField(_("区划代码"), max_length=6, db_index=True)
+    region_code = models.CharField(_("区划代码"), max_length=6)
     standards = models.CharField(_("认证依据"), max_length=255, blank=True)
     scope_text = models.TextField(_("认证范围"))
     # IAF sector numbers (management systems) or CCC / product / service category codes.
@@ -37,14 +39,14 @@ class Certificate(models.Model):
     factory_address = models.CharField(_("生产企业地址"), max_length=255, blank=True)
     first_issued_on = models.DateField(_("初次发证日期"))
     issued_on = models.DateField(_("本次发证日期"))
-    expires_on = models.DateField(_("有效期至"), db_index=True)
+    expires_on = models.DateField(_("有效期至"))
     status = models.CharField(_("状态"), max_length=16, choices=CertificateStatus.choices,
-                              default=CertificateStatus.VALID, db_index=True)
+                              default=CertificateStatus.VALID)
     status_reason = models.TextField(_("状态原因"), blank=True)
     status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
     suspended_until = models.DateField(_("暂停截止日期"), null=True, blank=True)
     last_surveillance_on = models.DateField(_("最近监督日期"), null=True, blank=True)
-    next_surveillance_due = models.DateField(_("下次监督截止"), null=True, blank=True, db_index=True)
+    next_surveillance_due = models.DateField(_("下次监督截止"), null=True, blank=True)
     signed_by = models.CharField(_("签发人"), max_length=64)
     transferred_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="transferred_to", verbose_name=_("转自证书"))
@@ -86,7 +88,8 @@ class CertificateEvent(models.Model):
     """One event in a certificate's life, as its body reported it: what happened, when, why,
     and who signed it (“who signs is accountable”). Append-only; this is the public trail."""
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    # Indexed by the (certificate, seq) and (body, reported_at) indexes below.
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
     occurred_on = models.DateField(_("发生日期"))
@@ -98,7 +101,7 @@ class CertificateEvent(models.Model):
     signed_by = models.CharField(_("签发人"), max_length=64)
     details = models.JSONField(_("详情"), default=dict, blank=True)
     body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("报送机构"))
+                             verbose_name=_("报送机构"), db_index=False)
     actor_label = models.CharField(_("操作人"), max_length=150)
     via = models.CharField(_("渠道"), max_length=16)
 

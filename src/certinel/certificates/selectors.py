@@ -62,7 +62,8 @@ def _overdue_q(today: dt.date) -> Q:
         return Q(next_surveillance_due__lt=today - dt.timedelta(days=next(iter(graces))))
     for grace, scheme_ids in graces.items():
         overdue |= Q(scheme_id__in=scheme_ids, next_surveillance_due__lt=today - dt.timedelta(days=grace))
-    return overdue
+    # The latest of the cut-offs as well: a range the (status, due date) index can stop at.
+    return Q(next_surveillance_due__lt=today - dt.timedelta(days=min(graces, default=0))) & overdue
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,39 @@ class CreateAppendOnlyGuard(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return "Create the append-only guard"
+
+
+class DropColumnIndexes(migrations.operations.base.Operation):
+    """Drop the single-column indexes Django made for some fields (`db_index`, a foreign key)
+    and nothing else. Paired with the fields' AlterField in the migration state (through
+    SeparateDatabaseAndState): on SQLite, AlterField itself would rebuild the whole table,
+    copying every row and dropping its append-only triggers, to remove an index."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, fields: list[str]) -> None:
+        self.model_name = model_name
+        self.fields = fields
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        for name in self.fields:
+            column = model._meta.get_field(name).column
+            # Indexes on exactly this one column, not unique (so not the constraints that
+            # cover it), found by introspection: their names are whatever created them.
+            for index in schema_editor._constraint_names(model, [column], index=True, unique=False,
+                                                         primary_key=False):
+                schema_editor.execute(schema_editor._delete_index_sql(model, index))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        for name in self.fields:
+            for sql in schema_editor._field_indexes_sql(model, model._meta.get_field(name)):
+                schema_editor.execute(sql)
+
+    def describe(self) -> str:
+        return f"Drop the single-column indexes of {self.model_name}: {', '.join(self.fields)}"

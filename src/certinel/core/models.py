@@ -55,8 +55,9 @@ class ChangeRecord(models.Model):
     via = models.CharField(_("渠道"), max_length=16, choices=Via.choices)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     action = models.CharField(_("事件"), max_length=64, db_index=True)
+    # Indexed by change_object_idx below.
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("对象类型"))
+                                     verbose_name=_("对象类型"), db_index=False)
     object_id = models.CharField(_("对象编号"), max_length=64)
     object_repr = models.CharField(_("对象"), max_length=255)
     # The jurisdiction the change belongs to (a region code), so regulators see their own.

@@ -33,8 +33,9 @@ class LogEntry(AppendOnlyModel):
     index = models.BigIntegerField(_("序号"), primary_key=True)
     leaf_hash = models.BinaryField(_("叶哈希"), max_length=32, db_index=True)
     appended_at = models.DateTimeField(_("写入时间"), default=timezone.now)
+    # Indexed by the unique constraint below.
     change_record = models.ForeignKey("core.ChangeRecord", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("变更记录"))
+                                      related_name="+", verbose_name=_("变更记录"), db_index=False)
     # Last, so that reading the leaf hashes of the right edge never reads large entries.
     data = models.BinaryField(_("内容"))
 

@@ -71,3 +71,22 @@ def test_snapshot_hashes_personal_fields(subject):
     snap = snapshot(subject)
     assert snap["email"].startswith("hmac-sha256:") and "someone" not in snap["email"]
     assert snap["username"] == "subject"
+
+
+APPEND_ONLY_TABLES = {"core_changerecord", "certificates_certificateevent", "certificates_certificatecredential",
+                      "credentials_issuedcredential", "transparency_logentry", "transparency_logtile",
+                      "transparency_checkpoint", "transparency_cosignature", "watch_deliveryattempt"}
+
+
+def test_every_append_only_table_keeps_its_guard_after_all_migrations():
+    """Later migrations must not lose the triggers (on SQLite, altering a field rebuilds the
+    table without them; index changes go through DropColumnIndexes instead)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                           "WHERE t.tgname LIKE '%%append_only%%'")
+        else:
+            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                           "AND name LIKE '%append_only%'")
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert guarded == APPEND_ONLY_TABLES
