@@ -842,6 +842,23 @@ def part_verify(args: argparse.Namespace) -> dict:
             data["p99_ratio_to_ping"] = round(data["p99_us"] / max(ping["p99_us"], 1), 2)
         result["runs"] = runs
         result["wrk"] = {"threads": args.wrk_threads, "connections": args.connections, "seconds": args.duration}
+        # Latency against concurrency: a closed-loop generator's latency is mostly queueing once
+        # the connections outnumber the cores, so the ping and the API are also asked with fewer.
+        sweep: dict[str, dict[str, dict]] = {}
+        seconds = max(2.0, args.duration / 3)
+        for connections in args.sweep:
+            threads = min(args.wrk_threads, connections)
+            for name in ("ping (reference)", "API verify"):
+                script = wrk_script(folder, f"sweep{connections}{len(sweep)}", targets[name])
+                say(f"[verify] wrk {seconds:g} s, {threads} threads, {connections} connections: {name}… "
+                    f"(load {load()})")
+                data = run_wrk(base + "/", script, seconds, threads, connections)
+                sweep.setdefault(str(connections), {})[name] = {
+                    k: data[k] for k in ("rps", "p50_us", "p99_us", "errors", "non_2xx_3xx", "load_before",
+                                         "load_after")}
+            row = sweep[str(connections)]
+            row["API verify"]["rps_ratio_to_ping"] = round(row["API verify"]["rps"] / row["ping (reference)"]["rps"], 3)
+        result["sweep"] = {"seconds": seconds, "by_connections": sweep}
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -902,6 +919,14 @@ def print_verify(result: dict) -> None:
         print(f"{name:<26}{r['rps']:>9,.0f}{r['p50_us'] / 1000:>9.1f}{r['p99_us'] / 1000:>9.1f}"
               f"{r['rps_ratio_to_ping']:>14.3f}{r['p50_ratio_to_ping']:>12.2f}{r['p99_ratio_to_ping']:>12.2f}"
               f"{r['non_2xx_3xx']:>9}{r['errors']:>8}  {r['load_before']} → {r['load_after']}")
+    sweep = result.get("sweep", {}).get("by_connections", {})
+    if sweep:
+        print(f"by connections ({result['sweep']['seconds']:g} s each): ping req/s, p99 ms | API verify req/s, "
+              "p99 ms, req/s ÷ ping")
+        for connections, row in sweep.items():
+            ping, api = row["ping (reference)"], row["API verify"]
+            print(f"{connections:>5}  {ping['rps']:>8,.0f} {ping['p99_us'] / 1000:>7.1f} | {api['rps']:>8,.0f} "
+                  f"{api['p99_us'] / 1000:>7.1f} {api['rps_ratio_to_ping']:>7.3f}   load {api['load_after']}")
 
 
 def main() -> None:
@@ -917,6 +942,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds of each wrk run (default 30)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--sweep", default="1,2,4,8,32",
+                        help="verification: also ask the ping and the API with each of these numbers of "
+                             "connections (a third of --duration each; default 1,2,4,8,32; '' for none)")
     parser.add_argument("--workers", type=int, default=None, help="certinel serve workers (default: its own)")
     parser.add_argument("--threads", type=int, default=None, help="certinel serve threads (default: its own)")
     parser.add_argument("--demo-organizations", type=int, default=None,
@@ -939,6 +967,7 @@ def main() -> None:
         parser.error("--rows: at least 500")
     args.repeat = args.repeat or (3 if args.quick else 5)
     args.duration = args.duration or (3.0 if args.quick else 30.0)
+    args.sweep = [int(n) for n in args.sweep.split(",") if n.strip()]
     if args.demo_organizations is None and args.quick:
         args.demo_organizations = 1000
     if args.worker:
