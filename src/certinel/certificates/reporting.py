@@ -178,7 +178,7 @@ def _existing(body: CertificationBody, numbers: list[str], *, lock: bool) -> dic
             # (all of them) rather than look each number up; by number alone it looks them up.
             qs = Certificate.objects.filter(number__in=chunk)
         else:
-            qs = Certificate.objects.filter(body=body, number__in=chunk)
+            qs = Certificate.objects.filter(body=body, number__any=chunk)
         if lock:
             qs = qs.select_for_update()
         found.update({c.number: c for c in qs if c.body_id == body.pk})
@@ -188,7 +188,7 @@ def _existing(body: CertificationBody, numbers: list[str], *, lock: bool) -> dic
 def _holders(usccs: list[str]) -> dict[str, Organization]:
     found: dict[str, Organization] = {}
     for chunk in _chunks(sorted(set(usccs))):
-        found.update({o.uscc: o for o in Organization.objects.filter(uscc__in=chunk)})
+        found.update({o.uscc: o for o in Organization.objects.filter(uscc__any=chunk)})
     return found
 
 
@@ -351,7 +351,7 @@ def _check_hopping(errors: ErrorList, rules: ReportingRules, body: Certification
     blockers: dict[tuple[int, int], Certificate] = {}
     cutoff = rules.hopping_cutoff()
     for chunk in _chunks(sorted(holder_ids)):
-        qs = (Certificate.objects.filter(holder_id__in=chunk).exclude(body=body)
+        qs = (Certificate.objects.filter(holder_id__any=chunk).exclude(body=body)
               .filter(Q(status=CertificateStatus.SUSPENDED)
                       | Q(status=CertificateStatus.REVOKED, status_changed_on__gt=cutoff))
               .select_related("body"))

@@ -9,7 +9,7 @@ test suite places one so that it can empty its database between tests.
 
 from __future__ import annotations
 
-from django.db import migrations
+from django.db import migrations, models
 
 MAINTENANCE_TABLE = "core_history_maintenance"
 
@@ -131,3 +131,29 @@ class DropColumnIndexes(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return f"Drop the single-column indexes of {self.model_name}: {', '.join(self.fields)}"
+
+
+@models.Field.register_lookup
+class AnyOf(models.Lookup):
+    """`field__any=[…]`: the same rows as `field__in=[…]`. On PostgreSQL the values go as one
+    array parameter (`= ANY(%s)`), which Django and the server handle many times faster than
+    an IN list of hundreds of parameters (batched reporting looks up thousands of numbers and
+    codes at a time); elsewhere it is an IN list."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list:
+        return [self.lhs.output_field.get_prep_value(value) for value in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [self.lhs.output_field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+models.ForeignKey.register_lookup(AnyOf)  # `organization_id__any=[ids]` as well
