@@ -103,18 +103,23 @@ def append_change_records(records: list[ChangeRecord]) -> list[int]:
 
 def log_catch_up(*, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
     """Log, in id order, every history record that is not in the log yet (bulk writers that
-    insert ChangeRecord rows themselves call this inside their transaction). Returns how many."""
-    from django.db.models import Exists, OuterRef
-
+    insert ChangeRecord rows themselves call this inside their transaction). Returns how many.
+    The records are read a batch at a time in id order, and the batch's logged ones are looked
+    up by id (an anti-join against the whole log for each batch would grow with the log)."""
     from certinel.core.models import ChangeRecord
 
-    logged = LogEntry.objects.filter(change_record=OuterRef("pk"))
-    unlogged = ChangeRecord.objects.annotate(logged=Exists(logged)).filter(logged=False).order_by("pk")
     done, after = 0, 0
-    while pending := list(unlogged.filter(pk__gt=after)[:batch]):
-        append_change_records(pending)
-        done += len(pending)
-        after = pending[-1].pk
+    while records := list(ChangeRecord.objects.filter(pk__gt=after).order_by("pk")[:batch]):
+        after = records[-1].pk
+        ids = [r.pk for r in records]
+        logged: set[int] = set()
+        for i in range(0, len(ids), 900):  # within SQLite's parameter limit
+            logged.update(LogEntry.objects.filter(change_record_id__any=ids[i:i + 900])
+                          .values_list("change_record_id", flat=True))
+        pending = [r for r in records if r.pk not in logged]
+        if pending:
+            append_change_records(pending)
+            done += len(pending)
         if progress is not None:
             progress(len(pending))
     return done
