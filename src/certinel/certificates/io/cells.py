@@ -10,6 +10,7 @@ Multi-valued cells (documented in docs/import-template.md):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -91,7 +92,9 @@ def read_code(value: Any) -> str:
         raise CellError("number_precision", _(
             "该单元格是数字格式，Excel 只保留 15 位有效数字，代码可能已被改变。"
             "请把这一列设为“文本”格式，重新输入后再导入。"))
-    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    text = _as_text(value)
+    if not text.isascii():  # ASCII is its own NFKC form
+        text = unicodedata.normalize("NFKC", text).strip()
     if _SCIENTIFIC.match(text):
         raise CellError("scientific_notation", _(
             "“%(value)s”是科学计数法，原来的代码已经丢失。请在 Excel 中把这一列设为“文本”格式，重新输入后再导出。")
@@ -100,6 +103,12 @@ def read_code(value: Any) -> str:
 
 
 def read_date(value: Any) -> dt.date | None:
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
+        # The template's form, 2026-03-15, read directly (anything odd takes the full path).
+        year, month, day = value[:4], value[5:7], value[8:]
+        if year.isdigit() and month.isdigit() and day.isdigit() and value.isascii():
+            with contextlib.suppress(ValueError):
+                return dt.date(int(year), int(month), int(day))
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
