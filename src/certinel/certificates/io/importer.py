@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,21 +167,33 @@ class _Run:
         return report, report.errors
 
 
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_threshold: tuple[int, ...] = ()
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """An import makes millions of short-lived containers. With the default thresholds the
     cycle collector runs thousands of times and scans every long-lived object again and again
     (a fifth of an import's time). Long-lived objects are frozen out of its sight and young
-    collections come less often while the import runs; both are restored afterwards. (The
-    settings are the process's: a concurrent import in another thread only shares them.)"""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
+    collections come less often while imports run; the first import to start changes the
+    settings (they are the process's) and the last to end restores them."""
+    global _gc_users, _gc_threshold
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_threshold = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(_gc_threshold[0], 50_000), *_gc_threshold[1:])
+        _gc_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_threshold)
+                gc.unfreeze()
 
 
 def run_import(table: Table, *, actor: Actor, body: CertificationBody, dry_run: bool = False,

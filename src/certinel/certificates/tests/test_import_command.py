@@ -361,3 +361,18 @@ def test_exported_dates_match_a_renewed_certificate(register):
     assert report_certificates(actor=SYSTEM, body=register, items=[renewed]).ok
     row = next(r for r in export_rows(Certificate.objects.filter(pk=cert.pk)))
     assert (row["issued_on"], row["expires_on"], row["status"]) == (TODAY, renewed.expires_on, "valid")
+
+
+def test_imports_change_the_collector_settings_only_while_they_run():
+    """Overlapping imports (threads of one server) leave the cycle collector as they found it."""
+    import gc
+
+    from certinel.certificates.io import importer
+
+    before = gc.get_threshold()
+    with importer._fewer_collections():
+        assert gc.get_threshold()[0] >= 50_000 and gc.get_freeze_count() > 0
+        with importer._fewer_collections():
+            pass
+        assert gc.get_threshold()[0] >= 50_000  # the inner one ending does not restore them
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
