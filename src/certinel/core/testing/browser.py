@@ -24,11 +24,17 @@ def go_available() -> bool:
     return bool(shutil.which("go")) and os.path.isdir("/usr/share/gocode/src/golang.org/x/mod")
 
 
+def extras_available() -> bool:
+    """The Chinese font the PDF tests embed and poppler, which renders PDFs for them."""
+    return os.path.isdir("/usr/share/fonts/opentype/noto") and bool(shutil.which("pdftoppm"))
+
+
 def ensure() -> int:
-    if available() and go_available():
+    if available() and go_available() and extras_available():
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        print(f"Chromium (at {CHROMIUM}) or Go (golang-go, golang-golang-x-mod-dev) is missing and this user "
+        print(f"Chromium (at {CHROMIUM}), Go (golang-go, golang-golang-x-mod-dev), fonts-noto-cjk or poppler-utils "
+              "is missing and this user "
               "cannot install Debian packages: the tests that need them will be skipped.")
         return 0
     print("Installing Debian's chromium and Go for the browser and interoperability tests …", flush=True)
