@@ -36,7 +36,7 @@ from .models import Certificate, CertificateCredential, CertificateEvent
 # Counts stop here ("10,000+"): counting millions of rows exactly would cost more than the page.
 COUNT_CAP = 10_000
 # A page of at most this many matching certificates is sorted in memory rather than read from
-# an index in issue order (`_in_issue_order`).
+# an index in the page's order (`_in_order`).
 READ_WHOLE = 2_000
 # A name search ranks the certificates of at most this many matching organizations, read
 # in windows from this size up.
@@ -251,36 +251,61 @@ def _capped(qs: QuerySet[Certificate]) -> int:
     return qs.order_by().values("pk")[:COUNT_CAP + 1].count()
 
 
-def _in_issue_order(qs: QuerySet[Certificate], end: int) -> tuple[list[tuple[dt.date, int]], int]:
-    """The first `end` (issue date, id) of `qs`, newest first, and how many there are (capped).
-    They are counted first: when there are few, they are read whole and sorted here, so that
-    no index walk in issue order can go wrong (a date window, say, whose matches all lie at
-    the far end of the issue order: the planner takes issue and expiry dates as unrelated and
-    expects them spread evenly). Otherwise the index on (…, issue date) gives the page."""
+@dataclass(frozen=True)
+class _Order:
+    """The order of a page: a date column and the id, newest first or soonest first."""
+
+    column: str
+    descending: bool
+
+    def fields(self) -> tuple[str, str]:
+        sign = "-" if self.descending else ""
+        return f"{sign}{self.column}", f"{sign}id"
+
+
+NEWEST_ISSUE = _Order("issued_on", descending=True)
+SOONEST_EXPIRY = _Order("expires_on", descending=False)
+
+
+def _in_order(qs: QuerySet[Certificate], order: _Order, end: int) -> tuple[list[tuple[dt.date, int]], int]:
+    """The first `end` (date, id) of `qs` in `order`, and how many there are (capped). They are
+    counted first: when there are few, they are read whole and sorted here, so that no walk of
+    an index in that order can go wrong (other filters whose matches all lie at one end of it:
+    the planner takes columns as unrelated and expects them spread evenly). Otherwise an index
+    ending in the order's columns gives the page."""
     total = _capped(qs)
     if total <= READ_WHOLE:
-        rows = sorted(qs.order_by().values_list("issued_on", "pk"), reverse=True)
+        rows = sorted(qs.order_by().values_list(order.column, "pk"), reverse=order.descending)
         return rows[:end], len(rows)
-    return list(qs.order_by("-issued_on", "-id").values_list("issued_on", "pk")[:end]), total
+    return list(qs.order_by(*order.fields()).values_list(order.column, "pk")[:end]), total
+
+
+def page_order(filters: CertificateFilters) -> _Order:
+    """Newest issue first; with an expiry window, soonest expiry first (what a search by
+    expiry is for, and the order of the (status, expiry date, region) index: in issue order, the
+    certificates expiring in a window lie together far down, where no index walk finds them
+    quickly)."""
+    return SOONEST_EXPIRY if filters.expires_from or filters.expires_to else NEWEST_ISSUE
 
 
 def _paged(qs: QuerySet[Certificate], filters: CertificateFilters, today: dt.date) -> Page[Certificate]:
-    """One page in issue order, and the total. With a status filter: the recorded status's
+    """One page, in `page_order`, and the total. With a status filter: the recorded status's
     rows, merged with the few rows the scheduled job has not updated yet."""
     start, end = (filters.page - 1) * filters.page_size, filters.page * filters.page_size
+    order = page_order(filters)
     plan = status_plan(filters.status, today) if filters.status else None
     if plan is not None and plan.recorded in LIVE and (filters.expires_from or filters.expires_to):
         # Valid or suspended today means not expired: said outright, the expiry window is a
-        # closed range the planner can estimate and read from the (status, expiry) index.
+        # closed range of the (status, expiry date, region) index.
         qs = qs.filter(expires_on__gte=today)
-    rows, total = _in_issue_order(_recorded(qs, plan) if plan else qs, end)
+    rows, total = _in_order(_recorded(qs, plan) if plan else qs, order, end)
     for part in plan.plus if plan else ():
         extra = _lagging(qs, part)
-        got, count = _in_issue_order(extra, end)
+        got, count = _in_order(extra, order, end)
         rows += got
         total += count
-    rows.sort(reverse=True)
-    ids = [pk for _issued, pk in rows[start:end]]
+    rows.sort(reverse=order.descending)
+    ids = [pk for _date, pk in rows[start:end]]
     return Page(_loaded(ids, today), min(total, COUNT_CAP), filters.page, filters.page_size, total > COUNT_CAP)
 
 
@@ -444,7 +469,7 @@ def export_rows(*, filters: CertificateFilters, today: dt.date | None = None, ca
     if filters.q and not (filters.holder_code or filters.holder_code_prefix):
         ids = _ranked_by_holder_name(qs, filters, want=cap)[0][:cap]
     else:
-        ids = list(qs.order_by("-issued_on", "-id").values_list("pk", flat=True)[:cap])
+        ids = list(qs.order_by(*page_order(filters).fields()).values_list("pk", flat=True)[:cap])
     for i in range(0, len(ids), 1000):
         yield from (_export_row(c) for c in _loaded(ids[i:i + 1000], today))
 
