@@ -308,7 +308,8 @@ def verdict_out(verdict: selectors.Verdict) -> dict:
 @router.get("/certificates", response={200: CertificatePage, **LIST_ERRORS},
             summary="Search certificates")
 def list_certificates(request: HttpRequest, filters: Query[CertificateFilters]):
-    """Certificates, newest issue first; with `q` as a name, the best matching holders first.
+    """Certificates, newest issue first; with an expiry window (`expires_from`, `expires_to`),
+    soonest expiry first; with `q` as a name, the best matching holders first.
     Every filter is optional and they combine. `total` is exact up to 10,000, then a lower
     bound (`total_display` "10,000+"); pages go as far as the first 10,000 results (narrow the
     filters, or use `/certificates/export` for more)."""
