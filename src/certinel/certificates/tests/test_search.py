@@ -357,7 +357,8 @@ def test_pages_are_the_same_read_whole_or_in_index_order(world, monkeypatch, rea
     certs = list(Certificate.objects.select_related("scheme"))
     for filters in ({}, {"status": "valid"}, {"status": "suspended"}, {"status": "expired"},
                     {"status": "valid", "expires_to": (day + dt.timedelta(days=900)).isoformat()},
-                    {"status": "valid", "region": "32", "expires_from": day.isoformat()}):
+                    {"status": "valid", "region": "32", "expires_from": day.isoformat()},
+                    {"region": "32"}, {"region": "3201", "status": "suspended"}, {"region": "31", "status": "valid"}):
         f = CertificateFilters(**filters, page_size=2)
         expected = [c for c in certs
                     if (not f.status or effective_status(c, c.scheme, day)[0] == f.status)
