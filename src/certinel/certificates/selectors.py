@@ -172,10 +172,10 @@ def number_variants(number: str) -> list[str]:
     return sorted({number, number.upper(), tight, tight.upper()})
 
 
-def _filtered(filters: CertificateFilters, today: dt.date, *, walk: bool = False) -> QuerySet[Certificate] | None:
+def _filtered(filters: CertificateFilters, today: dt.date, *, prefix: bool = True) -> QuerySet[Certificate] | None:
     """The filters other than a holder name and the status, or None when one of them matches
-    nothing at all (an unknown body or scheme). `walk`: a region prefix as a condition no index
-    answers (see `_walks_region`)."""
+    nothing at all (an unknown body or scheme). `prefix`: whether a region prefix (a province
+    or a city) is among them (`_paged` may apply it itself, see `_walks_region`)."""
     qs = Certificate.objects.all()
     if filters.number:
         qs = qs.filter(number__in=number_variants(filters.number))
@@ -193,10 +193,7 @@ def _filtered(filters: CertificateFilters, today: dt.date, *, walk: bool = False
         # A county is one code: equality lets an index on (region, issue date) give the order.
         if len(filters.region) == 6:
             qs = qs.filter(region_code=filters.region)
-        elif walk:
-            qs = qs.alias(region_part=Substr("region_code", 1, len(filters.region))).filter(
-                region_part=filters.region)
-        else:
+        elif prefix:
             qs = qs.filter(within_region(filters.region))
     for name, lookup in (("issued_from", "issued_on__gte"), ("issued_to", "issued_on__lte"),
                          ("expires_from", "expires_on__gte"), ("expires_to", "expires_on__lte")):
@@ -240,18 +237,18 @@ def _lagging(qs: QuerySet[Certificate], part: Part) -> QuerySet[Certificate]:
     return qs.filter(pk__in=ids) if ids else qs.none()
 
 
-def _recorded(qs: QuerySet[Certificate], plan: StatusPlan) -> QuerySet[Certificate]:
-    """The certificates of `qs` recorded with the plan's status and still in it today: the
-    recorded status less the few lagging ones, left out by id. (As the plan's date conditions
-    instead, PostgreSQL's planner expects them to leave few rows, reads every row of the status
-    and sorts them: seconds at national size.)"""
-    recorded = qs.filter(status=plan.recorded)
+def _recorded(plan: StatusPlan) -> Q:
+    """The certificates recorded with the plan's status and still in it today: the recorded
+    status less the few lagging ones, left out by id. (As the plan's date conditions instead,
+    PostgreSQL's planner expects them to leave few rows, reads every row of the status and
+    sorts them: seconds at national size.)"""
+    recorded = Q(status=plan.recorded)
     for part in plan.minus:
         ids = _lagging_ids(part)
         if ids is None:
-            return qs.filter(Q(status=plan.recorded) & plan.keep)
+            return Q(status=plan.recorded) & plan.keep
         if ids:
-            recorded = recorded.exclude(pk__in=ids)
+            recorded &= ~Q(pk__in=ids)
     return recorded
 
 
@@ -309,11 +306,10 @@ def page_order(filters: CertificateFilters) -> _Order:
     return SOONEST_EXPIRY if filters.expires_from or filters.expires_to else NEWEST_ISSUE
 
 
-def _paged(qs: QuerySet[Certificate], filters: CertificateFilters, today: dt.date,
-           walk: QuerySet[Certificate] | None = None) -> Page[Certificate]:
-    """One page, in `page_order`, and the total. With a status filter: the recorded status's
-    rows, merged with the few rows the scheduled job has not updated yet. `walk`: the same
-    filters said so that an index in the page's order is walked (`_walks_region`)."""
+def _paged(qs: QuerySet[Certificate], filters: CertificateFilters, today: dt.date) -> Page[Certificate]:
+    """One page, in `page_order`, and the total, from `qs` (the filters of `_filtered`, a
+    region prefix left out). With a status filter: the recorded status's rows, merged with the
+    few rows the scheduled job has not updated yet."""
     start, end = (filters.page - 1) * filters.page_size, filters.page * filters.page_size
     order = page_order(filters)
     plan = status_plan(filters.status, today) if filters.status else None
@@ -321,10 +317,16 @@ def _paged(qs: QuerySet[Certificate], filters: CertificateFilters, today: dt.dat
         # Valid or suspended today means not expired: said outright, the expiry window is a
         # closed range of the (status, expiry date, region) index.
         qs = qs.filter(expires_on__gte=today)
-        walk = walk.filter(expires_on__gte=today) if walk is not None else None
-    if plan is not None and walk is not None:
-        walk = _recorded(walk, plan)
-    rows, total = _in_order(_recorded(qs, plan) if plan else qs, order, end, walk)
+    walk = None
+    if filters.region and len(filters.region) < 6:
+        if _walks_region(filters):
+            walk = qs.alias(region_part=Substr("region_code", 1, len(filters.region))).filter(
+                region_part=filters.region)
+        qs = qs.filter(within_region(filters.region))
+    if plan is not None:
+        recorded = _recorded(plan)
+        walk = walk.filter(recorded) if walk is not None else None
+    rows, total = _in_order(qs.filter(recorded) if plan else qs, order, end, walk)
     for part in plan.plus if plan else ():
         extra = _lagging(qs, part)
         got, count = _in_order(extra, order, end)
@@ -377,14 +379,16 @@ def certificate_search(*, filters: CertificateFilters, today: dt.date | None = N
     holder name: best matching holders first). Each certificate carries `status_today`."""
     today = today or timezone.localdate()
     _check_depth(filters)
-    qs = _filtered(filters, today)
+    qs = _filtered(filters, today, prefix=False)
     if qs is None:
         return Page([], 0, filters.page, filters.page_size)
     if filters.q and not (filters.holder_code or filters.holder_code_prefix):
+        if filters.region and len(filters.region) < 6:
+            qs = qs.filter(within_region(filters.region))
         if filters.status:
             qs = qs.filter(effective_status_q(filters.status, today))
         return _by_holder_name(qs, filters, today)
-    return _paged(qs, filters, today, _filtered(filters, today, walk=True) if _walks_region(filters) else None)
+    return _paged(qs, filters, today)
 
 
 def certificates_of_body(*, body: CertificationBody, filters: CertificateFilters,
