@@ -14,10 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from certinel.transparency.jcs import dumps_plain
+
 from .actor import Actor
+from .bulk import allocate_ids, insert_rows, new_instance
 from .models import ChangeRecord
 
 Subscriber = Callable[[ChangeRecord], None]
@@ -135,10 +138,6 @@ def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
         raise RuntimeError("record_changes must be called inside the service's transaction.atomic().")
     if not records:
         return records
-    from django.db import connection
-
-    from .bulk import allocate_ids, insert_rows
-
     for record, pk in zip(records, allocate_ids(ChangeRecord, len(records)), strict=True):
         record.pk = pk
         record._state.adding = False
@@ -176,8 +175,6 @@ def canonical_of(record: ChangeRecord, name: str) -> bytes | None:
 
 
 def _canonical(value: dict[str, Any] | None) -> bytes | None:
-    from certinel.transparency.jcs import dumps_plain
-
     return b"null" if value is None else dumps_plain(value)
 
 
@@ -186,8 +183,6 @@ def change_record(*, actor: Actor, action: str, obj: models.Model, before: dict[
                   content_type: ContentType | None = None, time: dt.datetime | None = None) -> ChangeRecord:
     """An unsaved history record, for `record_changes`. The canonical JSON of its before and
     after is made once, here, for both the database row and the log's leaf."""
-    from .bulk import new_instance
-
     if before is not None and after is not None:
         keys = set(before) | set(after)
         before = {k: before.get(k) for k in keys if before.get(k) != after.get(k)}

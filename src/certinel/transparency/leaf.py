@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 
+from certinel.core.history import canonical_of, personal_hash
+
 from . import jcs
 from .note import ALG_ED25519, Signer, key_id
 from .tiles import MAX_ENTRY_SIZE
@@ -157,8 +159,6 @@ def verify_leaf_signature(data: bytes, public_key: bytes) -> bool:
 def actor_of(record: ChangeRecord) -> str:
     """How a leaf names who acted: an API key or a system label as it is, a person only by a
     salted hash of their user name."""
-    from certinel.core.history import personal_hash
-
     label = record.actor_label or ""
     if record.actor_id is None or label.startswith("api-key:"):
         return label
@@ -176,8 +176,6 @@ def _stored_member(value: Any) -> bytes:
 
 
 def _record_member(record: ChangeRecord, name: str) -> bytes:
-    from certinel.core.history import canonical_of
-
     canonical = canonical_of(record, name)
     return canonical if canonical is not None else _stored_member(getattr(record, name))
 
