@@ -424,6 +424,73 @@ def raw_load(path: Path) -> float:
     return seconds if count else float("nan")
 
 
+# The tables a real import writes, and which of their rows it wrote (the scratch register's
+# certificates, events and certificate history are all the import's own).
+FLOOR_TABLES = (
+    ("certificates_certificate", "true"),
+    ("certificates_certificateevent", "true"),
+    ("core_changerecord", "action LIKE 'certificate_%%'"),
+    ("transparency_logentry", "change_record_id IN (SELECT id FROM core_changerecord "
+                              "WHERE action LIKE 'certificate_%%')"),
+)
+
+
+def _table_copy_sql(cursor, table: str, copy: str) -> list[str]:
+    """SQLite: the statements that make `copy` a table like `table`, with the same indexes."""
+    cursor.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+                   "AND type IN ('table', 'index') ORDER BY type = 'index'", [table])
+    statements = []
+    for kind, name, sql in cursor.fetchall():
+        sql = sql.replace(f'"{table}"', f'"{copy}"', 1) if kind == "table" else (
+            sql.replace(f'"{name}"', f'"{copy}_{name}"', 1).replace(f'ON "{table}"', f'ON "{copy}"', 1))
+        statements.append(sql)
+    return statements
+
+
+def store_floor() -> dict:
+    """A second reference: the database alone storing what the real import stored. The
+    import's rows of each table it writes (certificates, events, history records, log
+    entries; not the log's few tiles) are read back (untimed) and loaded into new tables made
+    like the real ones, with the same indexes and constraints, the way the raw load loads
+    (PostgreSQL: COPY … FROM STDIN of the rows' own text; SQLite: executemany), in one
+    transaction. No application work at all: what is left is what the register's schema costs."""
+    from django.db import connection, transaction
+
+    tables: dict[str, dict] = {}
+    total = 0.0
+    for table, where in FLOOR_TABLES:
+        copy = f"bench_floor_{table}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+                buffer = bytearray()
+                with cursor.cursor.copy(f"COPY (SELECT * FROM {table} WHERE {where % ()}) TO STDOUT") as out:
+                    for block in out:
+                        buffer += block
+                rows = buffer.count(b"\n")
+            else:
+                for statement in _table_copy_sql(cursor, table, copy):
+                    cursor.execute(statement)
+                cursor.execute(f"SELECT * FROM {table} WHERE {where % ()}")
+                data = cursor.fetchall()
+                rows = len(data)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {copy} FROM STDIN") as into:
+                    into.write(bytes(buffer))
+            elif data:
+                marks = ", ".join("?" for _ in data[0])
+                connection.connection.executemany(f"INSERT INTO {copy} VALUES ({marks})", data)
+        seconds = time.perf_counter() - started
+        total += seconds
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {copy}")
+        tables[table] = {"rows": rows, "seconds": round(seconds, 3)}
+    return {"seconds": round(total, 3), "tables": tables}
+
+
 def rss_mb() -> float:
     import resource
 
@@ -525,12 +592,18 @@ def part_import(args: argparse.Namespace, folder: str) -> tuple[dict, object]:
     if not result["import"]["ok"]:
         raise RuntimeError("the real run found errors (see above)")
     result["stored"] = stored_counts()
+    say(f"[{args.db}] second reference: the database alone storing the rows the import stored… (load {load()})")
+    result["floor"] = store_floor()
+    result["floor"]["rows_per_s"] = round(args.rows / result["floor"]["seconds"], 1)
+    result["floor"]["ratio_to_raw"] = round(result["floor"]["rows_per_s"] / result["raw"]["rows_per_s"], 4)
+    say(f"  the database alone: {result['floor']['rows_per_s']:,.0f} certificates/s")
     result["resend"] = one_import(path, body, dry_run=False, label="resend (same file again)")
     result["stored_after_resend"] = stored_counts()
     result["analyze_seconds"] = round(analyze(), 1)
     raw_rate = result["raw"]["rows_per_s"]
     for key in ("dry_run", "import", "resend"):
         result[key]["ratio_to_raw"] = round(result[key]["rows_per_s"] / raw_rate, 4)
+    result["import"]["ratio_to_floor"] = round(result["import"]["rows_per_s"] / result["floor"]["rows_per_s"], 4)
     if not args.keep:
         path.unlink(missing_ok=True)
     return result, body
@@ -891,6 +964,12 @@ def print_import(db: str, result: dict) -> None:
         r = imp[key]
         print(f"{label:<28}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}{r['ratio_to_raw']:>14.4f}"
               f"   {r['load_before']} → {r['load_after']}")
+    floor = imp.get("floor")
+    if floor:
+        print(f"{'the database alone (floor)':<28}{floor['seconds']:>10.1f}{floor['rows_per_s']:>12,.0f}"
+              f"{floor['ratio_to_raw']:>14.4f}   real run ÷ floor: {imp['import']['ratio_to_floor']:.3f}")
+        print("  floor by table: " + "; ".join(f"{t} {v['rows']:,} rows {v['seconds']:.2f} s"
+                                               for t, v in floor["tables"].items()))
     print(f"  outcomes: dry run {imp['dry_run']['counts']}, real {imp['import']['counts']}, "
           f"resend {imp['resend']['counts']}; stored {imp['stored']}; after the resend {imp['stored_after_resend']}")
 
