@@ -2,13 +2,15 @@
 registration): PostgreSQL COPY or SQLite executemany, with primary keys allocated up front so
 that related rows can point at them in the same batch.
 
-These functions write exactly the rows the ORM would (each value converted the way the
-model field converts it); they skip only the ORM's per-object machinery. They are called from
+These functions write the rows the ORM would (each value converted the way the model field
+converts it; JSON as JSON text that reads back equal, plain values in canonical form); they
+skip only the ORM's per-object machinery. They are called from
 inside a service's transaction, never around one.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -17,6 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
+
+from certinel.transparency.jcs import dumps_plain
 
 Converter = Callable[[Any], Any]
 
@@ -48,11 +52,15 @@ def _converter(field: models.Field, conn: Any = None) -> Converter | None:
     conn = conn or connection
     ops = conn.ops
     if isinstance(field, models.JSONField):
-        # One encoder for the whole batch writes what json.dumps(…, cls=encoder) writes.
+        # Plain JSON values as their canonical JSON (the fast encoder's); others as the field's
+        # encoder writes them. Both read back as the value written.
         encode = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode
 
         def to_json(value: Any) -> Any:
-            return None if value is None else encode(value)
+            if value is None:
+                return None
+            data = dumps_plain(value)
+            return encode(value) if data is None else data.decode()
 
         return to_json
     if isinstance(field, models.DateTimeField):
@@ -129,20 +137,23 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
     return len(prepared)
 
 
-# Per model: (attname, constant default, default factory) of each concrete field.
-_DEFAULTS: dict[type[models.Model], list[tuple[str, Any, Callable[[], Any] | None]]] = {}
+# Per model: every concrete field's constant default (by attname), and the (attname, factory)
+# of the fields whose default is made by a call.
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
 
 
-def _defaults(model: type[models.Model]) -> list[tuple[str, Any, Callable[[], Any] | None]]:
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
     spec = _DEFAULTS.get(model)
     if spec is None:
-        spec = []
+        constants: dict[str, Any] = {}
+        factories: list[tuple[str, Callable[[], Any]]] = []
         for f in model._meta.concrete_fields:
             if f.has_default() and callable(f.default):
-                spec.append((f.attname, None, f.default))
+                constants[f.attname] = None
+                factories.append((f.attname, f.default))
             else:
-                spec.append((f.attname, f.get_default(), None))
-        _DEFAULTS[model] = spec
+                constants[f.attname] = f.get_default()
+        spec = _DEFAULTS[model] = (constants, factories)
     return spec
 
 
@@ -160,18 +171,32 @@ def new_instance(model: type[models.Model], values: dict[str, Any],
         return obj
     obj = model.__new__(model)
     attrs = obj.__dict__
-    for attname, constant, factory in _defaults(model):
-        if attname in values:
-            attrs[attname] = values[attname]
-        else:
-            attrs[attname] = factory() if factory is not None else constant
-    obj._state = ModelState()
+    constants, factories = _defaults(model)
+    if not values.keys() <= constants.keys():
+        unknown = ", ".join(sorted(set(values) - set(constants)))
+        raise TypeError(f"{model.__name__} has no field attribute(s) {unknown}")
+    # Constant defaults first, then the values given over them (two updates in C, where a
+    # loop over the fields would cost a lookup each); defaults made by a call only where no
+    # value is given.
+    attrs.update(constants)
+    attrs.update(values)
+    for attname, factory in factories:
+        if attname not in values:
+            attrs[attname] = factory()
+    obj._state = state = ModelState()
     if related:
         for name, rel in related.items():
-            field = model._meta.get_field(name)
-            attrs[field.attname] = rel.pk  # type: ignore[union-attr]
-            field.set_cached_value(obj, rel)  # type: ignore[union-attr]
+            attname, cache_name = _relation(model, name)
+            attrs[attname] = rel.pk
+            state.fields_cache[cache_name] = rel  # what the field's set_cached_value does
     return obj
+
+
+@functools.cache
+def _relation(model: type[models.Model], name: str) -> tuple[str, str]:
+    """A relation's attribute name (…_id) and the name its object is cached under."""
+    field = model._meta.get_field(name)
+    return field.attname, field.cache_name  # type: ignore[union-attr]
 
 
 def _values(names: Sequence[str]) -> Callable[[models.Model], tuple[Any, ...]]:

@@ -85,6 +85,14 @@ def test_new_instance_is_what_the_constructor_makes(django_assert_num_queries):
     assert ChangeRecord.objects.get(pk=fast.pk).before == {"k": 1}
 
 
+def test_new_instance_refuses_what_is_not_a_field_attribute():
+    # As the constructor refuses an unexpected keyword; a relation goes by its attname here.
+    with pytest.raises(TypeError, match="organization"):
+        new_instance(Site, {"organization": 1})
+    with pytest.raises(TypeError, match="colour"):
+        new_instance(Site, {"colour": "red"})
+
+
 def test_new_instance_falls_back_to_the_constructor_when_init_signals_listen():
     from django.db.models.signals import post_init
 

@@ -32,6 +32,15 @@ def test_numbers_beyond_the_fast_path_follow_rfc8785(number):
     assert jcs.dumps({"n": number}) == expected
 
 
+def test_every_character_of_the_basic_plane_is_written_as_rfc8785_writes_it():
+    # In values and in keys: the fast path's escapes and its key order, character by character.
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    value = "".join(characters)
+    assert jcs.dumps(value) == rfc8785.dumps(value)
+    keys = {c: i for i, c in enumerate(characters[::7])}
+    assert jcs.dumps(keys) == rfc8785.dumps(keys)
+
+
 def test_keys_beyond_the_basic_plane_sort_by_utf16_code_units():
     # U+1F600 is D83D DE00 in UTF-16, which sorts before U+E000 (a code point sort says after).
     value = {"\U0001F600": 1, "\ue000": 2}
