@@ -126,7 +126,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
         # the attributes read at once, and only values that are not plain converted.
         names, read, personal = _whole(obj)
         out = {name: value if value is None or type(value) in _AS_IS else _plain(value)
-               for name, value in zip(names, read(obj))}
+               for name, value in zip(names, read(obj), strict=True)}
         for name in personal:
             if out[name]:
                 out[name] = personal_hash(str(out[name]))
