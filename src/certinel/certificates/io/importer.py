@@ -17,7 +17,8 @@ import contextlib
 import datetime as dt
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +46,57 @@ Progress = Callable[[int, int | None], None]
 Bad = tuple[int, str, list[RowError]]
 
 
+class RowOutcomes:
+    """The outcome of every row of an import, kept compactly: a national file has millions of
+    rows, and one RowOutcome object each (with its list of events) would take over a kilobyte
+    a row. Rows, outcomes and event lists are kept in arrays (each distinct list of events
+    once); reading gives RowOutcome objects."""
+
+    def __init__(self, outcomes: Iterable[RowOutcome] = ()) -> None:
+        self._rows = array("q")
+        self._numbers: list[str] = []
+        self._codes = bytearray()
+        self._events: list[int] = []
+        self._event_lists: list[tuple[str, ...]] = []
+        self._event_ids: dict[tuple[str, ...], int] = {}
+        self._counts = dict.fromkeys(OUTCOMES, 0)
+        self.extend(outcomes)
+
+    def append(self, outcome: RowOutcome) -> None:
+        self._rows.append(-1 if outcome.row is None else outcome.row)
+        self._numbers.append(outcome.number)
+        self._codes.append(_OUTCOME_CODE[outcome.outcome])
+        events = tuple(outcome.events)
+        known = self._event_ids.get(events)
+        if known is None:
+            known = self._event_ids[events] = len(self._event_lists)
+            self._event_lists.append(events)
+        self._events.append(known)
+        self._counts[outcome.outcome] += 1
+
+    def extend(self, outcomes: Iterable[RowOutcome]) -> None:
+        for outcome in outcomes:
+            self.append(outcome)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getitem__(self, i: int) -> RowOutcome:
+        row = self._rows[i]
+        return RowOutcome(None if row < 0 else row, self._numbers[i], OUTCOMES[self._codes[i]],
+                          list(self._event_lists[self._events[i]]))
+
+    def __iter__(self) -> Iterator[RowOutcome]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+
+_OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOMES)}
+
+
 @dataclass
 class ImportResult:
     file: FileInfo
@@ -54,7 +106,7 @@ class ImportResult:
     dry_run: bool
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    outcomes: list[RowOutcome] = field(default_factory=list)
+    outcomes: RowOutcomes = field(default_factory=RowOutcomes)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -70,13 +122,10 @@ class ImportResult:
         return len(self.outcomes)
 
     def count(self, outcome: str) -> int:
-        return sum(1 for o in self.outcomes if o.outcome == outcome)
+        return self.outcomes.counts()[outcome]
 
     def counts(self) -> dict[str, int]:
-        found = dict.fromkeys(OUTCOMES, 0)
-        for o in self.outcomes:
-            found[o.outcome] = found.get(o.outcome, 0) + 1
-        return found
+        return self.outcomes.counts()
 
     @property
     def seconds(self) -> float:
@@ -93,6 +142,11 @@ class ImportResult:
     def as_dict(self) -> dict[str, Any]:
         return {**self.summary(), "errors": [e.as_dict() for e in self.errors],
                 "rows": [o.as_dict() for o in self.outcomes]}
+
+    def row_dicts(self) -> Iterator[dict[str, Any]]:
+        """Each row's outcome, one at a time (for reports written as they are read)."""
+        for outcome in self.outcomes:
+            yield outcome.as_dict()
 
 
 class _Run:

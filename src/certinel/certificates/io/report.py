@@ -25,8 +25,18 @@ def report_format(path: str | Path) -> str:
 
 
 def write_json(result: ImportResult, out: IO[str]) -> None:
-    json.dump(result.as_dict(), out, ensure_ascii=False, indent=1)
-    out.write("\n")
+    """The whole result as one JSON object: the summary and the errors first, then "rows", one
+    row a line, written as they are read (a national file's report is never held whole)."""
+    head = json.dumps({**result.summary(), "errors": [e.as_dict() for e in result.errors]}, ensure_ascii=False,
+                      indent=1)
+    out.write(head[:-2])  # without the closing "\n}"
+    out.write(',\n "rows": [')
+    separator = "\n  "
+    for row in result.row_dicts():
+        out.write(separator)
+        out.write(json.dumps(row, ensure_ascii=False))
+        separator = ",\n  "
+    out.write("\n ]\n}\n" if separator != "\n  " else "]\n}\n")
 
 
 def csv_lines(result: ImportResult) -> Iterator[list[Any]]:

@@ -19,8 +19,10 @@ from openpyxl import Workbook, load_workbook
 from certinel.certificates.io import FileRejected, import_file, open_table, write_report
 from certinel.certificates.io.cells import CellError, read_codes, read_date, read_products, read_sites, read_status
 from certinel.certificates.io.columns import COLUMNS
+from certinel.certificates.io.importer import RowOutcomes
 from certinel.certificates.io.report import write_rejection
 from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.reporting import RowOutcome
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes
 from certinel.reference.generators import make_uscc
@@ -416,6 +418,26 @@ def test_report_files_list_every_row_its_events_and_errors(body, tmp_path):
     assert lines[1][:4] == ["2", "IMP000001Q", "created", "issue"]
     assert lines[2][1] == "'=HYPERLINK(\"http://x\")" and lines[2][6] == "invalid_number"
     assert lines[3][4:7] == ["范围代码", "scope_codes", "unknown_sector"]
+
+
+def test_the_json_report_written_row_by_row_is_the_whole_result(body, tmp_path):
+    result = run(csv_bytes([row(1), row(2, 范围代码="50"), row(3)]), body, dry_run=True)
+    assert json.loads(write_report(result, tmp_path / "r.json").read_text(encoding="utf-8")) == result.as_dict()
+    empty = run(csv_bytes([]), body, dry_run=True)
+    assert empty.total == 0
+    assert json.loads(write_report(empty, tmp_path / "e.json").read_text(encoding="utf-8")) == empty.as_dict()
+
+
+def test_row_outcomes_are_kept_compactly_and_read_back_as_they_were_given():
+    given = [RowOutcome(2, "A1", "created", ["issue", "surveillance_pass"]), RowOutcome(3, "A2", "invalid"),
+             RowOutcome(None, "", "invalid"), RowOutcome(5, "A4", "created", ["issue", "surveillance_pass"]),
+             RowOutcome(6, "A5", "unchanged")]
+    kept = RowOutcomes(given)
+    assert list(kept) == given and len(kept) == 5 and kept[-1] == given[-1] and kept[2].row is None
+    assert kept.counts() == {"created": 2, "updated": 0, "unchanged": 1, "invalid": 2}
+    assert len(kept._event_lists) == 2  # each distinct list of events once
+    kept[0].events.append("x")  # what is read is a copy
+    assert kept[0] == given[0]
 
 
 def test_a_rejected_file_has_a_report_too(tmp_path):
