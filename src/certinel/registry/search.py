@@ -30,7 +30,8 @@ same suffix) are the candidates, from the current names and from the other names
 * Otherwise the query is common (科技, 有限公司). The candidates of each of the three tiers are
   read in index order, a window at a time, and tested, until the page is full (names starting
   with the query from the prefix rows). The total is exact up to `COUNT_CAP` for a single
-  bigram, and otherwise "at least `CAP`". When every bigram is common, a short window of each
+  bigram, and otherwise "at least `CAP`". When every bigram has `CAP` rows or more, one with
+  fewer than `DRIVE_WHOLE` (counted further) drives; failing that, a short window of each
   shows where the matches are densest, and that one drives.
 
 Every result is tested against the names themselves, so the index gives no false positive, and
@@ -61,6 +62,9 @@ GOOD_ENOUGH = 100
 # Among common bigrams, how many to try as the driver, and with how many rows each.
 PROBES = 4
 PROBE = 256
+# A common bigram with fewer rows than this drives whatever the others' density: reading all
+# its rows takes two windows at most.
+DRIVE_WHOLE = 8192
 
 # Kinds of index rows (the flag bits of `gram`).
 CURRENT = 0
@@ -413,14 +417,14 @@ def _likely_common(key: int) -> bool:
     return chr(key >> 16) + chr(key & 0xFFFF) in _COMMON
 
 
-def _count_keys(keys: list[int], scope: _Scope | None, kind: int) -> dict[int, int]:
-    """Index rows of one kind per bigram (up to CAP). Without a region, all in one statement;
+def _count_keys(keys: list[int], scope: _Scope | None, kind: int, cap: int = CAP) -> dict[int, int]:
+    """Index rows of one kind per bigram (up to `cap`). Without a region, all in one statement;
     in a region (32 ranges a bigram), likely rare ones first, stopping at a selective one."""
     if scope is None:
-        return dict(zip(keys, _counts([_row_base(k, kind) for k in keys], CAP), strict=True))
+        return dict(zip(keys, _counts([_row_base(k, kind) for k in keys], cap), strict=True))
     counts: dict[int, int] = {}
     for k in sorted(keys, key=_likely_common):
-        counts[k] = _count(_ranges(_row_base(k, kind), scope), CAP)
+        counts[k] = _count(_ranges(_row_base(k, kind), scope), cap)
         if counts[k] < GOOD_ENOUGH:
             break
     return counts
@@ -445,12 +449,24 @@ class _Query:
         return sorted(self.keys, key=lambda k: (k != driver, k not in counts, counts.get(k, 0), self.keys.index(k)))
 
     def choose_driver(self, kind: int) -> None:
-        """When every bigram counted is common (CAP rows or more), their counts do not tell
-        which to read: read a short window of each (with the checks of the others) and drive
-        with the one whose rows most often have the others — where the matches are densest."""
+        """When every bigram counted is common (CAP rows or more), their counts up to CAP do
+        not tell which to read. Those not among the most common of all are counted further, to
+        `DRIVE_WHOLE`: when one has fewer rows than that, it drives (reading all its rows costs
+        two windows at most, wherever its matches lie). Otherwise a short window of each is read (with the checks of the
+        others) and the one whose rows most often have the others drives — where the matches
+        are densest. (A window is only a sample of the shortest names: a rare bigram whose
+        matches are all long names, such as 缆有 in 缆有限责, shows none in it.)"""
         counts = self.counts[kind]
         if len(counts) < 2 or min(counts.values()) < CAP:
             return
+        # Counted further: the bigrams not known to be among the most common of all.
+        unusual = [k for k in counts if not _likely_common(k)]
+        wider = _count_keys(unusual, self.scope, kind, cap=DRIVE_WHOLE) if unusual else {}
+        if wider:
+            fewest = min(wider, key=lambda k: (wider[k], self.keys.index(k)))
+            if wider[fewest] < DRIVE_WHOLE:
+                self.drivers[kind] = fewest
+                return
         best, best_hits = None, -1
         for key in sorted(counts, key=lambda k: (_likely_common(k), self.keys.index(k)))[:PROBES]:
             others = [_row_base(k, kind) for k in self.keys if k != key][:MAX_CHECKS]

@@ -256,3 +256,32 @@ def test_other_filters_are_applied_to_every_candidate(regions):
         expected = set(_expected(data, q)) & set(sample)
         result = _find(q, base, limit=len(data))
         assert set(result.ids) == expected, q
+
+
+def test_a_bigram_with_few_rows_drives_even_where_a_sample_of_short_names_shows_no_match(regions, monkeypatch):
+    # 缆有 has few rows, but its shortest names (电缆有限公司) do not match 缆有限责: a window of
+    # them shows no match, while one of 限责 (whose shortest names do match) shows several.
+    # Reading 缆有 whole is bounded by its count; following 限责's density would read on
+    # through every 有限责任公司 of the country.
+    monkeypatch.setattr(search, "CAP", 10)
+    monkeypatch.setattr(search, "PROBE", 4)
+    for _ in range(20):
+        _org(regions, "电缆有限公司")
+    matches = [_org(regions, "缆有限责任公司").pk for _ in range(15)]
+    for _ in range(60):
+        _org(regions, "贸易有限责任公司")
+    needle = normalise("缆有限责")
+    rare, common = search._keys("缆有")[0], search._keys("限责")[0]
+
+    def driver() -> int:
+        query = search._Query(needle, Organization.objects.all(), None, True, search._keys(needle))
+        query.prepare(search.CURRENT)
+        return query.drivers[search.CURRENT]
+
+    monkeypatch.setattr(search, "DRIVE_WHOLE", 100)
+    assert driver() == rare
+    assert sorted(_find("缆有限责").ids) == sorted(matches)
+    # With fewer rows allowed to drive whole, the sample decides (and picks the other).
+    monkeypatch.setattr(search, "DRIVE_WHOLE", 30)
+    assert driver() == common
+    assert sorted(_find("缆有限责").ids) == sorted(matches)
