@@ -43,6 +43,9 @@ COMMON = ["科技", "有限公司", "科技有限公司", "机械", "贸易", "�
           "深圳", "广州", "北京"]
 NO_HIT = ["量子引力", "不存在的公司名称", "龘靐", "齉龘有限公司", "qwxzv", "火星殖民", "公司有限科技", "司科有"]
 ENGLISH = ["technology", "co., ltd", "suzhou", "logistics co"]
+# A rarer character or two before the commonest ones of company names: every bigram has
+# thousands of rows, and the rarer one's shortest names do not match.
+RARE_THEN_COMMON = ["缆有限责", "锂电池有限责", "钢结构有限责", "医疗器械有限责", "纺织品有限责"]
 REGIONS = ["32", "3205", "320583", "44", "4403", "11"]
 
 
@@ -176,6 +179,7 @@ def query_mix(rng: random.Random) -> list[tuple[str, str, str]]:
     mix += [("no hit", q, "") for q in NO_HIT]
     regional = [q for kind, q, _ in mix if kind in ("2-char", "3-char", "common words")][::3]
     mix += [("region filter", q, rng.choice(REGIONS)) for q in regional]
+    mix += [("rare then common", q, "") for q in RARE_THEN_COMMON]
     return [m for m in mix if len(m[1]) >= 2]
 
 

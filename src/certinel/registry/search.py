@@ -30,9 +30,10 @@ same suffix) are the candidates, from the current names and from the other names
 * Otherwise the query is common (科技, 有限公司). The candidates of each of the three tiers are
   read in index order, a window at a time, and tested, until the page is full (names starting
   with the query from the prefix rows). The total is exact up to `COUNT_CAP` for a single
-  bigram, and otherwise "at least `CAP`". When every bigram has `CAP` rows or more, one with
-  fewer than `DRIVE_WHOLE` (counted further) drives; failing that, a short window of each
-  shows where the matches are densest, and that one drives.
+  bigram, and otherwise "at least `CAP`". When every bigram has `CAP` rows or more, the one
+  expected to need the fewest rows read drives: a short window of each shows how densely its
+  rows match; when none is dense, one with fewer than `DRIVE_WHOLE` rows (counted further)
+  costs at most those.
 
 Every result is tested against the names themselves, so the index gives no false positive, and
 it holds every name, so there is no false negative. The caller's queryset (`base`) is applied
@@ -41,6 +42,7 @@ to every candidate; a region filter in it also narrows the index ranges (same re
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import zlib
@@ -62,8 +64,8 @@ GOOD_ENOUGH = 100
 # Among common bigrams, how many to try as the driver, and with how many rows each.
 PROBES = 4
 PROBE = 256
-# A common bigram with fewer rows than this drives whatever the others' density: reading all
-# its rows takes two windows at most.
+# Common bigrams with fewer rows than this are counted to the end: reading all their rows
+# takes two windows at most, which bounds what driving with them costs.
 DRIVE_WHOLE = 8192
 
 # Kinds of index rows (the flag bits of `gram`).
@@ -444,39 +446,51 @@ class _Query:
         return kind in self.counts and min(self.counts[kind].values()) > 0
 
     def order(self, kind: int) -> list[int]:
-        """The bigrams: the driving one, then the counted ones rarest first, then the others."""
+        """The bigrams: the driving one, then the counted ones rarest first, then the others;
+        among equally counted ones (common ones all count CAP), those farthest in the query
+        from the driving one first: a bigram next to it is nearly always there too (器械 next
+        to 医疗), one far from it is the likeliest to be missing, which ends the row's checks."""
         counts, driver = self.counts[kind], self.drivers.get(kind)
-        return sorted(self.keys, key=lambda k: (k != driver, k not in counts, counts.get(k, 0), self.keys.index(k)))
+        at = self.keys.index(driver) if driver in self.keys else 0
+        return sorted(self.keys, key=lambda k: (k != driver, k not in counts, counts.get(k, 0),
+                                                -abs(self.keys.index(k) - at), self.keys.index(k)))
 
     def choose_driver(self, kind: int) -> None:
         """When every bigram counted is common (CAP rows or more), their counts up to CAP do
-        not tell which to read. Those not among the most common of all are counted further, to
-        `DRIVE_WHOLE`: when one has fewer rows than that, it drives (reading all its rows costs
-        two windows at most, wherever its matches lie). Otherwise a short window of each is read (with the checks of the
-        others) and the one whose rows most often have the others drives — where the matches
-        are densest. (A window is only a sample of the shortest names: a rare bigram whose
-        matches are all long names, such as 缆有 in 缆有限责, shows none in it.)"""
+        not tell which to read. Each is given a cost — about how many of its rows must be read
+        to find CAP candidates — and the cheapest drives:
+
+        * a short window of each (with the checks of the others) shows how often its rows have
+          the others: CAP ÷ that share;
+        * when that leaves no bigram cheaper than `DRIVE_WHOLE` rows, those not among the most
+          common of all are counted further, to `DRIVE_WHOLE`: one with fewer rows costs no
+          more than those, however few of its matches the window showed. (A window is only a
+          sample of the shortest names: a rare bigram whose matches are all long names, such
+          as 缆有 in 缆有限责, shows none.)
+
+        With no cost known (no window showed a match, none is under `DRIVE_WHOLE`), the first
+        one probed drives."""
         counts = self.counts[kind]
         if len(counts) < 2 or min(counts.values()) < CAP:
             return
-        # Counted further: the bigrams not known to be among the most common of all.
-        unusual = [k for k in counts if not _likely_common(k)]
-        wider = _count_keys(unusual, self.scope, kind, cap=DRIVE_WHOLE) if unusual else {}
-        if wider:
-            fewest = min(wider, key=lambda k: (wider[k], self.keys.index(k)))
-            if wider[fewest] < DRIVE_WHOLE:
-                self.drivers[kind] = fewest
-                return
-        best, best_hits = None, -1
-        for key in sorted(counts, key=lambda k: (_likely_common(k), self.keys.index(k)))[:PROBES]:
+        cost: dict[int, float] = {}
+        probed = sorted(counts, key=lambda k: (_likely_common(k), self.keys.index(k)))[:PROBES]
+        for key in probed:
             others = [_row_base(k, kind) for k in self.keys if k != key][:MAX_CHECKS]
             hits = sum(ok for _, _, ok in _window(_ranges(_row_base(key, kind), self.scope), others, None, PROBE))
-            if hits > best_hits:
-                best, best_hits = key, hits
+            if hits:
+                cost[key] = CAP * PROBE / hits
             if hits >= PROBE * 3 // 4:  # dense enough
                 break
-        if best is not None:
-            self.drivers[kind] = best
+        if min(cost.values(), default=math.inf) > DRIVE_WHOLE:
+            unusual = [k for k in counts if not _likely_common(k)]
+            for key, rows in (_count_keys(unusual, self.scope, kind, cap=DRIVE_WHOLE) if unusual else {}).items():
+                if rows < DRIVE_WHOLE:
+                    cost[key] = min(cost.get(key, math.inf), rows)
+        if cost:
+            self.drivers[kind] = min(cost, key=lambda k: (cost[k], self.keys.index(k)))
+        elif probed:
+            self.drivers[kind] = probed[0]
 
     def stream(self, kind: int, **options) -> _Stream:
         first, *rest = self.order(kind)

@@ -260,13 +260,14 @@ def test_other_filters_are_applied_to_every_candidate(regions):
 
 def test_a_bigram_with_few_rows_drives_even_where_a_sample_of_short_names_shows_no_match(regions, monkeypatch):
     # 缆有 has few rows, but its shortest names (电缆有限公司) do not match 缆有限责: a window of
-    # them shows no match, while one of 限责 (whose shortest names do match) shows several.
-    # Reading 缆有 whole is bounded by its count; following 限责's density would read on
-    # through every 有限责任公司 of the country.
-    monkeypatch.setattr(search, "CAP", 10)
+    # them shows no match, while one of 限责 shows one in four. Reading 缆有 whole is bounded
+    # by its count; going by 限责's sample would read on through every 有限责任公司 there is.
+    monkeypatch.setattr(search, "CAP", 30)
     monkeypatch.setattr(search, "PROBE", 4)
     for _ in range(20):
         _org(regions, "电缆有限公司")
+    for _ in range(3):
+        _org(regions, "贸有限责任公司")
     matches = [_org(regions, "缆有限责任公司").pk for _ in range(15)]
     for _ in range(60):
         _org(regions, "贸易有限责任公司")
@@ -278,10 +279,11 @@ def test_a_bigram_with_few_rows_drives_even_where_a_sample_of_short_names_shows_
         query.prepare(search.CURRENT)
         return query.drivers[search.CURRENT]
 
+    # 缆有: 35 rows to read; 限责: a sample of 4 with one match, about 120 rows for 30 candidates.
     monkeypatch.setattr(search, "DRIVE_WHOLE", 100)
     assert driver() == rare
     assert sorted(_find("缆有限责").ids) == sorted(matches)
-    # With fewer rows allowed to drive whole, the sample decides (and picks the other).
+    # When 缆有 is not counted to the end, the sample decides.
     monkeypatch.setattr(search, "DRIVE_WHOLE", 30)
     assert driver() == common
     assert sorted(_find("缆有限责").ids) == sorted(matches)
