@@ -585,25 +585,32 @@ def part_import(args: argparse.Namespace, folder: str) -> tuple[dict, object]:
     result["raw"] = {"seconds": round(raw_seconds, 2), "rows_per_s": round(args.rows / raw_seconds, 1),
                      "how": "COPY FROM STDIN" if args.db == "postgres" else "executemany in one transaction"}
     say(f"  raw load: {args.rows / raw_seconds:,.0f} rows/s")
-    result["dry_run"] = one_import(path, body, dry_run=True, label="dry run")
-    if not result["dry_run"]["ok"]:
-        raise RuntimeError("the dry run found errors in the generated file (see above)")
+    steps = args.import_steps
+    if "dry" in steps:
+        result["dry_run"] = one_import(path, body, dry_run=True, label="dry run")
+        if not result["dry_run"]["ok"]:
+            raise RuntimeError("the dry run found errors in the generated file (see above)")
     result["import"] = one_import(path, body, dry_run=False, label="import (real run)")
     if not result["import"]["ok"]:
         raise RuntimeError("the real run found errors (see above)")
     result["stored"] = stored_counts()
-    say(f"[{args.db}] second reference: the database alone storing the rows the import stored… (load {load()})")
-    result["floor"] = store_floor()
-    result["floor"]["rows_per_s"] = round(args.rows / result["floor"]["seconds"], 1)
-    result["floor"]["ratio_to_raw"] = round(result["floor"]["rows_per_s"] / result["raw"]["rows_per_s"], 4)
-    say(f"  the database alone: {result['floor']['rows_per_s']:,.0f} certificates/s")
-    result["resend"] = one_import(path, body, dry_run=False, label="resend (same file again)")
-    result["stored_after_resend"] = stored_counts()
+    if "floor" in steps:
+        say(f"[{args.db}] second reference: the database alone storing the rows the import stored… "
+            f"(load {load()})")
+        result["floor"] = store_floor()
+        result["floor"]["rows_per_s"] = round(args.rows / result["floor"]["seconds"], 1)
+        result["floor"]["ratio_to_raw"] = round(result["floor"]["rows_per_s"] / result["raw"]["rows_per_s"], 4)
+        say(f"  the database alone: {result['floor']['rows_per_s']:,.0f} certificates/s")
+    if "resend" in steps:
+        result["resend"] = one_import(path, body, dry_run=False, label="resend (same file again)")
+        result["stored_after_resend"] = stored_counts()
     result["analyze_seconds"] = round(analyze(), 1)
     raw_rate = result["raw"]["rows_per_s"]
     for key in ("dry_run", "import", "resend"):
-        result[key]["ratio_to_raw"] = round(result[key]["rows_per_s"] / raw_rate, 4)
-    result["import"]["ratio_to_floor"] = round(result["import"]["rows_per_s"] / result["floor"]["rows_per_s"], 4)
+        if key in result:
+            result[key]["ratio_to_raw"] = round(result[key]["rows_per_s"] / raw_rate, 4)
+    if "floor" in result:
+        result["import"]["ratio_to_floor"] = round(result["import"]["rows_per_s"] / result["floor"]["rows_per_s"], 4)
     if not args.keep:
         path.unlink(missing_ok=True)
     return result, body
@@ -961,6 +968,8 @@ def print_import(db: str, result: dict) -> None:
     print(f"{'raw load (reference)':<28}{raw['seconds']:>10.1f}{raw['rows_per_s']:>12,.0f}{1:>14.4f}")
     for key, label in (("dry_run", "import_file, dry run"), ("import", "import_file, real run"),
                        ("resend", "import_file, resend")):
+        if key not in imp:
+            continue
         r = imp[key]
         print(f"{label:<28}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}{r['ratio_to_raw']:>14.4f}"
               f"   {r['load_before']} → {r['load_after']}")
@@ -970,8 +979,10 @@ def print_import(db: str, result: dict) -> None:
               f"{floor['ratio_to_raw']:>14.4f}   real run ÷ floor: {imp['import']['ratio_to_floor']:.3f}")
         print("  floor by table: " + "; ".join(f"{t} {v['rows']:,} rows {v['seconds']:.2f} s"
                                                for t, v in floor["tables"].items()))
-    print(f"  outcomes: dry run {imp['dry_run']['counts']}, real {imp['import']['counts']}, "
-          f"resend {imp['resend']['counts']}; stored {imp['stored']}; after the resend {imp['stored_after_resend']}")
+    print("  outcomes: " + ", ".join(f"{label} {imp[key]['counts']}" for key, label in (
+        ("dry_run", "dry run"), ("import", "real"), ("resend", "resend")) if key in imp)
+          + f"; stored {imp['stored']}" + (f"; after the resend {imp['stored_after_resend']}"
+                                           if "stored_after_resend" in imp else ""))
 
 
 def print_search(db: str, search: dict) -> None:
@@ -1032,12 +1043,19 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
                         help="verification: the server's REDIS_URL, as deployed (default %(default)s, a scratch "
                              "database emptied first); 'none' to serve without")
+    parser.add_argument("--import-steps", default="dry,floor,resend",
+                        help="besides the real run, which of: dry (a dry run before it), floor (the database alone "
+                             "storing its rows; it reads them all into memory), resend (the same file again) "
+                             "(default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases and files")
     parser.add_argument("--json", help="write the report here (default bench/out/certificates-<date>.json)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    args.import_steps = [p.strip() for p in args.import_steps.split(",") if p.strip()]
+    if set(args.import_steps) - {"dry", "floor", "resend"}:
+        parser.error("--import-steps: dry, floor, resend")
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))} (have: {', '.join(PARTS)})")
@@ -1064,6 +1082,7 @@ def main() -> None:
             result_file = OUT / f".certificates-{db}-{stamp}.json"
             command = [sys.executable, __file__, "--worker", "--db", db, "--rows", str(args.rows),
                        "--parts", ",".join(args.parts), "--repeat", str(args.repeat), "--result", str(result_file),
+                       "--import-steps", ",".join(args.import_steps),
                        *(["--keep"] if args.keep else [])]
             say(f"\n=== {db}: {args.rows:,} rows (load {load()})")
             if subprocess.run(command, check=False).returncode != 0 or not result_file.exists():
