@@ -4,8 +4,8 @@ that related rows can point at them in the same batch.
 
 These functions write the rows the ORM would (each value converted the way the model field
 converts it; JSON as JSON text that reads back equal, plain values in canonical form); they
-skip only the ORM's per-object machinery. They are called from
-inside a service's transaction, never around one.
+skip only the ORM's per-object machinery. They are called from inside a service's
+transaction, never around one.
 """
 
 from __future__ import annotations
