@@ -176,9 +176,9 @@ def _existing(body: CertificationBody, numbers: list[str], *, lock: bool) -> dic
         if connection.vendor == "sqlite":
             # SQLite's planner would read the body's certificates through an index on the body
             # (all of them) rather than look each number up; by number alone it looks them up.
-            qs = Certificate.objects.filter(number__in=chunk)
+            qs = Certificate.objects.filter(number__in=chunk).order_by()
         else:
-            qs = Certificate.objects.filter(body=body, number__any=chunk)
+            qs = Certificate.objects.filter(body=body, number__any=chunk).order_by()
         if lock:
             qs = qs.select_for_update()
         found.update({c.number: c for c in qs if c.body_id == body.pk})

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certinel.certificates.data import CertificateData
+from certinel.certificates.models import Certificate
 from certinel.certificates.reporting import ReportResult, RowOutcome, report_certificates
 from certinel.core.actor import Actor
 from certinel.core.errors import FieldError, ValidationFailed
@@ -263,15 +264,45 @@ def run_import(table: Table, *, actor: Actor, body: CertificationBody, dry_run: 
     return run.result
 
 
+class _Statistics:
+    """PostgreSQL plans each query with the table statistics of before the import: inside its
+    one transaction nothing refreshes them. As a national file fills a register that held few
+    of the body's certificates, the look-up of each chunk's numbers, planned for a few dozen
+    rows of the body, came to read all the body's certificates written so far, at every chunk
+    (at a million rows, two fifths of the import's time). ANALYZE run inside the transaction
+    samples the transaction's own rows too; it is run each time the certificates written have
+    doubled, from 20,000 on: a dozen times for 5 million. In a savepoint, so that a user
+    without the right to analyze only goes without."""
+
+    FIRST = 20_000
+    table = Certificate._meta.db_table
+
+    def __init__(self) -> None:
+        self.next = self.FIRST
+
+    def after(self, written: int) -> None:
+        if connection.vendor != "postgresql" or written < self.next:
+            return
+        self.next = written * 2
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(self.table)}")
+        except DatabaseError:
+            pass
+
+
 def _run_all(run: _Run, *, dry_run: bool) -> None:
     if dry_run:
         for items, bad in run.chunks():
             run.check(items, bad, write=False)
     else:
+        statistics = _Statistics()
         with transaction.atomic():
             writing = True
             for items, bad in run.chunks():
                 writing = run.check(items, bad, write=writing) and writing
+                if writing:
+                    statistics.after(run.result.count("created"))
             if not run.result.ok:
                 transaction.set_rollback(True)
 

@@ -14,9 +14,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from openpyxl import Workbook, load_workbook
 
-from certinel.certificates.io import FileRejected, import_file, open_table, write_report
+from certinel.certificates.io import FileRejected, import_file, importer, open_table, write_report
 from certinel.certificates.io.cells import CellError, read_codes, read_date, read_products, read_sites, read_status
 from certinel.certificates.io.columns import COLUMNS
 from certinel.certificates.io.importer import RowOutcomes
@@ -364,6 +365,41 @@ def test_a_real_run_writes_every_chunk_or_nothing(body):
     fixed = run(csv_bytes(rows), body, chunk_size=2)
     assert fixed.written and Certificate.objects.filter(body=body).count() == 7
     assert Certificate.objects.get(number="IMP000007Q").status == "revoked"
+
+
+def _reltuples() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'certificates_certificate'")
+        return cursor.fetchone()[0]
+
+
+def test_a_long_import_refreshes_the_statistics_its_lookups_are_planned_with(body, monkeypatch):
+    # PostgreSQL: ANALYZE inside the import's transaction, each time the rows written double.
+    monkeypatch.setattr(importer._Statistics, "FIRST", 4)
+    analyzed: list[int] = []
+    after = importer._Statistics.after
+
+    def counted(self, written):
+        before = self.next
+        after(self, written)
+        if self.next != before:
+            analyzed.append(written)
+
+    monkeypatch.setattr(importer._Statistics, "after", counted)
+    result = run(csv_bytes([row(n) for n in range(1, 13)]), body, chunk_size=2)
+    assert result.written
+    if connection.vendor != "postgresql":
+        assert analyzed == []
+        return
+    assert analyzed == [4, 8]
+    assert _reltuples() >= 8  # the statistics count the transaction's own rows
+
+
+def test_an_import_goes_on_when_the_statistics_cannot_be_refreshed(body, monkeypatch):
+    monkeypatch.setattr(importer._Statistics, "FIRST", 2)
+    monkeypatch.setattr(importer._Statistics, "table", "no_such_table")
+    result = run(csv_bytes([row(n) for n in range(1, 7)]), body, chunk_size=2)
+    assert result.written and Certificate.objects.filter(body=body).count() == 6
 
 
 def test_an_error_in_the_first_chunk_stops_writing_but_later_chunks_are_still_checked(body):
