@@ -429,9 +429,9 @@ def raw_load(path: Path) -> float:
 FLOOR_TABLES = (
     ("certificates_certificate", "true"),
     ("certificates_certificateevent", "true"),
-    ("core_changerecord", "action LIKE 'certificate_%%'"),
+    ("core_changerecord", "action LIKE 'certificate_%'"),
     ("transparency_logentry", "change_record_id IN (SELECT id FROM core_changerecord "
-                              "WHERE action LIKE 'certificate_%%')"),
+                              "WHERE action LIKE 'certificate_%')"),
 )
 
 
@@ -465,14 +465,14 @@ def store_floor() -> dict:
             if connection.vendor == "postgresql":
                 cursor.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
                 buffer = bytearray()
-                with cursor.cursor.copy(f"COPY (SELECT * FROM {table} WHERE {where % ()}) TO STDOUT") as out:
+                with cursor.cursor.copy(f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT") as out:
                     for block in out:
                         buffer += block
                 rows = buffer.count(b"\n")
             else:
                 for statement in _table_copy_sql(cursor, table, copy):
                     cursor.execute(statement)
-                cursor.execute(f"SELECT * FROM {table} WHERE {where % ()}")
+                cursor.execute(f"SELECT * FROM {table} WHERE {where}")
                 data = cursor.fetchall()
                 rows = len(data)
         started = time.perf_counter()

@@ -65,7 +65,7 @@ GOOD_ENOUGH = 100
 PROBES = 4
 PROBE = 256
 # Common bigrams with fewer rows than this are counted to the end: reading all their rows
-# takes two windows at most, which bounds what driving with them costs.
+# takes a few windows (1,001, 2,002, 4,004 …), which bounds what driving with them costs.
 DRIVE_WHOLE = 8192
 
 # Kinds of index rows (the flag bits of `gram`).
