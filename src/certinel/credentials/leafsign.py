@@ -51,3 +51,28 @@ def leaf_signers(records: Sequence[ChangeRecord]) -> list[Ed25519Signer | None]:
         name = f"{did_web(host=host, slug=body_slug(key.body.approval_no))}#{key.fragment}"
         signers[body_id] = Ed25519Signer(name, private_key_of(key))
     return [signers.get(b) if b else None for b in body_ids]
+
+
+def leaf_keys() -> dict[tuple[str, str], bytes]:
+    """Every body signing key the log's leaves may name, by (body slug, key fragment): the
+    monitor checks a signed leaf against the key its name gives. The host part of a key's name
+    is left out: a deployment may have moved to another public address since it signed."""
+    from cryptography.hazmat.primitives import serialization
+
+    from .multibase import public_key_from_multikey
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    out = {}
+    for key in SigningKey.objects.select_related("body"):
+        public = public_key_from_multikey(key.public_key_multibase)
+        out[(body_slug(key.body.approval_no), key.fragment)] = public.public_bytes(*raw)
+    return out
+
+
+def leaf_key_slot(name: str) -> tuple[str, str] | None:
+    """(body slug, key fragment) of a leaf signature's key name `did:web:<host>:bodies:<slug>#<fragment>`."""
+    did, _, fragment = name.partition("#")
+    parts = did.split(":")
+    if len(parts) < 5 or parts[:2] != ["did", "web"] or parts[-2] != "bodies" or not fragment:
+        return None
+    return parts[-1], fragment

@@ -212,15 +212,16 @@ class RowMaker:
     """Turns organization specifications into table rows, assigning ids from `ids` onwards.
     Pure computation (no database access), so that it can run in a separate process."""
 
-    def __init__(self, ids: dict[type[models.Model], int], ct_org: int, ct_site: int) -> None:
+    def __init__(self, ids: dict[type[models.Model], int], ct_org: int, ct_site: int, ct_name: int) -> None:
         self.tables = {m: Table(m) for m in (Organization, Site, OrganizationName, NameGram, ChangeRecord)}
         self.ids = dict(ids)
-        self.ct_org, self.ct_site = ct_org, ct_site
+        self.ct_org, self.ct_site, self.ct_name = ct_org, ct_site, ct_name
 
     @classmethod
     def from_database(cls) -> RowMaker:
         return cls({m: next_id(m) for m in (Organization, Site, OrganizationName, ChangeRecord)},
-                   ContentType.objects.get_for_model(Organization).pk, ContentType.objects.get_for_model(Site).pk)
+                   ContentType.objects.get_for_model(Organization).pk, ContentType.objects.get_for_model(Site).pk,
+                   ContentType.objects.get_for_model(OrganizationName).pk)
 
     def _take(self, model: type[models.Model]) -> int:
         value = self.ids[model]
@@ -243,10 +244,10 @@ class RowMaker:
                 "region_code": site.region_code, "organization_id": org_id, "kind": site.kind, "name": site.name,
                 "address": site.address, "active": True}
             out[Site].append(self.tables[Site].row(values))
-            if i:  # the registered site is part of the registration; the others were added
-                out[ChangeRecord].append(self._history(now, "organization_site_added", self.ct_site, values["id"],
-                                                       site.name or site.address, spec.region_code, None,
-                                                       snapshot_values(Site, values)))
+            # Every site has its own leaf, the registered one (written with the registration) too.
+            out[ChangeRecord].append(self._history(now, "organization_site_added", self.ct_site, values["id"],
+                                                   site.name or site.address, spec.region_code, None,
+                                                   snapshot_values(Site, values)))
 
     def _one(self, spec: OrgSpec, now: dt.datetime, out: Rows) -> None:
         org_id = self._take(Organization)
@@ -262,11 +263,14 @@ class RowMaker:
                                                snapshot_values(Organization, values | {"name": names[0]})))
         self._sites(spec, org_id, now, out)
         for (old, used_until), new in zip(spec.former, names[1:], strict=True):
-            out[OrganizationName].append(self.tables[OrganizationName].row(
-                {"id": self._take(OrganizationName), "organization_id": org_id, "name": old,
-                 "used_until": used_until}))
+            former = {"id": self._take(OrganizationName), "organization_id": org_id, "name": old,
+                      "used_until": used_until}
+            out[OrganizationName].append(self.tables[OrganizationName].row(former))
             out[ChangeRecord].append(self._history(now, "organization_renamed", self.ct_org, org_id, new,
                                                    spec.region_code, {"name": old}, {"name": new}))
+            out[ChangeRecord].append(self._history(now, "organization_former_name_added", self.ct_name,
+                                                   former["id"], old, spec.region_code, None,
+                                                   snapshot_values(OrganizationName, former)))
         out[NameGram].extend(index_rows(org_id, [spec.name, spec.name_en, *(n for n, _ in spec.former)],
                                         region_code=spec.region_code))
 

@@ -173,6 +173,8 @@ class Organization(Located, TimeStamped):
     status = models.CharField(_("状态"), max_length=16, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
 
     PRIVATE_FIELDS = ("contact_phone", "contact_email")
+    # The log is public: contact details enter it only as salted hashes (transparency/privacy.py).
+    HISTORY_PERSONAL = ("contact_phone", "contact_email")
 
     class Meta:
         verbose_name = _("获证组织")
@@ -235,7 +237,7 @@ class Person(TimeStamped):
                                related_name="+", verbose_name=_("所在地区"))
     region_code = models.CharField(_("区划代码"), max_length=6, blank=True, db_index=True, editable=False)
 
-    HISTORY_PERSONAL = ("name", "phone", "email")
+    HISTORY_PERSONAL = ("name", "phone", "email", "id_number_tail")
     PRIVATE_FIELDS = ("phone", "email", "id_number_tail")
 
     class Meta:

@@ -10,6 +10,11 @@ Personal data appears only as salted hashes (`certinel.core.history.personal_has
 history's snapshots already hash the fields models declare personal, and a person acting is
 named by a hash of their user name. `sig`, when present, is the acting body's detached
 Ed25519 signature over the JCS of the record without `sig`.
+
+Records of private kinds (accounts, API keys, watchlists: see `privacy.py`) are logged only as
+a salted commitment to the record above, which tells nothing of it:
+
+    {"v": 1, "type": "private", "time": "<UTC, RFC 3339>", "commitment": "hmac-sha256:<hex>"}
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import base64
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -31,6 +37,7 @@ from certinel.core.history import canonical_of, personal_hash
 
 from . import jcs
 from .note import ALG_ED25519, Signer, key_id
+from .privacy import PRIVATE_TYPE, is_public
 from .tiles import MAX_ENTRY_SIZE
 
 if TYPE_CHECKING:
@@ -180,13 +187,42 @@ def _record_member(record: ChangeRecord, name: str) -> bytes:
     return canonical if canonical is not None else _stored_member(getattr(record, name))
 
 
-def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) -> bytes:
-    """The leaf of a history record, with its before and after as the database keeps them."""
+def object_type_of(record: ChangeRecord) -> str:
+    """"<app label>.<model name>" of the object a history record is about."""
     content_type = ContentType.objects.get_for_id(record.content_type_id)
+    return f"{content_type.app_label}.{content_type.model}"
+
+
+def commitment(data: bytes) -> str:
+    """A salted commitment to a record: an HMAC under a key derived from the deployment's
+    personal-data salt, so that nobody without it can test guesses against it."""
+    from django.conf import settings
+
+    key = b"certinel-log-commitment:" + settings.CERTINEL_PERSONAL_DATA_SALT.encode()
+    return "hmac-sha256:" + hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def private_leaf(*, time: dt.datetime, full: bytes) -> bytes:
+    """The leaf of a private record: its moment and a commitment to its full leaf."""
+    return jcs.dumps_object({"commitment": jcs.dumps_text(commitment(full)), "time": _time_member(time),
+                             "type": jcs.dumps_text(PRIVATE_TYPE), "v": _VERSION_MEMBER})
+
+
+def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) -> bytes:
+    """The leaf of a history record, with its before and after as the database keeps them; a
+    commitment only, for a record of a private kind."""
+    object_type = object_type_of(record)
+    if not is_public(object_type):
+        return private_leaf(time=record.time, full=full_record_leaf(record, object_type=object_type))
+    return full_record_leaf(record, object_type=object_type, signer=signer)
+
+
+def full_record_leaf(record: ChangeRecord, *, object_type: str, signer: Signer | None = None) -> bytes:
+    """The whole leaf of a history record, whatever its kind."""
     return _leaf(
         action=record.action,
         time=record.time,
-        object_type=f"{content_type.app_label}.{content_type.model}",
+        object_type=object_type,
         object_id=record.object_id,
         actor=actor_of(record),
         before=_record_member(record, "before"),

@@ -16,7 +16,11 @@ this monitor saw (its state file). It reports each problem it finds:
 - signature: a checkpoint whose signature does not verify with the log's keys, or a stored
   witness cosignature that does not verify with the witness's key;
 - history: an entry that is not the leaf of the history record (core.ChangeRecord) it is
-  linked to: the history, or the link, was changed.
+  linked to, or a history record that no entry logs: the history, or the link, was changed;
+- register: a row of the public register (a certificate, a body, a lab, an organization, a
+  scope …) that disagrees with the state its leaves give, a row no leaf records, an object the
+  log records whose row is gone, or a certificate's public trail of events that is not its
+  leaves (`register.py`): the register was changed around the services.
 
 The checkpoint this monitor saw before (its state file) is held against the data like the
 others: a log rewritten and signed again since fails it as a checkpoint and a conflict.
@@ -37,15 +41,20 @@ from django.utils import timezone
 
 from certinel.core.models import ChangeRecord
 
+from . import jcs
 from .checkpoint import open_checkpoint
-from .leaf import change_record_leaf
+from .leaf import LeafError, change_record_leaf, full_record_leaf, object_type_of, parse_leaf, verify_leaf_signature
 from .merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from .models import Checkpoint, Cosignature, LogEntry, LogTile
 from .note import NoteError, Verifier, parse_signature_line
+from .privacy import is_public
 from .tiledtree import CompletedTile, TileBuilder, perfect_root
 from .tiles import TILE_WIDTH
 
 Progress = Callable[[int, int], None]
+RegisterProgress = Callable[[str, int, int], None]
+# Rows that disagree with the log reported one by one; beyond that, counted.
+MAX_REGISTER_PROBLEMS = 200
 
 
 @dataclass
@@ -76,6 +85,7 @@ class Report:
     size: int = 0
     entries: int = 0
     tiles: int = 0
+    rows: int = 0
     claims: list[Claim] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
@@ -101,9 +111,11 @@ def state_for(claim: Claim, origin: str) -> dict[str, Any]:
 
 class LogMonitor:
     def __init__(self, *, origin: str, verifiers: Sequence[Verifier], witnesses: Sequence[Verifier] = (),
-                 using: str = "default", batch: int = 20000, progress: Progress | None = None) -> None:
+                 using: str = "default", batch: int = 20000, progress: Progress | None = None,
+                 register: bool = True, register_progress: RegisterProgress | None = None) -> None:
         self.origin, self.verifiers, self.witnesses, self.using = origin, list(verifiers), list(witnesses), using
         self.batch, self.progress = batch, progress
+        self.register, self.register_progress = register, register_progress
         self.report = Report()
         self._roots: dict[int, bytes] = {}
         self._builder = TileBuilder()
@@ -112,6 +124,7 @@ class LogMonitor:
         self._mismatches: list[tuple[int, bytes, bytes]] = []  # (index, published, recomputed)
         self._bytes_rewritten: set[int] = set()
         self._texts: dict[int, str] = {}  # checkpoint id -> its verified note text
+        self._leaf_keys: dict[tuple[str, str], bytes] | None = None  # the bodies' keys, read when needed
 
     def problem(self, kind: str, message: str, index: int | None = None) -> None:
         self.report.problems.append(Problem(kind, message, index))
@@ -136,6 +149,9 @@ class LogMonitor:
         self._unexpected_tiles()
         self._explain_tile_mismatches()
         self._judge(claims)
+        self._unlogged_history()
+        if self.register:
+            self._register()
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -214,9 +230,66 @@ class LogMonitor:
         records = ChangeRecord.objects.using(self.using).in_bulk([c for _, _, c in linked])
         for index, data, record_id in linked:
             record = records.get(record_id)
-            if record is None or change_record_leaf(record) != data:
-                self.problem("history", f"entry {index} is not the leaf of change record #{record_id}: "
-                                        "the history, or the entry's link to it, was changed", index)
+            if record is not None and change_record_leaf(record) == data:
+                continue
+            if record is not None and b'"sig":' in data and self._signed_leaf_of(record, index, data):
+                continue
+            if record is not None and _private_in_full(record, data):
+                self.problem("private", f"entry {index} holds a private record ({object_type_of(record)}) in full, "
+                                        "where the log now keeps only a commitment: it was written before private "
+                                        "kinds were committed, and stays (the log is append-only)", index)
+                continue
+            self.problem("history", f"entry {index} is not the leaf of change record #{record_id}: "
+                                    "the history, or the entry's link to it, was changed", index)
+
+    def _signed_leaf_of(self, record: ChangeRecord, index: int, data: bytes) -> bool:
+        """Whether `data` is the record's leaf signed by the acting body: the rest of it is the
+        record's leaf, and the signature verifies with the key it names."""
+        try:
+            leaf = parse_leaf(data)
+        except LeafError:
+            return False
+        sig = leaf.pop("sig", None)
+        if not isinstance(sig, dict) or jcs.dumps(leaf) != change_record_leaf(record):
+            return False
+        if self._leaf_keys is None:
+            from certinel.credentials.leafsign import leaf_keys
+
+            self._leaf_keys = leaf_keys()
+        from certinel.credentials.leafsign import leaf_key_slot
+
+        name = str(sig.get("key", "")).rpartition("+")[0]
+        slot = leaf_key_slot(name)
+        public = self._leaf_keys.get(slot) if slot else None
+        if public is None or not verify_leaf_signature(data, public):
+            self.problem("signature", f"entry {index} is signed by {name or 'an unnamed key'}, but the signature "
+                                      "does not verify with that body's key", index)
+        return True
+
+    def _unlogged_history(self) -> None:
+        """Every history record must be logged: one that no entry links to was written around
+        the services (or its entry was unlinked)."""
+        linked = LogEntry.objects.using(self.using).filter(change_record__isnull=False).count()
+        records = ChangeRecord.objects.using(self.using).count()
+        if records == linked:
+            return
+        logged = LogEntry.objects.using(self.using).filter(change_record__isnull=False).values("change_record_id")
+        missing = list(ChangeRecord.objects.using(self.using).exclude(pk__in=logged).order_by("pk")
+                       .values_list("pk", flat=True)[:20])
+        self.problem("history", f"{records - linked} history record(s) are in no entry of the log "
+                                f"(#{', #'.join(map(str, missing))}{' …' if records - linked > 20 else ''}): "
+                                "written around the services, or their entries were unlinked")
+
+    def _register(self) -> None:
+        from .register import check_register
+
+        rows, mismatches = check_register(using=self.using, progress=self.register_progress)
+        self.report.rows = rows
+        for mismatch in mismatches[:MAX_REGISTER_PROBLEMS]:
+            self.problem("private" if mismatch.kind == "private" else "register", str(mismatch), mismatch.index)
+        if len(mismatches) > MAX_REGISTER_PROBLEMS:
+            self.problem("register", f"… and {len(mismatches) - MAX_REGISTER_PROBLEMS} more rows that disagree "
+                                     "with the log")
 
     def _prefetch_level0(self, first: int, last: int) -> None:
         rows = (LogTile.objects.using(self.using)
@@ -331,10 +404,25 @@ class LogMonitor:
                                              "both be true: no consistency proof joins them")
 
 
+def _private_in_full(record: ChangeRecord, data: bytes) -> bool:
+    """Whether `data` is the whole leaf (signed or not) of a record of a private kind."""
+    object_type = object_type_of(record)
+    if is_public(object_type):
+        return False
+    try:
+        leaf = parse_leaf(data)
+    except LeafError:
+        return False
+    leaf.pop("sig", None)
+    return jcs.dumps(leaf) == full_record_leaf(record, object_type=object_type)
+
+
 def verify_log(*, origin: str, verifiers: Sequence[Verifier], witnesses: Sequence[Verifier] = (),
                notes: Sequence[tuple[str, str]] = (), state: dict[str, Any] | None = None,
-               progress: Progress | None = None, using: str = "default", batch: int = 20000) -> Report:
-    """Re-check the whole log (see the module's docstring)."""
+               progress: Progress | None = None, using: str = "default", batch: int = 20000,
+               register: bool = True, register_progress: RegisterProgress | None = None) -> Report:
+    """Re-check the whole log (see the module's docstring); with `register`, hold every public
+    row against it too."""
     monitor = LogMonitor(origin=origin, verifiers=verifiers, witnesses=witnesses, using=using, batch=batch,
-                         progress=progress)
+                         progress=progress, register=register, register_progress=register_progress)
     return monitor.run(notes=notes, state=state)

@@ -47,10 +47,13 @@ def organization_create(*, actor: Actor, uscc: str, name: str, region_code: str,
     validate_model(org)
     with transaction.atomic():
         org.save()
-        Site.objects.create(organization=org, kind=SiteKind.REGISTERED, address=org.address, region=region,
-                            region_code=region.code)
+        site = Site.objects.create(organization=org, kind=SiteKind.REGISTERED, address=org.address, region=region,
+                                   region_code=region.code)
         index_organization(org, former=[])
         record_change(actor=actor, action="organization_registered", obj=org, before=None, after=snapshot(org))
+        # Every row of the public register has its own leaf in the log, the registered site too.
+        record_change(actor=actor, action="organization_site_added", obj=site, before=None, after=snapshot(site),
+                      region_code=org.region_code)
     return org
 
 
@@ -75,14 +78,19 @@ def organization_update(*, actor: Actor, organization: Organization, reason: str
         org.name = org.name.strip()
         validate_model(org)
         org.save()
+        former = None
         if org.name != old_name:
-            OrganizationName.objects.create(organization=org, name=old_name, used_until=renamed_on or today())
+            former = OrganizationName.objects.create(organization=org, name=old_name,
+                                                     used_until=renamed_on or today())
         if org.name != old_name or "name_en" in changes:
             index_organization(org)
         after = snapshot(org)
         if after != before:
             record_change(actor=actor, action="organization_renamed" if org.name != old_name
                           else "organization_updated", obj=org, before=before, after=after, reason=reason)
+        if former is not None:
+            record_change(actor=actor, action="organization_former_name_added", obj=former, before=None,
+                          after=snapshot(former), reason=reason, region_code=org.region_code)
     return org
 
 
@@ -142,6 +150,8 @@ def organizations_register_many(*, actor: Actor, rows: list[dict]) -> list[Organ
     `organization_create`, written in bulk. Each row: uscc, name, region_code, address and
     optionally name_en, industry_code, size_class, row (for error reports). Refuses the whole
     list if any row is wrong, naming every problem."""
+    from django.contrib.contenttypes.models import ContentType
+
     from certinel.core.bulk import create_objects, insert_rows
     from certinel.core.history import change_record, record_changes
     from certinel.reference.models import Region
@@ -180,10 +190,17 @@ def organizations_register_many(*, actor: Actor, rows: list[dict]) -> list[Organ
             raise ValidationFailed([FieldError("uscc", _("%(uscc)s is already registered.") % {"uscc": u},
                                                "duplicate") for u in sorted(duplicates)])
         create_objects(orgs)
-        create_objects([Site(organization=o, kind=SiteKind.REGISTERED, address=o.address, region=o.region,
-                             region_code=o.region_code) for o in orgs])
+        sites = [Site(organization=o, kind=SiteKind.REGISTERED, address=o.address, region=o.region,
+                      region_code=o.region_code) for o in orgs]
+        create_objects(sites)
         insert_rows(NameGram, ["gram", "organization_id"],
                     [row for o in orgs for row in index_rows(o.pk, [o.name, o.name_en], region_code=o.region_code)])
-        record_changes([change_record(actor=actor, action="organization_registered", obj=o, before=None,
-                                      after=snapshot(o)) for o in orgs])
+        site_type = ContentType.objects.get_for_model(Site)
+        records = []
+        for org, site in zip(orgs, sites, strict=True):
+            records.append(change_record(actor=actor, action="organization_registered", obj=org, before=None,
+                                         after=snapshot(org)))
+            records.append(change_record(actor=actor, action="organization_site_added", obj=site, before=None,
+                                         after=snapshot(site), region_code=org.region_code, content_type=site_type))
+        record_changes(records)
     return orgs

@@ -18,6 +18,8 @@ from certinel.transparency.leaf import (
     LeafError,
     actor_of,
     change_record_leaf,
+    commitment,
+    full_record_leaf,
     leaf_record,
     parse_leaf,
     verify_leaf_signature,
@@ -99,10 +101,29 @@ def test_change_records_name_people_only_by_salted_hash():
                                   before=None, after={})
     assert actor_of(by_person) == personal_hash("li.si@example.org")
     assert actor_of(by_system) == "nightly-import"
-    leaf = change_record_leaf(by_person)
+    leaf = full_record_leaf(by_person, object_type="accounts.user")
     assert b"li.si" not in leaf
     # As the history stores it (DjangoJSONEncoder: milliseconds, the time's own offset).
     assert parse_leaf(leaf)["after"] == {"when": "2025-03-04T05:06:07.000+08:00"}
+
+
+@pytest.mark.django_db
+def test_records_of_private_kinds_are_logged_only_as_commitments(settings):
+    """An account is private: its leaf says only that a private record was written, and when,
+    with a salted commitment to the whole record that nobody without the salt can test."""
+    User = get_user_model()
+    person = User.objects.create(username="wang.wu@example.org", role="org_user")
+    with transaction.atomic():
+        record = record_change(actor=Actor.system("test"), action="user_created", obj=person, before=None,
+                               after={"username": "wang.wu@example.org", "role": "org_user"})
+    leaf = change_record_leaf(record)
+    parsed = parse_leaf(leaf)
+    assert set(parsed) == {"v", "type", "time", "commitment"} and parsed["type"] == "private"
+    assert b"wang.wu" not in leaf and b"org_user" not in leaf and b"user_created" not in leaf
+    full = full_record_leaf(record, object_type="accounts.user")
+    assert parsed["commitment"] == commitment(full)
+    settings.CERTINEL_PERSONAL_DATA_SALT = "another-salt"
+    assert commitment(full) != parsed["commitment"]
 
 
 @pytest.mark.parametrize("text", ['引号"与\\反斜杠', "控制\u0001\t\n字符", "😀 beyond the BMP", "", "\u2028\u2029"])

@@ -1,0 +1,224 @@
+"""Holding the register's rows against the log, from the database (see `replay.py`).
+
+For every public kind (`privacy.PUBLIC_KINDS`), every row is compared with the state its
+leaves give, a batch of rows at a time, and every object the log records is looked for among
+the rows, so that rows changed, inserted or deleted around the services are all reported. A
+certificate's public trail of events is held against its leaves as well.
+
+The leaves are read through their history records' (object type, object id) index; the
+monitor checks separately that every entry is the leaf of its history record, so that the
+index cannot hide a leaf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, models
+
+from certinel.core.history import personal_hash, snapshot
+from certinel.core.models import ChangeRecord
+
+from .leaf import LeafError, parse_leaf
+from .models import LogEntry
+from .privacy import PUBLIC_KINDS
+from .replay import Mismatch, ObjectState, compare
+
+BATCH = 1000
+# Ids of rows compared that are kept in memory for the pass over the logged objects.
+SEEN_LIMIT = 2_000_000
+_ENTRY = LogEntry._meta.db_table
+_RECORD = ChangeRecord._meta.db_table
+
+Progress = Callable[[str, int, int], None]
+
+
+def public_models() -> list[tuple[str, type[models.Model]]]:
+    """(object type, model) of every public kind installed."""
+    out = []
+    for label in PUBLIC_KINDS:
+        app_label, model_name = label.split(".")
+        try:
+            out.append((label, apps.get_model(app_label, model_name)))
+        except LookupError:
+            continue
+    return out
+
+
+def _leaves(using: str, content_type_id: int, object_ids: list[str]) -> Iterator[tuple[int, str, bytes]]:
+    """(index, object id, data) of the leaves about these objects, in log order."""
+    for start in range(0, len(object_ids), 900):  # within SQLite's parameter limit
+        part = object_ids[start:start + 900]
+        marks = ", ".join(["%s"] * len(part))
+        sql = (f'SELECT e."index", c.object_id, e.data FROM {_ENTRY} e JOIN {_RECORD} c '  # noqa: S608 - values are parameters
+               f"ON c.id = e.change_record_id WHERE c.content_type_id = %s AND c.object_id IN ({marks})")
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [content_type_id, *part])
+            rows = cursor.fetchall()
+        yield from sorted((index, object_id, bytes(data)) for index, object_id, data in rows)
+
+
+def states_of(object_type: str, content_type_id: int, object_ids: list[str], *,
+              using: str = "default") -> tuple[dict[str, ObjectState], list[Mismatch]]:
+    """The states the log gives these objects, and the leaves that could not be read."""
+    states: dict[str, ObjectState] = {}
+    unreadable = []
+    for index, object_id, data in _leaves(using, content_type_id, object_ids):
+        try:
+            leaf = parse_leaf(data)
+        except LeafError as exc:
+            unreadable.append(Mismatch(object_type, object_id, "chain", f"leaf {index} cannot be read: {exc}", index))
+            continue
+        logged = leaf.get("object") or {}
+        if logged.get("type") != object_type or str(logged.get("id")) != object_id:
+            unreadable.append(Mismatch(object_type, object_id, "chain",
+                                       f"leaf {index} is about {logged!r}, not this object", index))
+            continue
+        state = states.get(object_id)
+        if state is None:
+            state = states[object_id] = ObjectState(object_type, object_id)
+        state.apply(index, leaf)
+    return states, unreadable
+
+
+def check_object(obj: models.Model, *, using: str = "default") -> tuple[ObjectState | None, list[Mismatch]]:
+    """The state the log gives one object, and how its row disagrees with it."""
+    model = type(obj)
+    object_type = f"{model._meta.app_label}.{model._meta.model_name}"
+    content_type = ContentType.objects.db_manager(using).get_for_model(model, for_concrete_model=True)
+    object_id = str(obj.pk)
+    states, problems = states_of(object_type, content_type.pk, [object_id], using=using)
+    state = states.get(object_id)
+    problems += compare(state, snapshot(obj), object_type=object_type, object_id=object_id,
+                        personal_hash=personal_hash)
+    if state is not None:
+        problems += state.chain
+        extra = EXTRA_CHECKS.get(object_type)
+        if extra is not None and not problems:
+            problems += extra({object_id: state}, using)
+    return state, problems
+
+
+def _row_batches(model: type[models.Model], using: str) -> Iterator[list[models.Model]]:
+    last = None
+    manager = model._base_manager.db_manager(using)
+    while True:
+        query = manager.order_by("pk")
+        if last is not None:
+            query = query.filter(pk__gt=last)
+        rows = list(query[:BATCH])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def _logged_ids(content_type_id: int, using: str) -> Iterator[list[str]]:
+    """The ids of every object the history records changes of, a batch at a time."""
+    last = ""
+    records = ChangeRecord.objects.using(using).filter(content_type_id=content_type_id)
+    while True:
+        ids = list(records.filter(object_id__gt=last).order_by("object_id").values_list("object_id", flat=True)
+                   .distinct()[:BATCH])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def check_kind(object_type: str, model: type[models.Model], *, using: str = "default",
+               progress: Progress | None = None) -> tuple[int, list[Mismatch]]:
+    """Compare every row of one public kind with the log; returns (rows compared, problems)."""
+    content_type = ContentType.objects.db_manager(using).get_for_model(model, for_concrete_model=True)
+    total = model._base_manager.db_manager(using).count()
+    seen: set[str] = set()
+    problems: list[Mismatch] = []
+    done = 0
+    extra = EXTRA_CHECKS.get(object_type)
+    for rows in _row_batches(model, using):
+        ids = [str(row.pk) for row in rows]
+        states, unreadable = states_of(object_type, content_type.pk, ids, using=using)
+        problems += unreadable
+        for row, object_id in zip(rows, ids, strict=True):
+            state = states.get(object_id)
+            problems += compare(state, snapshot(row), object_type=object_type, object_id=object_id,
+                                personal_hash=personal_hash)
+            if state is not None:
+                problems += state.chain
+        if extra is not None:
+            problems += extra(states, using)
+        if len(seen) < SEEN_LIMIT:  # beyond it, the pass below looks the rest up
+            seen.update(ids)
+        done += len(rows)
+        if progress is not None:
+            progress(object_type, done, total)
+    # Objects the log records whose rows are gone.
+    pk = model._meta.pk
+    for ids in _logged_ids(content_type.pk, using):
+        unseen = [i for i in ids if i not in seen]
+        if not unseen:
+            continue
+        present = {str(v) for v in model._base_manager.db_manager(using)
+                   .filter(pk__in=[pk.to_python(i) for i in unseen]).values_list("pk", flat=True)}
+        missing = [i for i in unseen if i not in present]
+        if missing:
+            states, _ = states_of(object_type, content_type.pk, missing, using=using)
+            for object_id in missing:
+                problems += compare(states.get(object_id), None, object_type=object_type, object_id=object_id)
+    return done, problems
+
+
+def check_register(*, using: str = "default", progress: Progress | None = None) -> tuple[int, list[Mismatch]]:
+    """Compare every row of every public kind with the log."""
+    rows, problems = 0, []
+    for object_type, model in public_models():
+        done, found = check_kind(object_type, model, using=using, progress=progress)
+        rows += done
+        problems += found
+    return rows, problems
+
+
+# --- a certificate's public trail ------------------------------------------------------------
+
+def _certificate_events(states: dict[str, ObjectState], using: str) -> list[Mismatch]:
+    """Each certificate's events (its public trail) must be its leaves, one for one: the same
+    kinds in the same order, with the status each left it in."""
+    from certinel.certificates.models import CertificateEvent
+
+    if not states:
+        return []
+    by_cert: dict[str, list[tuple[int, str, str]]] = {}
+    rows = (CertificateEvent.objects.using(using).filter(certificate_id__in=[int(i) for i in states])
+            .order_by("certificate_id", "seq").values_list("certificate_id", "seq", "kind", "status_after"))
+    for cert_id, seq, kind, status_after in rows:
+        by_cert.setdefault(str(cert_id), []).append((seq, kind, status_after))
+    out = []
+    for object_id, state in states.items():
+        trail = [(index, action.removeprefix("certificate_"), after) for index, action, after in state.actions
+                 if action.startswith("certificate_")]
+        events = by_cert.get(object_id, [])
+        status: Any = None
+        for position, (index, kind, after) in enumerate(trail):
+            status = after.get("status", status)
+            if position >= len(events):
+                out.append(Mismatch("certificates.certificate", object_id, "event",
+                                    f"leaf {index} ({kind}) has no event in the certificate's public trail", index))
+                break
+            seq, event_kind, event_status = events[position]
+            if event_kind != kind or (status is not None and event_status != status):
+                out.append(Mismatch("certificates.certificate", object_id, "event",
+                                    f"event #{seq} is {event_kind!r} leaving the certificate {event_status!r}, but "
+                                    f"its leaf {index} says {kind!r} leaving it {status!r}", index))
+        if len(events) > len(trail):
+            extra = events[len(trail)]
+            out.append(Mismatch("certificates.certificate", object_id, "event",
+                                f"event #{extra[0]} ({extra[1]}) is in the public trail but not in the log"))
+    return out
+
+
+EXTRA_CHECKS: dict[str, Callable[[dict[str, ObjectState], str], list[Mismatch]]] = {
+    "certificates.certificate": _certificate_events,
+}

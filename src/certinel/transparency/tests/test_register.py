@@ -1,0 +1,132 @@
+"""The log protects the register it vouches for: a small demo is built, then each public table is
+tampered with by SQL as an insider with database access could (statuses, scopes, holders,
+dates, inserted and deleted rows, a certificate event's kind), and the monitor must report
+every one, the verification must stop answering "valid", and the history must agree with the
+log after every kind of write."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from certinel.certificates import selectors
+from certinel.certificates.choices import CertificateStatus
+from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.registry.models import BodyScope, CertificationBody, Lab, LabScopeItem, Organization, OrganizationName
+from certinel.transparency.monitor import verify_log
+from certinel.transparency.register import check_register
+from certinel.transparency.signers import log_origin, log_verifiers
+
+from .conftest import writable
+
+pytestmark = pytest.mark.django_db
+
+ORGS = 200
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """One small demo for the whole module (committed), removed again afterwards."""
+    with django_db_blocker.unblock():
+        call_command("demo", "--no-serve", "--organizations", str(ORGS), stdout=io.StringIO())
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(built, db):
+    return None
+
+
+def sql(statement: str, params: list | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params or [])
+
+
+def found(kind: str = "register") -> list[str]:
+    report = verify_log(origin=log_origin(), verifiers=log_verifiers())
+    return [p.message for p in report.problems if p.kind == kind]
+
+
+def test_a_fresh_demo_verifies_with_its_register(demo):
+    report = verify_log(origin=log_origin(), verifiers=log_verifiers())
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.rows > ORGS
+
+
+def _revoked() -> Certificate:
+    return Certificate.objects.filter(status=CertificateStatus.REVOKED).order_by("pk").first() or \
+        Certificate.objects.exclude(status=CertificateStatus.VALID).order_by("pk").first()
+
+
+def test_a_revoked_certificate_set_back_to_valid(demo):
+    cert = _revoked()
+    assert cert is not None
+    sql("UPDATE certificates_certificate SET status = 'valid' WHERE id = %s", [cert.pk])
+    problems = found()
+    assert any(f"certificates.certificate #{cert.pk}: status" in p for p in problems), problems
+    # The verification never answers "valid" for it, and says why.
+    verdict = selectors.certificate_for_verification(cert.number, cert.holder_name)
+    assert verdict.outcome == selectors.INCONSISTENT
+    assert any("status" in p for p in verdict.check.log_problems)
+
+
+@pytest.mark.parametrize(("table", "column", "value", "model", "object_type"), [
+    ("certificates_certificate", "scope_text", "任何产品", Certificate, "certificates.certificate"),
+    ("certificates_certificate", "holder_name", "冒名公司", Certificate, "certificates.certificate"),
+    ("certificates_certificate", "expires_on", "2099-12-31", Certificate, "certificates.certificate"),
+    ("certificates_certificate", "scope_codes", '["01","02","03"]', Certificate, "certificates.certificate"),
+    ("registry_certificationbody", "status", "revoked", CertificationBody, "registry.certificationbody"),
+    ("registry_bodyscope", "granted_on", "1999-01-01", BodyScope, "registry.bodyscope"),
+    ("registry_lab", "cma_valid_until", "2099-01-01", Lab, "registry.lab"),
+    ("registry_labscopeitem", "item", "一切项目", LabScopeItem, "registry.labscopeitem"),
+    ("registry_organization", "name", "另一家公司", Organization, "registry.organization"),
+])
+def test_each_public_table_changed_by_sql(demo, table, column, value, model, object_type):
+    row = model.objects.order_by("pk").first()
+    sql(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, row.pk])  # noqa: S608 - test's own names
+    problems = found()
+    assert any(p.startswith(f"{object_type} #{row.pk}: {column}") for p in problems), problems
+
+
+def test_a_holder_swapped(demo):
+    cert = Certificate.objects.order_by("pk").first()
+    other = Organization.objects.exclude(pk=cert.holder_id).order_by("pk").first()
+    sql("UPDATE certificates_certificate SET holder_id = %s WHERE id = %s", [other.pk, cert.pk])
+    assert any(p.startswith(f"certificates.certificate #{cert.pk}: holder") for p in found())
+
+
+def test_an_inserted_certificate(demo):
+    cert = Certificate.objects.order_by("pk").first()
+    copy = Certificate.objects.get(pk=cert.pk)
+    copy.pk, copy.number = None, cert.number + "X"
+    Certificate.objects.bulk_create([copy])  # an INSERT, around the services
+    assert any(p.startswith(f"certificates.certificate #{copy.pk}:") and "no leaf" in p for p in found())
+
+
+def test_a_deleted_row(demo):
+    name = OrganizationName.objects.order_by("pk").first()
+    scope = BodyScope.objects.filter(body__certificates__isnull=True).order_by("pk").first() or name
+    sql("DELETE FROM registry_organizationname WHERE id = %s", [name.pk])
+    problems = found()
+    assert any(p.startswith(f"registry.organizationname #{name.pk}:") and "gone" in p for p in problems), problems
+    assert scope is not None
+
+
+def test_an_event_kind_changed(demo):
+    event = CertificateEvent.objects.filter(kind="suspended").order_by("pk").first() or \
+        CertificateEvent.objects.order_by("pk").first()
+    with writable("certificates_certificateevent") as cursor:
+        cursor.execute("UPDATE certificates_certificateevent SET kind = 'surveillance_passed' WHERE id = %s",
+                       [event.pk])
+    problems = found()
+    assert any(p.startswith(f"certificates.certificate #{event.certificate_id}:") and "event" in p
+               for p in problems), problems
+
+
+def test_the_register_check_alone_names_nothing_on_a_clean_demo(demo):
+    rows, problems = check_register()
+    assert rows > ORGS and problems == []
