@@ -1,4 +1,6 @@
-"""Downloads of electronic certificates: the signed credential (JSON) and its PDF."""
+"""Downloads of electronic certificates: the signed credential (JSON), its verification bundle
+(the credential with its issuer's DID document and status lists, for checking offline) and
+its PDF."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from certinel.core.errors import DomainError
+from certinel.credentials.bundle import verification_bundle
 
 from .ecert import certificate_credential, certificate_pdf
 from .models import Certificate
@@ -30,6 +33,23 @@ def credential_json(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
                             content_type="application/vc+ld+json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.pk}-v{cert.version}.json"'
+    return response
+
+
+@require_GET
+def credential_bundle(request: HttpRequest, pk: int) -> HttpResponse:
+    """The credential with what checking it offline needs: its issuer's DID document and its
+    status lists as of now. `certinel verify certificate-….bundle.json` checks it with no
+    server; saved beside the credential file, it serves for that file too."""
+    cert = get_object_or_404(Certificate, pk=pk)
+    try:
+        bundle = verification_bundle(credential=certificate_credential(certificate=cert))
+    except DomainError as exc:
+        return _refused(exc)
+    response = HttpResponse(json.dumps(bundle, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.pk}-v{cert.version}.bundle.json"'
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -33,7 +33,7 @@ class SigningKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(StatusList)
 class StatusListAdmin(ReadOnlyAdmin):
-    fields = ("body", "purpose", "number", "host", "size", "allocated", "published_at", "created_at")
+    fields = ("body", "purpose", "number", "scheme", "host", "size", "allocated", "published_at", "created_at")
     readonly_fields = fields
     list_display = ("body", "purpose", "number", "allocated", "size", "published_at")
     list_filter = ("purpose",)

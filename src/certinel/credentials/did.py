@@ -2,7 +2,9 @@
 
 A body is `did:web:<host>:bodies:<slug>` where `<slug>` is its CNCA approval number in lower
 case (see docs/credentials.md for why). Per the did:web method the document lives at
-`https://<host>/bodies/<slug>/did.json`.
+`https://<host>/bodies/<slug>/did.json`. Certinel's own verifier makes one exception: a
+loopback host (localhost, 127.0.0.0/8, ::1: a demo or development server on one's own machine,
+which has no TLS certificate) is read over plain http (`resolution_url`).
 
 Resolution for a verifier is pluggable: `BundleResolver` reads DID documents from local files
 (offline; never touches the network) and `WebResolver` fetches them over HTTPS through an
@@ -11,6 +13,7 @@ injectable `fetch` function.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import urllib.parse
@@ -63,6 +66,24 @@ def did_web_url(did: str) -> str:
         raise DidResolutionError(f"bad did:web host in {did}")
     path = "/".join(urllib.parse.unquote(p) for p in parts[1:])
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (with or without a port) names this machine."""
+    name = urllib.parse.urlsplit(f"//{host}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def resolution_url(did: str) -> str:
+    """Where Certinel's verifier reads a did:web DID's document: `did_web_url`, except that a
+    loopback host is read over http (a demo on one's own machine serves plain http)."""
+    url = did_web_url(did)
+    return "http://" + url[len("https://"):] if is_loopback(did_web_host(did)) else url
 
 
 def did_web_host(did: str) -> str:
@@ -134,11 +155,24 @@ class DidResolver(Protocol):
     def resolve(self, did: str) -> dict[str, Any]: ...
 
 
+# Where a DID document came from, as a verdict reports it: a file the person gave, material
+# carried with the credential (a verification bundle), or a server.
+FROM_FILE, FROM_BUNDLE, FROM_SERVER = "file", "bundle", "server"
+
+
+def answered_by(resolver: Any, did: str) -> str | None:
+    """Where `resolver` found the document of `did` (FROM_FILE, FROM_BUNDLE, FROM_SERVER)."""
+    if isinstance(resolver, ChainResolver):
+        return resolver.answered.get(did)
+    return getattr(resolver, "source", None)
+
+
 class BundleResolver:
     """DID documents from local JSON: each file holds one DID document, a list of them, or an
-    object {"didDocuments": [...]}. Never uses the network."""
+    object {"didDocuments": [...]} (a verification bundle). Never uses the network."""
 
-    def __init__(self, documents: Iterable[Mapping[str, Any]] = ()) -> None:
+    def __init__(self, documents: Iterable[Mapping[str, Any]] = (), *, source: str = FROM_FILE) -> None:
+        self.source = source
         self._docs: dict[str, dict[str, Any]] = {}
         for doc in documents:
             self.add(doc)
@@ -198,6 +232,8 @@ class WebResolver:
     """did:web resolution over HTTP. `fetch` is injectable (tests, proxies); `server`, when
     given, replaces the host named in the DID (e.g. `http://127.0.0.1:8000`)."""
 
+    source = FROM_SERVER
+
     def __init__(self, *, fetch: Fetch | None = None, server: str | None = None) -> None:
         self._fetch = fetch or urllib_fetch
         self._server = server
@@ -206,7 +242,7 @@ class WebResolver:
     def resolve(self, did: str) -> dict[str, Any]:
         if did in self._cache:
             return self._cache[did]
-        url = rebase_url(did_web_url(did), self._server)
+        url = rebase_url(resolution_url(did), self._server)
         try:
             document = json.loads(self._fetch(url))
         except DidResolutionError:
@@ -222,12 +258,16 @@ class ChainResolver:
 
     def __init__(self, *resolvers: DidResolver) -> None:
         self._resolvers = resolvers
+        self.answered: dict[str, str | None] = {}
 
     def resolve(self, did: str) -> dict[str, Any]:
         errors = []
         for resolver in self._resolvers:
             try:
-                return resolver.resolve(did)
+                document = resolver.resolve(did)
             except DidResolutionError as exc:
                 errors.append(str(exc))
+                continue
+            self.answered[did] = answered_by(resolver, did)
+            return document
         raise DidResolutionError("; ".join(errors) or f"no resolver for {did}")

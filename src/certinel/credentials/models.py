@@ -66,6 +66,8 @@ class StatusList(models.Model):
     purpose = models.CharField(_("用途"), max_length=16, choices=StatusPurpose.choices)
     number = models.PositiveIntegerField(_("编号"))
     host = models.CharField(_("发布主机"), max_length=255, help_text=_("列表 URL 与签发者 DID 所用的主机名"))
+    scheme = models.CharField(_("发布协议"), max_length=8, default="https",
+                              help_text=_("列表 URL 的协议（http 或 https），取自部署的公开地址"))
     size = models.PositiveIntegerField(_("容量"), default=STATUS_LIST_SIZE)
     allocated = models.PositiveIntegerField(_("已分配"), default=0)
     perm_a = models.PositiveBigIntegerField(editable=False)

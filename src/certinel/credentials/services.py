@@ -30,7 +30,7 @@ from .keycrypt import decrypt_private_key, encrypt_private_key
 from .ldloader import CERTINEL_V1_CONTEXT, VC_V2_CONTEXT, CanonicalizationError
 from .models import STATUS_LIST_SIZE, IssuedCredential, SigningKey, StatusEntry, StatusList
 from .multibase import private_key_raw, public_key_to_multikey
-from .naming import body_did, deployment_host, status_list_url
+from .naming import body_did, deployment_host, deployment_scheme, status_list_url
 from .transitions import REVOCATION_BIT, SIGNING_KEY, SUSPENSION_BIT
 
 # --- signing keys -------------------------------------------------------------------------
@@ -129,22 +129,23 @@ def _sign(document: dict[str, Any], *, key: SigningKey, host: str, now: dt.datet
 
 # --- status lists -------------------------------------------------------------------------
 
-def _open_list(*, body: CertificationBody, purpose: str, host: str) -> StatusList:
-    """The body's current list for `purpose` with room left (locked), or a new one."""
-    current = (StatusList.objects.select_for_update().filter(body=body, purpose=purpose, host=host)
+def _open_list(*, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
+    """The body's current list for `purpose` at this address with room left (locked), or a new one."""
+    current = (StatusList.objects.select_for_update().filter(body=body, purpose=purpose, host=host, scheme=scheme)
                .order_by("-number").first())
     if current is not None and current.allocated < current.size:
         return current
     number = (StatusList.objects.filter(body=body, purpose=purpose).aggregate(m=Max("number"))["m"] or 0) + 1
-    new = StatusList.objects.create(body=body, purpose=purpose, number=number, host=host, size=STATUS_LIST_SIZE,
+    new = StatusList.objects.create(body=body, purpose=purpose, number=number, host=host, scheme=scheme,
+                                    size=STATUS_LIST_SIZE,
                                     perm_a=secrets.randbelow(STATUS_LIST_SIZE // 2) * 2 + 1,
                                     perm_b=secrets.randbelow(STATUS_LIST_SIZE))
     status_list_publish(status_list=new)
     return new
 
 
-def _allocate(*, body: CertificationBody, purpose: str, credential_id: str, host: str) -> StatusEntry:
-    status_list = _open_list(body=body, purpose=purpose, host=host)
+def _allocate(*, body: CertificationBody, purpose: str, credential_id: str, host: str, scheme: str) -> StatusEntry:
+    status_list = _open_list(body=body, purpose=purpose, host=host, scheme=scheme)
     index = status_list.index_for(status_list.allocated)
     status_list.allocated += 1
     status_list.save(update_fields=["allocated"])
@@ -153,7 +154,7 @@ def _allocate(*, body: CertificationBody, purpose: str, credential_id: str, host
 
 def status_list_url_of(status_list: StatusList) -> str:
     return status_list_url(status_list.body.approval_no, status_list.purpose, status_list.number,
-                           host=status_list.host)
+                           host=status_list.host, scheme=status_list.scheme)
 
 
 def status_list_publish(*, status_list: StatusList) -> dict[str, Any]:
@@ -171,6 +172,21 @@ def status_list_publish(*, status_list: StatusList) -> dict[str, Any]:
     status_list.published_at = now
     status_list.save(update_fields=["credential", "published_at"])
     return status_list.credential
+
+
+def status_list_attest(*, status_list: StatusList) -> dict[str, Any]:
+    """The list as published, signed again now (validFrom now) with the body's active key,
+    without storing anything: a verification bundle carries it, so that an offline check knows
+    the status as of the bundle's export. The bits are the published list's, which every status
+    change republishes in its own transaction. Without an active key, the list as published."""
+    published = status_list.credential
+    key = SigningKey.objects.filter(body_id=status_list.body_id, status=KeyStatus.ACTIVE).select_related("body").first()
+    if not published or key is None:
+        return copy.deepcopy(published) if published else {}
+    now = timezone.now()
+    unsigned = {k: copy.deepcopy(v) for k, v in published.items() if k != "proof"}
+    unsigned["validFrom"] = xsd_datetime(now)
+    return _sign(unsigned, key=key, host=status_list.host, now=now)
 
 
 def _republish_body_lists(body: CertificationBody) -> None:
@@ -232,10 +248,13 @@ def _check_issue_input(*, subject: Any, types: list[str], credential_id: str,
 
 def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str, Any], types: list[str],
                      valid_from: dt.datetime | dt.date, valid_until: dt.datetime | dt.date | None,
-                     credential_id: str, host: str | None = None) -> dict[str, Any]:
+                     credential_id: str, host: str | None = None, scheme: str | None = None) -> dict[str, Any]:
     """Wrap `subject` into a W3C VC 2.0 with revocation and suspension status entries, sign it
     with the body's active key (eddsa-rdfc-2022) and record it. Dates given as `date` mean the
-    start (valid_from) or the end (valid_until) of that day in the deployment's time zone."""
+    start (valid_from) or the end (valid_until) of that day in the deployment's time zone.
+    The issuer's DID and the status lists' URLs are on the deployment's public address unless
+    `host` (and `scheme`, https by default for a host given) say otherwise."""
+    scheme = scheme or (deployment_scheme() if host is None else "https")
     host = host or deployment_host()
     start = _as_datetime(valid_from, end_of_day=False)
     end = _as_datetime(valid_until, end_of_day=True) if valid_until is not None else None
@@ -243,7 +262,7 @@ def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str
     with transaction.atomic():
         body = lock(CertificationBody, body.pk)
         key = _active_key(body)
-        entries = {p: _allocate(body=body, purpose=p, credential_id=credential_id, host=host)
+        entries = {p: _allocate(body=body, purpose=p, credential_id=credential_id, host=host, scheme=scheme)
                    for p in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION)}
         document: dict[str, Any] = {
             "@context": [VC_V2_CONTEXT, CERTINEL_V1_CONTEXT],
@@ -301,5 +320,6 @@ __all__ = [
     "signing_key_create",
     "signing_key_revoke_compromised",
     "signing_key_rotate",
+    "status_list_attest",
     "status_list_publish",
 ]

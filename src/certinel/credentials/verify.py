@@ -1,8 +1,10 @@
 """Verifying a Certinel e-certificate the way an outsider would: from the file alone, the
-issuer's DID document and the status lists (local files, or fetched from a server).
+issuer's DID document and the status lists (carried with the credential in a verification
+bundle, local files, or fetched from a server).
 
 `verify_credential` never raises on bad input; it returns a `Verdict` made of named checks,
-each with a Chinese and an English message.
+each with a Chinese and an English message, and notes on what the verdict rests on (material
+carried with the file rather than fetched; a status list older than today).
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from typing import Any, Protocol
 from . import bitstring
 from .dataintegrity import parse_xsd_datetime, verify_proof
 from .did import (
+    FROM_BUNDLE,
+    FROM_FILE,
+    FROM_SERVER,
     DidResolutionError,
     DidResolver,
     Fetch,
+    answered_by,
     did_of,
     is_assertion_method,
     rebase_url,
@@ -52,6 +58,7 @@ class Verdict:
     issuer: str | None = None
     issuer_name: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -60,7 +67,16 @@ class Verdict:
     def as_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "status": self.status, "credentialId": self.credential_id,
                 "issuer": self.issuer, "issuerName": self.issuer_name, "summary": self.summary,
-                "checks": [asdict(c) for c in self.checks]}
+                "checks": [asdict(c) for c in self.checks], "notes": [asdict(n) for n in self.notes]}
+
+
+@dataclass
+class Note:
+    """What a verdict rests on, said beside it (it does not change the verdict)."""
+
+    name: str
+    zh: str
+    en: str
 
 
 class StatusListSource(Protocol):
@@ -72,9 +88,10 @@ class StatusListUnavailable(Exception):
 
 
 class FileStatusLists:
-    """Status list credentials from local files, found by their `id`."""
+    """Status list credentials from local files or a verification bundle, found by their `id`."""
 
-    def __init__(self, documents: Iterable[dict[str, Any]] = ()) -> None:
+    def __init__(self, documents: Iterable[dict[str, Any]] = (), *, source: str = FROM_FILE) -> None:
+        self.source = source
         self._docs = {d.get("id"): d for d in documents if isinstance(d, dict)}
 
     @classmethod
@@ -90,6 +107,8 @@ class FileStatusLists:
 class WebStatusLists:
     """Status list credentials fetched from their URL (or from `server` instead of their host)."""
 
+    source = FROM_SERVER
+
     def __init__(self, *, fetch: Fetch | None = None, server: str | None = None) -> None:
         self._fetch, self._server = fetch or urllib_fetch, server
 
@@ -102,17 +121,29 @@ class WebStatusLists:
 
 
 class ChainStatusLists:
+    """Try sources in order; `answered` says which one gave each list."""
+
     def __init__(self, *sources: StatusListSource) -> None:
         self._sources = sources
+        self.answered: dict[str, str | None] = {}
 
     def get(self, url: str) -> dict[str, Any]:
         errors = []
         for source in self._sources:
             try:
-                return source.get(url)
+                document = source.get(url)
             except StatusListUnavailable as exc:
                 errors.append(str(exc))
+                continue
+            self.answered[url] = _source_of(source, url)
+            return document
         raise StatusListUnavailable("; ".join(errors) or f"no status source for {url}")
+
+
+def _source_of(source: Any, url: str) -> str | None:
+    if isinstance(source, ChainStatusLists):
+        return source.answered.get(url)
+    return getattr(source, "source", None)
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -169,7 +200,10 @@ def _check_key(document: dict[str, Any], resolver: DidResolver) -> _KeyCheck:
     if vm is None or vm.get("controller") != issuer or vm.get("type") != "Multikey":
         return _KeyCheck([Check("issuer", FAIL, "签发机构的 DID 文档中没有该密钥",
                                 f"{vm_id} is not a Multikey controlled by {issuer} in its DID document")])
-    checks = [Check("issuer", PASS, "签名密钥属于签发机构", f"key {vm_id} is controlled by the issuer")]
+    source = answered_by(resolver, issuer)
+    checks = [Check("issuer", PASS, "签名密钥属于签发机构" + SOURCE_ZH.get(source, ""),
+                    f"key {vm_id} is controlled by the issuer" + SOURCE_EN.get(source, ""),
+                    {"source": source, "publicKeyMultibase": vm.get("publicKeyMultibase")})]
     revoked = parse_xsd_datetime(vm["revoked"]) if isinstance(vm.get("revoked"), str) else None
     created = parse_xsd_datetime(proof.get("created", "")) if isinstance(proof.get("created"), str) else None
     if revoked is not None:
@@ -241,7 +275,7 @@ def _status_list_problem(status_list: dict[str, Any], *, issuer: str, purpose: s
 
 
 def _check_status(document: dict[str, Any], *, resolver: DidResolver, source: StatusListSource | None,
-                  loader: PinnedDocumentLoader | None) -> list[Check]:
+                  loader: PinnedDocumentLoader | None, fresh_since: dt.datetime | None = None) -> list[Check]:
     entries = document.get("credentialStatus")
     entries = entries if isinstance(entries, list) else [entries] if entries else []
     if not entries:
@@ -260,6 +294,7 @@ def _check_status(document: dict[str, Any], *, resolver: DidResolver, source: St
             checks.append(Check(name, UNKNOWN, f"未提供状态列表，无法确认是否{label[0]}",
                                 f"no status list given: cannot tell whether it is {label[1]}", {"list": url}))
             continue
+        came_from = None
         try:
             status_list = source.get(url)
             problem = _status_list_problem(status_list, issuer=_issuer_id(document) or "", purpose=purpose,
@@ -268,16 +303,56 @@ def _check_status(document: dict[str, Any], *, resolver: DidResolver, source: St
                 checks.append(Check(name, FAIL, "状态列表不可信", f"status list {url}: {problem}"))
                 continue
             value = bitstring.bit(bitstring.decode_bits(status_list["credentialSubject"]["encodedList"]), index)
+            came_from = _source_of(source, url)
         except (StatusListUnavailable, bitstring.StatusListError, KeyError, TypeError) as exc:
             checks.append(Check(name, UNKNOWN, f"无法读取状态列表，不能确认是否{label[0]}",
                                 f"status list unavailable: {exc}", {"list": url}))
             continue
         published = status_list.get("validFrom")
+        when = parse_xsd_datetime(published) if isinstance(published, str) else None
+        stale = came_from != FROM_SERVER and fresh_since is not None and when is not None and when < fresh_since
+        where_zh, where_en = SOURCE_ZH.get(came_from, ""), SOURCE_EN.get(came_from, "")
         checks.append(Check(name, FAIL if value else PASS,
-                            f"已{label[0]}" if value else f"未{label[0]}（状态列表发布于 {published}）",
-                            label[1] if value else f"not {label[1]} (status list published {published})",
-                            {"list": url, "index": index, "published": published}))
+                            f"已{label[0]}" if value else f"未{label[0]}（状态列表发布于 {published}{where_zh}）",
+                            label[1] if value else f"not {label[1]} (status list published {published}{where_en})",
+                            {"list": url, "index": index, "published": published, "source": came_from,
+                             "stale": stale}))
     return checks
+
+
+# How a check names where its material came from.
+SOURCE_ZH: dict[str | None, str] = {FROM_BUNDLE: "，取自随证书携带的核验包", FROM_FILE: "，取自给定的文件",
+                                    FROM_SERVER: "，取自服务器"}
+SOURCE_EN: dict[str | None, str] = {FROM_BUNDLE: ", carried with the credential in its verification bundle",
+             FROM_FILE: ", from the file given", FROM_SERVER: ", fetched from the server"}
+
+
+def _notes(checks: list[Check]) -> list[Note]:
+    """What a reader should know about the material the verdict rests on."""
+    notes = []
+    issuer = next((c for c in checks if c.name == "issuer" and c.result == PASS), None)
+    if issuer is not None and issuer.details.get("source") in (FROM_BUNDLE, FROM_FILE):
+        key = issuer.details.get("publicKeyMultibase")
+        notes.append(Note(
+            "issuer_offline",
+            f"签发机构的公钥（{key}）取自随文件提供的 DID 文档，未向签发机构核对：签名证明内容未被改动且由该密钥签署；"
+            "若要排除整份文件连同 DID 文档一并伪造，请联网核验一次（--server），"
+            "或与签发机构公布的 DID 文档核对该公钥。",
+            f"the issuer's public key ({key}) comes from the DID document provided with the file, not from "
+            "the issuer: the signature proves the content is unchanged and signed by that key; to rule out a "
+            "file forged together with its DID document, check once online (--server) or compare the key with "
+            "the DID document the issuer publishes."))
+    stale = [c for c in checks if c.name.startswith("status:") and c.details.get("stale")]
+    if stale:
+        published = min(str(c.details.get("published")) for c in stale)
+        notes.append(Note(
+            "status_as_of",
+            f"状态截至 {published}：随文件携带的状态列表早于今天，此后的暂停或撤销不会反映在这里；"
+            "今天的状态请联网核验（--server）或打开证书的核验页面。",
+            f"status as of {published}: the status list carried with the file is older than today, so a "
+            "suspension or revocation since then does not show here; for today's status check online "
+            "(--server) or open the certificate's verification page."))
+    return notes
 
 
 def _summary(document: dict[str, Any]) -> dict[str, Any]:
@@ -290,17 +365,22 @@ def _summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify_credential(document: Any, *, resolver: DidResolver, status_source: StatusListSource | None = None,
-                      now: dt.datetime | None = None, loader: PinnedDocumentLoader | None = None) -> Verdict:
-    """Check signature, issuer and key, key status, validity dates and status."""
+                      now: dt.datetime | None = None, loader: PinnedDocumentLoader | None = None,
+                      fresh_since: dt.datetime | None = None) -> Verdict:
+    """Check signature, issuer and key, key status, validity dates and status. A status list
+    not fetched from a server and published before `fresh_since` (the start of today, say)
+    gets a note that the status is only known as of its date."""
     now = now or dt.datetime.now(dt.UTC)
     shape = _check_shape(document)
     if shape.result != PASS:
         return Verdict("invalid", [shape])
     key = _check_key(document, resolver)
     checks = [shape, *key.checks, _check_signature(document, key.public_key, loader), _check_dates(document, now),
-              *_check_status(document, resolver=resolver, source=status_source, loader=loader)]
+              *_check_status(document, resolver=resolver, source=status_source, loader=loader,
+                             fresh_since=fresh_since)]
     results = {c.result for c in checks}
     status = "invalid" if FAIL in results else "unknown" if UNKNOWN in results else "valid"
     issuer = document.get("issuer")
     return Verdict(status, checks, credential_id=document.get("id"), issuer=_issuer_id(document),
-                   issuer_name=issuer.get("name") if isinstance(issuer, dict) else None, summary=_summary(document))
+                   issuer_name=issuer.get("name") if isinstance(issuer, dict) else None, summary=_summary(document),
+                   notes=_notes(checks) if status != "invalid" else [])

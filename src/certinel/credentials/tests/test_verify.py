@@ -159,13 +159,17 @@ def test_status_list_from_another_issuer_is_not_trusted(tmp_path, keyed_body, re
     assert any("someone else" in c.en for c in verdict.checks)
 
 
-@pytest.mark.parametrize("content", [None, "not json", "[1, 2"])
-def test_unreadable_input_exits_2(tmp_path, keyed_body, actor, content):
-    path = tmp_path / "bad.json"
-    if content is not None:
-        path.write_text(content)
-    code, _, err = run(str(path))
+def test_a_missing_file_exits_2(tmp_path):
+    code, _, err = run(str(tmp_path / "absent.json"))
     assert code == 2 and "cannot read" in err
+
+
+@pytest.mark.parametrize("content", [b"not json", b"[1, 2", b'{"a": "\xe4\xb8"}'])
+def test_a_file_that_is_not_json_is_invalid(tmp_path, content):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    code, out, _ = run(str(path))
+    assert code == 1 and "INVALID" in out and "not a readable credential" in out
 
 
 def test_unreadable_did_document_exits_2(tmp_path, keyed_body, actor):
