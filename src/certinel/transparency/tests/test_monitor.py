@@ -190,7 +190,9 @@ def test_the_history_and_the_log_must_agree(signer, origin, tamper):
         cursor.execute('UPDATE transparency_logentry SET change_record_id = %s WHERE "index" = 2', [changes[3].pk])
     report = verify(signer, origin)
     assert report.kinds() == {"history"}
-    assert [p.index for p in report.problems] == [1, 2]
+    assert [p.index for p in report.problems] == [1, 2, None]
+    # The record whose entry now points elsewhere is in no entry of the log.
+    assert f"#{changes[2].pk}" in report.problems[2].message and "in no entry" in report.problems[2].message
 
 
 def test_two_checkpoints_that_cannot_both_be_true(log, signer, origin):
