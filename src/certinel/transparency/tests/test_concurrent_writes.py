@@ -41,7 +41,7 @@ def _in_thread(fn: Callable[[], None], errors: list[BaseException]) -> threading
     def run() -> None:
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
