@@ -2,12 +2,17 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PORT   ?= 8000
+# make demo PORT=8201: serve there, and make http://127.0.0.1:8201 the public address (QR codes,
+# DIDs, credential ids, the log's name). Default: the port the demo was built for, else 8000.
+# RESET=1 rebuilds the demo (e.g. for another port).
+PORT   ?=
+RESET  ?=
 
 .PHONY: demo test test-sqlite test-postgres install browser lint typecheck bench messages clean help
 
 help:
-	@echo "make demo    build a demo province in SQLite and serve the portal on http://127.0.0.1:$(PORT)/"
+	@echo "make demo    build a demo province in SQLite and serve the portal on http://127.0.0.1:$(or $(PORT),8000)/"
+	@echo "             (PORT=N serves on another port; RESET=1 rebuilds the demo)"
 	@echo "make test    run the whole test suite on SQLite and on PostgreSQL"
 	@echo "make bench   run the benchmarks in bench/ (large; minutes to hours)"
 	@echo "make lint    ruff and mypy"
@@ -31,7 +36,7 @@ browser:
 
 # --- the two commands ---------------------------------------------------------------------
 demo: install
-	$(BIN)/certinel demo --port $(PORT)
+	$(BIN)/certinel demo $(if $(PORT),--port $(PORT)) $(if $(RESET),--reset)
 
 # The two runs go side by side (one per core); each one's output is shown when it ends.
 test: install browser

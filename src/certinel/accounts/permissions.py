@@ -64,6 +64,11 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     # regulators of the holder's region see the full record (who acted, through what).
     ("certificate", "report"): {CB: OWN},
     ("certificate", "view"): {ORG: OWN, CB: OWN, REG: JUR},
+    # Transfers between bodies: the parties see them (the old body, the accepting body, the
+    # holder), as do the regulators of the holder's region; only the old body and the holder
+    # answer (confirm or object), never the body that asked.
+    ("transfer", "view"): {ORG: OWN, CB: OWN, REG: JUR},
+    ("transfer", "answer"): {ORG: OWN, CB: OWN},
     # History.
     ("history", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
 }
@@ -85,6 +90,7 @@ KIND_LABELS: dict[str, Promise] = {
     "person": pgettext_lazy("permission kind", "person"),
     "certificate": pgettext_lazy("permission kind", "certificate"),
     "history": pgettext_lazy("permission kind", "history record"),
+    "transfer": pgettext_lazy("permission kind", "certificate transfer"),
 }
 ACTION_PHRASES: dict[str, Promise] = {
     "view": pgettext_lazy("permission action", "view %(what)s"),
@@ -93,6 +99,7 @@ ACTION_PHRASES: dict[str, Promise] = {
     "decide": pgettext_lazy("permission action", "decide on %(what)s"),
     "manage_keys": pgettext_lazy("permission action", "manage the API keys of %(what)s"),
     "report": pgettext_lazy("permission action", "report %(what)s"),
+    "answer": pgettext_lazy("permission action", "confirm or object to %(what)s"),
 }
 
 
@@ -114,8 +121,8 @@ def _in_jurisdiction(user: User, region_code: str) -> bool:
     return bool(user.jurisdiction_code) and (region_code or "").startswith(user.jurisdiction_code)
 
 
-def owns(user: User, kind: str, obj: Any) -> bool:
-    """Whether the object belongs to what the user acts for."""
+def owns(user: User, kind: str, obj: Any, action: str = "view") -> bool:
+    """Whether the object belongs to what the user acts for (for a transfer, to `action` it)."""
     if kind == "body":
         return user.role == Role.CB_OPERATOR and user.body_id is not None and obj.pk == user.body_id
     if kind == "lab":
@@ -129,7 +136,16 @@ def owns(user: User, kind: str, obj: Any) -> bool:
             user.role == Role.ORG_USER and user.organization_id is not None and obj.holder_id == user.organization_id)
     if kind == "history":
         return _owns_history(user, obj)
+    if kind == "transfer":
+        return _owns_transfer(user, obj, action)
     return False
+
+
+def _owns_transfer(user: User, transfer: Any, action: str) -> bool:
+    if user.role == Role.CB_OPERATOR and user.body_id is not None:
+        return transfer.from_body_id == user.body_id or (action == "view" and transfer.to_body_id == user.body_id)
+    return (user.role == Role.ORG_USER and user.organization_id is not None
+            and transfer.holder_id == user.organization_id)
 
 
 def _own_person_q(user: User) -> Q:
@@ -169,7 +185,7 @@ def can(user: User | None, action: str, kind: str, obj: Any = None, *, region_co
     if rule is Rule.JURISDICTION:
         code = region_code if region_code is not None else region_of(obj)
         return _in_jurisdiction(user, code)
-    return obj is not None and owns(user, kind, obj)
+    return obj is not None and owns(user, kind, obj, action)
 
 
 def require(actor: Actor, action: str, kind: str, obj: Any = None, *, region_code: str | None = None) -> None:
@@ -201,6 +217,13 @@ def scope(user: User | None, action: str, kind: str, queryset: QuerySet) -> Quer
     if kind == "certificate":
         if user.role == Role.CB_OPERATOR and user.body_id:
             return queryset.filter(body_id=user.body_id)
+        if user.role == Role.ORG_USER and user.organization_id:
+            return queryset.filter(holder_id=user.organization_id)
+        return queryset.none()
+    if kind == "transfer":
+        if user.role == Role.CB_OPERATOR and user.body_id:
+            mine = Q(from_body_id=user.body_id)
+            return queryset.filter(mine if action == "answer" else mine | Q(to_body_id=user.body_id))
         if user.role == Role.ORG_USER and user.organization_id:
             return queryset.filter(holder_id=user.organization_id)
         return queryset.none()

@@ -146,7 +146,7 @@ class ApprovalOut(Schema):
 
 class WarningOut(Schema):
     code: Literal["holder_partial", "holder_former_name", "body_not_approved_at_issue", "body_not_approved_today",
-                  "expires_soon", "reported_late", "transferred", "ecert_key_compromised"]
+                  "expires_soon", "reported_late", "transfer_pending", "transferred", "ecert_key_compromised"]
     message: str
 
 
@@ -248,6 +248,8 @@ def outcome_message(verdict: selectors.Verdict) -> str:
             "status": selectors.status_today_label(check.certificate)}
     if verdict.outcome == selectors.MISMATCH:
         return _("证书编号存在，但持有人或范围与您输入的不一致：不要凭此证书认定该供应商已获认证。")
+    "transfer_pending": lambda c: _("持有人申请转到其他认证机构（新证书 %(number)s）：在原发证机构或持有人确认前，"
+                                    "本证书仍然有效。") % {"number": c.successor.number if c.successor else "—"},
     if verdict.outcome == selectors.SEVERAL:
         return _("有多个认证机构使用该证书编号，请输入持有人名称以确定是哪一张。")
     return _("本平台没有登记编号为 %(number)s 的证书。") % {"number": verdict.number}

@@ -22,7 +22,7 @@ from certinel.accounts.auth import ApiKeyAuth
 from certinel.core.actor import Actor
 from certinel.core.models import Via
 
-from .choices import EventKind
+from .choices import TRANSFER_EVENTS
 from .data import CertificateData
 from .io.cells import product, site
 from .models import CertificateEvent
@@ -228,11 +228,11 @@ def _median(histogram: list[tuple[int, int]], total: int) -> float | None:
 def reporting_delays(request: HttpRequest, filters: Query[DelayFilters]):
     """For the body of your API key: each event's reporting delay (from the day it happened to
     the day it was reported) against the deadline. Events the register applies by itself
-    (expiry, missed surveillance) and transfers recorded by the receiving body are not counted."""
+    (expiry, missed surveillance) and the events of transfers between bodies are not counted."""
     body = request.api_key.body  # type: ignore[attr-defined]
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
     events = (CertificateEvent.objects.filter(body=body).exclude(via=Via.TASK)
-              .exclude(kind=EventKind.TRANSFERRED))
+              .exclude(kind__in=TRANSFER_EVENTS))
     if filters.since:
         events = events.filter(reported_at__date__gte=filters.since)
     if filters.until:

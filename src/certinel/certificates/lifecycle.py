@@ -93,6 +93,10 @@ def apply(cert: Certificate, scheme: Scheme, action: Action) -> tuple[str, str]:
     return before, after
 
 
+# The statuses that end by themselves when the certificate's expiry date passes.
+ENDS_BY_EXPIRY = (CertificateStatus.VALID, CertificateStatus.SUSPENDED, CertificateStatus.TRANSFER_PENDING)
+
+
 # The columns of a certificate event row, as Writer collects them.
 EVENT_COLUMNS = ("certificate_id", "seq", "kind", "occurred_on", "reported_at", "delay_days", "status_before",
                  "status_after", "reason", "signed_by", "details", "body_id", "actor_label", "via")
@@ -150,7 +154,7 @@ def _plain(details: dict[str, Any]) -> dict[str, Any]:
 def effective_status(cert: Certificate, scheme: Scheme, on: dt.date) -> tuple[str, str]:
     """The status as of `on`, applying expiry and missed surveillance even when the scheduled
     job has not run yet. Returns (status, why) where why explains a computed change."""
-    if cert.status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED) and cert.expires_on < on:
+    if cert.status in ENDS_BY_EXPIRY and cert.expires_on < on:
         return CertificateStatus.EXPIRED, "expired"
     if cert.status == CertificateStatus.VALID and cert.next_surveillance_due is not None:
         grace = dt.timedelta(days=scheme.surveillance_grace_days)

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CertificateStatus, EventKind
+from .choices import CertificateStatus, EventKind, TransferParty, TransferState
 
 
 class Certificate(models.Model):
@@ -135,3 +135,50 @@ class CertificateCredential(models.Model):
 
     def __str__(self) -> str:
         return self.credential_id
+
+
+class CertificateTransfer(models.Model):
+    """A holder's move from one body to another, as the accepting body reported it: the new
+    certificate names the old one. The old certificate stays in force, "transfer pending",
+    until its body or the holder confirms (it ends as transferred), objects (it stays valid),
+    or the objection period passes without objection (it ends). The period is the policy in
+    force on the day of the request (`policy.transfer_policy`), kept with the request."""
+
+    source = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="transfers_out",
+                               verbose_name=_("原证书"))
+    target = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="transfers_in",
+                               verbose_name=_("新证书"))
+    from_body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("原发证机构"))
+    to_body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("转入机构"))
+    holder = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("获证组织"))
+    # The holder's region, for jurisdictions (as on the certificate).
+    region_code = models.CharField(_("区划代码"), max_length=6)
+    state = models.CharField(_("状态"), max_length=16, choices=TransferState.choices, default=TransferState.PENDING)
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    requested_on = models.DateField(_("申请日期"))
+    # The last day to answer; the scheduled job ends the old certificate after it.
+    deadline = models.DateField(_("异议截止日期"))
+    objection_days = models.PositiveIntegerField(_("异议期（天）"))
+    policy = models.CharField(_("适用规则"), max_length=64)
+    decided_on = models.DateField(_("处理日期"), null=True, blank=True)
+    decided_by = models.CharField(_("处理方"), max_length=16, choices=TransferParty.choices, blank=True)
+    signed_by = models.CharField(_("签字人"), max_length=64, blank=True)
+    reason = models.TextField(_("说明"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    HISTORY_EXCLUDE = ("version",)
+
+    class Meta:
+        verbose_name = _("证书转换")
+        verbose_name_plural = _("证书转换")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source"], condition=models.Q(state="pending"),
+                                               name="certificatetransfer_one_pending")]
+        indexes = [models.Index(fields=["state", "deadline"], name="certtransfer_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}"

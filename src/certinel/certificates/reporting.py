@@ -32,6 +32,7 @@ from .data import CertificateData
 from .lifecycle import SCOPE_FIELDS, Action, Writer, apply, issue
 from .models import Certificate
 from .rules import ReportingRules
+from .services_transfers import transfer_open
 
 CHUNK = 900  # parameters per IN (…) query, under SQLite's limit
 
@@ -131,6 +132,7 @@ def _run(actor: Actor, body: CertificationBody, items: Sequence[CertificateData]
         plans.append(_plan(errors, rules, body, item, check, existing.get(item.number), holders)
                      if check is not None else None)
     _check_hopping(errors, rules, body, [p for p in plans if p is not None and p.cert is None], holders)
+    _check_transfer_sources(errors, [p for p in plans if p is not None and p.transfer_source is not None])
     for outcome, plan in zip(outcomes, plans, strict=True):
         if plan is not None:
             outcome.events = [a.name for a in plan.actions]
@@ -141,7 +143,7 @@ def _run(actor: Actor, body: CertificationBody, items: Sequence[CertificateData]
             outcome.outcome = "invalid"
     if errors or dry_run:
         return ReportResult(dry_run, outcomes, errors.errors)
-    _write(actor, body, [p for p in plans if p is not None and p.actions], holders, progress)
+    _write(actor, body, [p for p in plans if p is not None and p.actions], holders, progress, rules.today)
     return ReportResult(False, outcomes, [])
 
 
@@ -224,7 +226,7 @@ def _plan_new(errors: ErrorList, rules: ReportingRules, body: CertificationBody,
     item = plan.data
     rules.check_grant(errors, body, item, plan.scheme, plan.codes, item.issued_on)
     if item.transferred_from_body or item.transferred_from_number:
-        _plan_transfer(errors, body, plan)
+        _plan_transfer(errors, rules, body, plan)
     plan.actions.append(Action("issue", item.issued_on, item.signed_by, item.status_reason.strip()
                                if item.status == CertificateStatus.VALID else ""))
     if item.last_surveillance_on and item.last_surveillance_on > item.issued_on:
@@ -234,7 +236,7 @@ def _plan_new(errors: ErrorList, rules: ReportingRules, body: CertificationBody,
         plan.actions.append(status)
 
 
-def _plan_transfer(errors: ErrorList, body: CertificationBody, plan: _Plan) -> None:
+def _plan_transfer(errors: ErrorList, rules: ReportingRules, body: CertificationBody, plan: _Plan) -> None:
     item = plan.data
     if item.transferred_from_body == body.approval_no:
         errors.add("transferred_from_body", _("A transfer comes from another body; within one body, renew or "
@@ -249,10 +251,16 @@ def _plan_transfer(errors: ErrorList, body: CertificationBody, plan: _Plan) -> N
     elif source.holder_uscc != item.holder_uscc or source.scheme_id != plan.scheme.pk:
         errors.add("transferred_from_number", _("A transfer keeps the holder and the scheme; this certificate "
                                                 "belongs to another holder or scheme."), "transfer_mismatch", item.row)
-    elif source.status != CertificateStatus.VALID:
+    elif source.status == CertificateStatus.TRANSFER_PENDING:
+        errors.add("transferred_from_number", _("Certificate %(number)s already awaits the confirmation of a "
+                                                "transfer to another body; it can be taken over once that transfer "
+                                                "is refused.") % {"number": source.number},
+                   "transfer_pending", item.row)
+    elif source.status != CertificateStatus.VALID or source.expires_on < rules.today:
+        status = source.status if source.status != CertificateStatus.VALID else CertificateStatus.EXPIRED
         errors.add("transferred_from_number", _("Certificate %(number)s is %(status)s: only a valid certificate can "
                                                 "be transferred.")
-                   % {"number": source.number, "status": state_label(source.status, "certificate")},
+                   % {"number": source.number, "status": state_label(status, "certificate")},
                    "transfer_not_valid", item.row)
     else:
         plan.transfer_source = source
@@ -308,8 +316,14 @@ def _plan_existing(errors: ErrorList, rules: ReportingRules, body: Certification
     if changed_scope:
         rules.check_grant(errors, body, item, plan.scheme, plan.codes, rules.today)
         actions.append(Action("change_scope", day, signer, item.status_reason.strip(), changed_scope))
-    if target == CertificateStatus.VALID and cert.status not in (CertificateStatus.VALID,
-                                                                   CertificateStatus.SUSPENDED):
+    if cert.status == CertificateStatus.TRANSFER_PENDING and target not in (CertificateStatus.VALID,
+                                                                           CertificateStatus.EXPIRED):
+        errors.add("status", _("Certificate %(number)s awaits the confirmation of its transfer to another body: "
+                               "confirm or object to the transfer first (on the transfers page).")
+                   % {"number": cert.number}, "transfer_pending", item.row)
+        return
+    if target == CertificateStatus.VALID and cert.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED,
+                                                                   CertificateStatus.TRANSFER_PENDING):
         errors.add("status", _("Certificate %(number)s is %(status)s: it cannot become valid again; issue a new "
                                "certificate.")
                    % {"number": cert.number, "status": state_label(cert.status, "certificate")},
@@ -339,6 +353,18 @@ def _check_transitions(errors: ErrorList, cert: Certificate, actions: list[Actio
                                                                               "message": exc.message},
                        "transition_not_allowed", row)
             return
+
+
+def _check_transfer_sources(errors: ErrorList, plans: list[_Plan]) -> None:
+    first: dict[int, _Plan] = {}
+    for plan in plans:
+        assert plan.transfer_source is not None
+        earlier = first.setdefault(plan.transfer_source.pk, plan)
+        if earlier is not plan:
+            errors.add("transferred_from_number", _("Certificate %(number)s is taken over twice in this batch (first "
+                                                    "in row %(row)s).")
+                       % {"number": plan.transfer_source.number, "row": earlier.data.row}, "duplicate_in_batch",
+                       plan.data.row)
 
 
 def _check_hopping(errors: ErrorList, rules: ReportingRules, body: CertificationBody, new_plans: list[_Plan],
@@ -398,7 +424,7 @@ def _new_certificate(body: CertificationBody, plan: _Plan, holder: Organization)
 
 
 def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: dict[str, Organization],
-           progress: Callable[[int], None] | None) -> None:
+           progress: Callable[[int], None] | None, today: dt.date) -> None:
     _register_holders(actor, plans, holders)
     writer = Writer(actor=actor)
     stored = [p.cert for p in plans if p.cert is not None]
@@ -411,7 +437,7 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
         issue(cert, plan.scheme, plan.actions[0])
         plan.cert = cert
     writer.created.update(c.pk for c in fresh)
-    sources: list[tuple[Certificate, Action]] = []
+    sources: list[tuple[Certificate, Certificate, str]] = []  # (old certificate, new one, who signed)
     for n, plan in enumerate(plans, start=1):
         cert = plan.cert
         assert cert is not None
@@ -424,27 +450,16 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
             status_before, _after = apply(cert, plan.scheme, action)
             snap = writer.record(cert, action, status_before, before)
         if plan.transfer_source is not None:
-            src = plan.transfer_source
-            sources.append((src, Action("transfer", plan.data.issued_on, plan.data.signed_by,
-                                        f"转至{body.name}，新证书编号 {cert.number}", {"to_body": body.approval_no,
-                                                                                 "to_number": cert.number})))
+            sources.append((plan.transfer_source, cert, plan.data.signed_by))
         if progress and n % 1000 == 0:
             progress(1000)
     for cert in (*fresh, *stored):
         cert.reported_at = writer.now
     create_objects(fresh, with_ids=False)
     update_objects(stored, UPDATED_FIELDS)
-    _transfer_out(writer, sources)
+    for source, target, signed_by in sources:
+        transfer_open(writer=writer, source=source, target=target, signed_by=signed_by, today=today)
     writer.flush()
     if progress:
         progress(len(plans) % 1000)
 
-
-def _transfer_out(writer: Writer, sources: list[tuple[Certificate, Action]]) -> None:
-    """End the certificates their holders took to another body (locked, re-checked)."""
-    for src, action in sources:
-        locked = Certificate.objects.select_for_update().select_related("scheme").get(pk=src.pk)
-        before = snapshot(locked)
-        status_before, _after = apply(locked, locked.scheme, action)
-        locked.save()
-        writer.record(locked, action, status_before, before)

@@ -20,12 +20,12 @@ from certinel.reference.choices import ScopeKind
 from certinel.reference.models import CCCEdition, CCCProduct, Scheme
 from certinel.registry.models import BodyScope, CertificationBody
 
-from .choices import CertificateStatus
+from .choices import REPORTED_STATUSES, CertificateStatus
 from .data import CertificateData
 
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z()（）/._\- ]{2,63}$")
 _SIGNER = re.compile(r"^\S.{0,63}$")
-_STATUSES = tuple(CertificateStatus.values)  # the enumeration builds its list anew on every read
+_STATUSES = tuple(str(s) for s in REPORTED_STATUSES)  # the statuses a body reports ("transfer pending" is not)
 # A body approved for a whole scheme, not for listed scope codes (compared by identity).
 WHOLE_SCHEME: frozenset[str] = frozenset({"*"})
 
@@ -141,7 +141,7 @@ class ReportingRules:
         row = data.row
         if data.status not in _STATUSES:
             errors.add("status", _("'%(value)s' must be one of: %(choices)s.")
-                       % {"value": data.status, "choices": ", ".join(CertificateStatus.values)}, "invalid_choice", row)
+                       % {"value": data.status, "choices": ", ".join(_STATUSES)}, "invalid_choice", row)
             return
         if data.status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED) and data.expires_on < self.today:
             errors.add("status", _("The certificate expired on %(date)s; report it as expired, or renew it with new "

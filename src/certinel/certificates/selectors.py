@@ -30,10 +30,10 @@ from certinel.registry.models import CertificationBody, Organization
 from certinel.registry.search import organization_ids_matching
 from certinel.registry.selectors import Page
 
-from .choices import CertificateStatus
+from .choices import IN_FORCE, TRANSFER_NOT_MADE, CertificateStatus
 from .filters import USCC_FULL, CertificateFilters, normalise_code, normalise_number
 from .lifecycle import effective_status
-from .models import Certificate, CertificateCredential, CertificateEvent
+from .models import Certificate, CertificateCredential, CertificateEvent, CertificateTransfer
 
 # Counts stop here ("10,000+"): counting millions of rows exactly would cost more than the page.
 COUNT_CAP = 10_000
@@ -578,7 +578,8 @@ class CertificateCheck:
 
     @property
     def valid_today(self) -> bool:
-        return self.status == CertificateStatus.VALID
+        # A certificate awaiting the confirmation of a transfer is still in force.
+        return self.status in IN_FORCE
 
 
 @dataclass
@@ -712,7 +713,7 @@ def _warnings(check: CertificateCheck, today: dt.date) -> list[str]:
     if issued is not None and issued.delay_days > settings.CERTINEL_REPORTING_DEADLINE_DAYS:
         out.append("reported_late")
     if check.successor is not None:
-        out.append("transferred")
+        out.append("transfer_pending" if cert.status == CertificateStatus.TRANSFER_PENDING else "transferred")
     if check.key_compromised_since is not None:
         out.append("ecert_key_compromised")
     return out
@@ -727,10 +728,13 @@ def ecert_key_compromised_since(cert: Certificate) -> dt.datetime | None:
 
 
 def successor_of(cert: Certificate, today: dt.date) -> Certificate | None:
-    """The certificate another body issued when this one's holder moved there."""
-    if cert.status != CertificateStatus.CANCELLED:
+    """The certificate another body issued when this one's holder moved there (or is moving:
+    the transfer awaits confirmation); not one whose transfer was refused or withdrawn."""
+    if cert.status not in (CertificateStatus.CANCELLED, CertificateStatus.TRANSFER_PENDING):
         return None
-    successor = Certificate.objects.filter(transferred_from=cert).select_related("body", "scheme").first()
+    successor = (Certificate.objects.filter(transferred_from=cert).select_related("body", "scheme")
+                 .exclude(pk__in=CertificateTransfer.objects.filter(source=cert, state__in=TRANSFER_NOT_MADE)
+                          .values("target_id")).first())
     return annotate_status([successor], today)[0] if successor is not None else None
 
 

@@ -21,10 +21,11 @@ from certinel.registry.models import CertificationBody
 
 from .choices import CertificateStatus
 from .data import CertificateData
-from .lifecycle import Action, Writer, apply
+from .lifecycle import ENDS_BY_EXPIRY, Action, Writer, apply
 from .models import Certificate
 from .reporting import ReportResult, report_certificates
 from .rules import ReportingRules
+from .services_transfers import transfers_tick
 
 REASON_REQUIRED = {"suspend", "revoke", "cancel", "reinstate"}
 
@@ -169,7 +170,8 @@ SYSTEM_SIGNER = "系统（到期自动处理）"
 
 def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[str, int]:
     """The scheduled job: certificates past their expiry expire; certificates whose
-    surveillance is overdue (beyond the scheme's grace) are suspended for missed surveillance.
+    surveillance is overdue (beyond the scheme's grace) are suspended for missed surveillance;
+    transfers whose objection period passed end the old certificate (`transfers_tick`).
     Safe to run any number of times; `selectors.effective_status` gives the same answer on read
     between runs."""
     from certinel.core.models import Via
@@ -177,7 +179,7 @@ def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[st
     on = on or timezone.localdate()
     actor = Actor.system("lifecycle", via=Via.TASK)
     counts = {"expired": 0, "surveillance_missed": 0}
-    live = (CertificateStatus.VALID, CertificateStatus.SUSPENDED)
+    live = ENDS_BY_EXPIRY
     while ids := list(Certificate.objects.filter(status__in=live, expires_on__lt=on)
                       .values_list("pk", flat=True)[:batch]):
         for pk in ids:
@@ -197,6 +199,9 @@ def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[st
                                 signed_by=SYSTEM_SIGNER, reason="未按期接受监督审核",
                                 occurred_on=min(due + grace + dt.timedelta(days=1), on), system=True, today=on)
                 counts["surveillance_missed"] += 1
+    # Transfers: the old certificates whose objection period passed end (after expiry, so that
+    # a transfer whose old certificate expired first is closed as such).
+    counts.update(transfers_tick(on=on, batch=batch))
     return counts
 
 

@@ -11,13 +11,30 @@ CERTIFICATE = Transitions("certificate", {
     "reinstate": ({"suspended"}, "valid"),
     "revoke": ({"valid", "suspended"}, "revoked"),
     "cancel": ({"valid", "suspended"}, "cancelled"),
-    "expire": ({"valid", "suspended"}, "expired"),
+    "expire": ({"valid", "suspended", "transfer_pending"}, "expired"),
     "renew": ({"valid"}, SAME),
     "change_scope": ({"valid"}, SAME),
-    # The certificate moves out to another body, which issues its own; this one ends.
-    "transfer": ({"valid"}, "cancelled"),
-    "correct": ({"valid", "suspended"}, SAME),
+    # The holder moves to another body, which issued its own certificate and named this one:
+    # this one stays in force, pending, until the old body or the holder confirms (or the
+    # objection period passes: it ends), objects, or the new certificate ends first.
+    "transfer_request": ({"valid"}, "transfer_pending"),
+    "transfer": ({"transfer_pending"}, "cancelled"),
+    "transfer_refuse": ({"transfer_pending"}, "valid"),
+    "transfer_withdraw": ({"transfer_pending"}, "valid"),
+    "correct": ({"valid", "suspended", "transfer_pending"}, SAME),
 })
+
+# A transfer between bodies (`models.CertificateTransfer`): each action names the
+# certificate action it applies to the old certificate (None: the old one has already ended).
+TRANSFER = Transitions("certificate transfer", {
+    "confirm": ({"pending"}, "confirmed"),  # by the old body or the holder
+    "deem_confirmed": ({"pending"}, "deemed_confirmed"),  # the objection period passed
+    "object": ({"pending"}, "objected"),  # by the old body or the holder
+    "withdraw": ({"pending"}, "withdrawn"),  # the new certificate ended first
+    "lapse": ({"pending"}, "lapsed"),  # the old certificate expired first
+})
+TRANSFER_CERTIFICATE_ACTION = {"confirm": "transfer", "deem_confirmed": "transfer", "object": "transfer_refuse",
+                               "withdraw": "transfer_withdraw", "lapse": None}
 
 # The event each action writes.
 EVENT_OF = {
@@ -31,7 +48,10 @@ EVENT_OF = {
     "expire": "expired",
     "renew": "renewed",
     "change_scope": "scope_changed",
+    "transfer_request": "transfer_requested",
     "transfer": "transferred",
+    "transfer_refuse": "transfer_refused",
+    "transfer_withdraw": "transfer_withdrawn",
     "correct": "corrected",
 }
 

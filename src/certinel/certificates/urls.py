@@ -4,7 +4,7 @@ in certificates' QR codes (see docs/credentials.md), so it must stay as it is.""
 
 from django.urls import path
 
-from . import views
+from . import views, views_transfers
 
 app_name = "certificates"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("verify/<path:number>", views.verify, name="verify_number"),
     path("bodies/<str:key>/certificates/", views.body_certificates, name="body"),
     path("organizations/<str:key>/certificates/", views.organization_certificates, name="organization"),
+    path("transfers/", views_transfers.transfer_list, name="transfers"),
+    path("transfers/<int:pk>/", views_transfers.transfer_detail, name="transfer"),
 ]

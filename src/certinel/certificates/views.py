@@ -146,10 +146,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- verification ------------------------------------------------------------------------------
 
+        **_pending_transfer(request, cert),
 @require_GET
 def verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
     """The verification page. `/verify/<number>` is the QR code's landing: the number is
     filled in and checked at once; the buyer then adds the supplier's name."""
+def _pending_transfer(request: HttpRequest, cert) -> dict[str, Any]:
+    """The transfer the certificate awaits (public, as its events are), and whether the reader
+    may open it (a party, or a regulator of the holder's region)."""
+    from certinel.accounts.permissions import can
+
+    from .selectors_transfers import pending_transfer_of
+
+    transfer = pending_transfer_of(cert)
+    return {"transfer": transfer,
+            "may_see_transfer": transfer is not None and can(request.user, "view", "transfer", transfer)}
+
+
     data = request.GET.copy()
     if number is not None:
         data.setdefault("number", number.strip().strip("/"))

@@ -76,7 +76,9 @@ class StatusList(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
 
-    HISTORY_EXCLUDE = ("credential", "perm_a", "perm_b")
+    # The signed list, its publication time and the allocation counter change with every issue
+    # and status change (whose own records say what changed); the secret permutation stays out.
+    HISTORY_EXCLUDE = ("credential", "published_at", "allocated", "perm_a", "perm_b")
 
     class Meta:
         verbose_name = _("状态列表")

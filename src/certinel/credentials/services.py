@@ -129,8 +129,9 @@ def _sign(document: dict[str, Any], *, key: SigningKey, host: str, now: dt.datet
 
 # --- status lists -------------------------------------------------------------------------
 
-def _open_list(*, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
-    """The body's current list for `purpose` at this address with room left (locked), or a new one."""
+def _open_list(*, actor: Actor, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
+    """The body's current list for `purpose` at this address with room left (locked), or a new one
+    (recorded in the history: a list is part of the public register)."""
     current = (StatusList.objects.select_for_update().filter(body=body, purpose=purpose, host=host, scheme=scheme)
                .order_by("-number").first())
     if current is not None and current.allocated < current.size:
@@ -140,16 +141,20 @@ def _open_list(*, body: CertificationBody, purpose: str, host: str, scheme: str)
                                     size=STATUS_LIST_SIZE,
                                     perm_a=secrets.randbelow(STATUS_LIST_SIZE // 2) * 2 + 1,
                                     perm_b=secrets.randbelow(STATUS_LIST_SIZE))
+    record_change(actor=actor, action="status_list_created", obj=new, before=None, after=snapshot(new))
     status_list_publish(status_list=new)
     return new
 
 
-def _allocate(*, body: CertificationBody, purpose: str, credential_id: str, host: str, scheme: str) -> StatusEntry:
-    status_list = _open_list(body=body, purpose=purpose, host=host, scheme=scheme)
+def _allocate(*, actor: Actor, body: CertificationBody, purpose: str, credential_id: str, host: str,
+              scheme: str) -> StatusEntry:
+    status_list = _open_list(actor=actor, body=body, purpose=purpose, host=host, scheme=scheme)
     index = status_list.index_for(status_list.allocated)
     status_list.allocated += 1
     status_list.save(update_fields=["allocated"])
-    return StatusEntry.objects.create(status_list=status_list, index=index, credential_id=credential_id)
+    entry = StatusEntry.objects.create(status_list=status_list, index=index, credential_id=credential_id)
+    record_change(actor=actor, action="status_entry_allocated", obj=entry, before=None, after=snapshot(entry))
+    return entry
 
 
 def status_list_url_of(status_list: StatusList) -> str:
@@ -262,7 +267,8 @@ def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str
     with transaction.atomic():
         body = lock(CertificationBody, body.pk)
         key = _active_key(body)
-        entries = {p: _allocate(body=body, purpose=p, credential_id=credential_id, host=host, scheme=scheme)
+        entries = {p: _allocate(actor=actor, body=body, purpose=p, credential_id=credential_id, host=host,
+                                scheme=scheme)
                    for p in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION)}
         document: dict[str, Any] = {
             "@context": [VC_V2_CONTEXT, CERTINEL_V1_CONTEXT],

@@ -182,8 +182,10 @@ CELERY_BEAT_SCHEDULE = {
 # Certinel's own settings ---------------------------------------------------------------
 # Public endpoints are rate-limited per client address: requests per minute.
 CERTINEL_RATE_LIMIT_PER_MINUTE = int(os.environ.get("CERTINEL_RATE_LIMIT_PER_MINUTE", "600"))
-# The public address of this deployment, used in QR codes, DIDs and checkpoints.
-CERTINEL_PUBLIC_URL = os.environ.get("CERTINEL_PUBLIC_URL", "http://127.0.0.1:8000")
+# The public address of this deployment (scheme, host and port): every absolute URL and identifier
+# it gives out derives from it: QR codes, credential ids, did:web DIDs, status list URLs (http stays
+# http), the log's name. `certinel demo --port N` sets it to http://127.0.0.1:N.
+CERTINEL_PUBLIC_URL = os.environ.get("CERTINEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Demo deployments show a banner saying the data is fictional.
 CERTINEL_DEMO = os.environ.get("CERTINEL_DEMO") == "1"
 # Certificate reporting: days a body has to report an event (issue, suspension …) after it

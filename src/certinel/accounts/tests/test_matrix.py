@@ -163,3 +163,57 @@ def test_scope_of_labs_and_organizations(world):
         world["org_own"], world["org_qinhuai"]}
     assert set(scope(world["users"]["reg_district"], "view", "organization", Organization.objects.all())) == {
         world["org_own"]}
+
+
+# --- transfers between bodies -----------------------------------------------------------------
+# The holder org_own moves from body_own to body_wuxi: body_own's operator and the holder's user
+# answer; body_wuxi's operator (who asked) only sees it; regulators of 320102 see it.
+
+@pytest.fixture
+def transfer_world(world):
+    from certinel.certificates.models import CertificateTransfer
+    from certinel.certificates.reporting import report_certificates
+    from certinel.core.testing.builders import certificate_data
+
+    for body in (world["body_own"], world["body_wuxi"]):
+        services.body_scope_grant(actor=SYSTEM, body=body, scheme_code="QMS")
+    old = certificate_data(holder=world["org_own"], number="OWN2401001Q")
+    assert report_certificates(actor=SYSTEM, body=world["body_own"], items=[old]).ok
+    moved = certificate_data(holder=world["org_own"], number="WUX2405001Q", transferred_from_body=world[
+        "body_own"].approval_no, transferred_from_number="OWN2401001Q")
+    assert report_certificates(actor=SYSTEM, body=world["body_wuxi"], items=[moved]).ok
+    world["transfer"] = CertificateTransfer.objects.get()
+    world["users"]["cb_new"] = build_user(Role.CB_OPERATOR, body=world["body_wuxi"])
+    return world
+
+
+TRANSFER_USERS = [*USERS, "cb_new"]
+TRANSFER_EXPECTED = {
+    "view": {"cb_operator", "cb_new", "org_user"} | REGS_320102,
+    "answer": {"cb_operator", "org_user", "admin"},
+}
+
+
+@pytest.mark.parametrize("action", list(TRANSFER_EXPECTED))
+def test_transfer_matrix(transfer_world, action):
+    users = transfer_world["users"]
+    allowed = {n for n in TRANSFER_USERS if can(users[n], action, "transfer", transfer_world["transfer"])}
+    assert allowed == TRANSFER_EXPECTED[action]
+    from certinel.certificates.models import CertificateTransfer
+
+    listed = {n for n in TRANSFER_USERS
+              if scope(users[n], action, "transfer", CertificateTransfer.objects.all()).exists()}
+    assert listed == TRANSFER_EXPECTED[action]
+
+
+@pytest.mark.parametrize("user", ["cb_new", "reg_district", "reg_beijing", "lab_operator"])
+def test_only_the_parties_asked_may_answer_a_transfer(transfer_world, user):
+    from certinel.certificates.services_transfers import transfer_confirm
+    from certinel.core.actor import Actor
+    from certinel.core.errors import NotPermitted
+
+    with pytest.raises(NotPermitted):
+        transfer_confirm(actor=Actor.for_user(transfer_world["users"][user]), transfer=transfer_world["transfer"],
+                         signed_by="某人")
+    transfer_world["transfer"].refresh_from_db()
+    assert transfer_world["transfer"].state == "pending"

@@ -231,7 +231,8 @@ def test_certificate_hopping_is_refused_until_resolved(holder):
     assert report(second, [takeover]).ok
 
 
-def test_a_transfer_ends_the_old_certificate(holder):
+def test_a_transfer_leaves_the_old_certificate_pending(holder):
+    # The old body's certificate does not end on another body's word (tests/test_transfers.py).
     first, second = body_with_scopes(), body_with_scopes()
     data = certificate_data(holder=holder)
     report(first, [data])
@@ -240,11 +241,11 @@ def test_a_transfer_ends_the_old_certificate(holder):
     assert report(second, [moved]).ok
     old = Certificate.objects.get(body=first, number=data.number)
     new = Certificate.objects.get(body=second, number="NEW0000001")
-    assert old.status == "cancelled" and new.transferred_from == old
-    assert old.events.last().kind == "transferred"
+    assert old.status == "transfer_pending" and new.transferred_from == old and new.status == "valid"
+    assert old.events.last().kind == "transfer_requested"
     again = certificate_data(holder=holder, number="NEW0000002", transferred_from_body=first.approval_no,
                              transferred_from_number=data.number)
-    assert errors_of(report(second, [again])) == {(1, "transferred_from_number", "transfer_not_valid")}
+    assert errors_of(report(second, [again])) == {(1, "transferred_from_number", "transfer_pending")}
 
 
 def test_a_body_reports_only_its_own_certificates(body, holder):

@@ -193,9 +193,17 @@ def test_suspended_body_is_not_approved_today(world):
 
 
 def test_transferred_certificate_points_to_its_successor(world):
+    from certinel.certificates.models import CertificateTransfer
+    from certinel.certificates.services_transfers import transfer_confirm
+
     services.certificate_issue(actor=SYSTEM, body=world.west, data=certificate_data(
         holder=world.suzhou, number="WQ2405010Q", transferred_from_body=world.east.approval_no,
         transferred_from_number="TQ2203004Q", issued_on=TODAY - dt.timedelta(days=1)))
+    # Until the old body or the holder confirms, the old certificate is still in force.
+    pending = verify("TQ2203004Q", "苏州测试纺织有限公司")
+    assert pending.outcome == "valid" and pending.check.status == "transfer_pending"
+    assert pending.check.successor.number == "WQ2405010Q" and "transfer_pending" in pending.check.warnings
+    transfer_confirm(actor=SYSTEM, transfer=CertificateTransfer.objects.get(), signed_by="李主任")
     verdict = verify("TQ2203004Q", "苏州测试纺织有限公司")
     assert verdict.outcome == "not_valid" and verdict.check.status == "cancelled"
     assert verdict.check.successor is not None and verdict.check.successor.number == "WQ2405010Q"

@@ -92,6 +92,13 @@ def test_a_transfer_is_seen_at_once(world, client):
         holder=world.suzhou, number="WQ2405010Q", transferred_from_body=world.east.approval_no,
         transferred_from_number="TQ2203004Q", issued_on=TODAY - dt.timedelta(days=1)))
     answer = first(ask(client, "TQ2203004Q")[0])
+    assert answer["successor"]["number"] == "WQ2405010Q" and answer["certificate"]["status"] == "transfer_pending"
+    # The old body confirms (tests/test_transfers.py): the answer follows at once.
+    from certinel.certificates.models import CertificateTransfer
+    from certinel.certificates.services_transfers import transfer_confirm
+
+    transfer_confirm(actor=SYSTEM, transfer=CertificateTransfer.objects.get(), signed_by="李主任")
+    answer = first(ask(client, "TQ2203004Q")[0])
     assert answer["successor"]["number"] == "WQ2405010Q" and answer["certificate"]["status"] == "cancelled"
     # The successor suspended later: the old certificate's answer shows it.
     services.certificate_suspend(actor=SYSTEM, certificate=world.certs["sz_qms"].__class__.objects.get(

@@ -3,6 +3,7 @@ with fictional bodies, labs, organizations, people and one account per role, pri
 accounts, and serve the portal. `make demo` runs it.
 
     certinel demo                       # build once (skipped when the demo is there), then serve
+    certinel demo --port 8201           # serve on 127.0.0.1:8201; the public address follows the port
     certinel demo --reset --seed 7      # rebuild from scratch with another seed
     certinel demo --no-serve --organizations 300
     DATABASE_URL=postgres://… certinel demo --scale national --no-serve   # benchmark data
@@ -23,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from certinel.core.models import ChangeRecord
+from certinel.demo import address as public_address
 from certinel.demo.builder import ACCOUNTS, FULL_ORGANIZATIONS, build_province, holds_other_data, is_built
 from certinel.demo.national import NATIONAL_ORGANIZATIONS, build_national
 from certinel.registry.models import Organization
@@ -68,7 +70,10 @@ class Command(BaseCommand):
     help = "Build the demo data (a province, or the national benchmark set) and serve the portal."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000, help="Port to serve on (default 8000).")
+        parser.add_argument("--port", type=int, default=None,
+                            help="Port to serve on; the public address (QR codes, DIDs, credential ids, the log's "
+                                 "name) becomes http://127.0.0.1:PORT unless CERTINEL_PUBLIC_URL is set. Default: "
+                                 "the port this data folder's demo was built for, else 8000.")
         parser.add_argument("--no-serve", action="store_true", help="Build only; do not start the server.")
         parser.add_argument("--reset", action="store_true",
                             help="Delete the demo database and build it again (only a database the demo built).")
@@ -86,6 +91,8 @@ class Command(BaseCommand):
             self._reset(console)
         with console.status("迁移数据库 migrating the database…"):
             call_command("migrate", interactive=False, verbosity=0)
+        port = public_address.settle(opts["port"])
+        console.print(f"公开地址 public address: {settings.CERTINEL_PUBLIC_URL}")
         debug, settings.DEBUG = settings.DEBUG, False  # no query log while building: thousands of queries
         try:
             if opts["scale"] == "national":
@@ -96,7 +103,7 @@ class Command(BaseCommand):
             settings.DEBUG = debug
         self._checkpoint(console)
         if not opts["no_serve"]:
-            self._serve(console, opts["port"])
+            self._serve(console, port)
 
     def _province(self, console: Console, opts) -> None:
         if is_built():
@@ -176,6 +183,7 @@ class Command(BaseCommand):
                 cursor.execute("CREATE SCHEMA public")
         else:
             raise CommandError(f"--reset does not know how to empty a {connection.vendor} database.")
+        public_address.forget_address()
         console.print("[yellow]已删除演示数据库。[/] The demo database was deleted.")
 
     def _serve(self, console: Console, port: int) -> None:
