@@ -222,3 +222,24 @@ def _certificate_events(states: dict[str, ObjectState], using: str) -> list[Mism
 EXTRA_CHECKS: dict[str, Callable[[dict[str, ObjectState], str], list[Mismatch]]] = {
     "certificates.certificate": _certificate_events,
 }
+
+
+# --- the register's rows as anyone may read them --------------------------------------------
+
+PAGE = 1000
+
+
+def state_page(object_type: str, *, after: str = "", limit: int = PAGE, using: str = "default"
+               ) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a public kind's rows, in id order after `after`, each as the fields its
+    leaves hold (`core.history.snapshot`: personal data as salted hashes), for anyone to hold
+    against the log (`remote.py`). Returns the rows and the `after` of the next page (None at
+    the end). KeyError for a kind that is not public."""
+    model = dict(public_models())[object_type]
+    query = model._base_manager.db_manager(using).order_by("pk")
+    if after:
+        query = query.filter(pk__gt=model._meta.pk.to_python(after))
+    rows = list(query[:max(1, min(limit, PAGE)) + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [{"id": str(row.pk), "fields": snapshot(row)} for row in rows], (str(rows[-1].pk) if more else None)

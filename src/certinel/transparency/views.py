@@ -9,6 +9,7 @@ import binascii
 import gzip
 import re
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -138,4 +139,54 @@ def consistency(request: HttpRequest) -> HttpResponse:
     body = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
     response = HttpResponse(body, content_type=TEXT)
     response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+JSON = "application/json"
+
+
+@require_safe
+def key(request: HttpRequest) -> HttpResponse:
+    """key: the log's verifier keys (note format), one a line. A monitor should pin the key it
+    trusts rather than take it from the server it checks; this is where to read it the first
+    time."""
+    from .signers import log_verifiers
+
+    keys = [v.vkey for v in log_verifiers()]
+    if not keys:
+        return _plain(404, "The log has no signing key configured.")
+    response = HttpResponse("".join(f"{k}\n" for k in keys), content_type=TEXT)
+    response["Cache-Control"] = MUTABLE
+    return response
+
+
+@require_safe
+def state_index(request: HttpRequest) -> HttpResponse:
+    """state/: the public kinds whose rows the log records, and the log's size now."""
+    from .privacy import PUBLIC_KINDS
+    from .register import public_models
+
+    kinds = [{"type": t, "what": PUBLIC_KINDS[t], "url": f"state/{t}"} for t, _ in public_models()]
+    response = HttpResponse(orjson.dumps({"kinds": kinds, "log_size": selectors.log_size()}), content_type=JSON)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def state(request: HttpRequest, object_type: str) -> HttpResponse:
+    """state/<app.model>?after=<id>&limit=<n>: the register's rows of a public kind, a page at
+    a time, as the fields the log's leaves hold, so that anyone can replay the log and compare
+    (`certinel log verify --server`)."""
+    from .register import PAGE, public_models, state_page
+
+    if object_type not in dict(public_models()):
+        return _plain(404, f"not a public kind of record: {object_type!r}")
+    after = request.GET.get("after", "")
+    limit = request.GET.get("limit", str(PAGE))
+    if (after and not _DECIMAL.fullmatch(after)) or not _DECIMAL.fullmatch(limit) or not 0 < int(limit) <= PAGE:
+        return _plain(400, f"after must be a row id and limit a number from 1 to {PAGE}")
+    rows, following = state_page(object_type, after=after, limit=int(limit))
+    body = {"type": object_type, "rows": rows, "next": following}
+    response = HttpResponse(orjson.dumps(body), content_type=JSON)
+    response["Cache-Control"] = "no-store"
     return response

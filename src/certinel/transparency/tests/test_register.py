@@ -7,16 +7,22 @@ log after every kind of write."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
 from certinel.certificates import selectors
 from certinel.certificates.choices import CertificateStatus
 from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.demo.builder import ACCOUNTS
 from certinel.registry.models import BodyScope, CertificationBody, Lab, LabScopeItem, Organization, OrganizationName
+from certinel.transparency.leaf import parse_leaf
+from certinel.transparency.models import LogEntry
 from certinel.transparency.monitor import verify_log
+from certinel.transparency.privacy import PERSONAL_FIELDS, PUBLIC_KINDS
 from certinel.transparency.register import check_register
 from certinel.transparency.signers import log_origin, log_verifiers
 
@@ -62,10 +68,27 @@ def _revoked() -> Certificate:
         Certificate.objects.exclude(status=CertificateStatus.VALID).order_by("pk").first()
 
 
-def test_a_revoked_certificate_set_back_to_valid(demo):
+def test_a_revoked_certificate_set_back_to_valid(demo, client):
     cert = _revoked()
     assert cert is not None
+    before = client.get("/api/v1/verify", {"number": cert.number, "holder": cert.holder_name}).json()
+    assert before["outcome"] == "not_valid"
+    # The answer names the log index of the certificate's latest event, whose leaf says so.
+    index = before["certificates"][0]["log_index"]
+    leaf = parse_leaf(bytes(LogEntry.objects.get(index=index).data))
+    assert leaf["object"] == {"type": "certificates.certificate", "id": str(cert.pk)}
+    assert index == max(LogEntry.objects.filter(change_record__object_id=str(cert.pk),
+                                                change_record__action__startswith="certificate_")
+                        .values_list("index", flat=True))
     sql("UPDATE certificates_certificate SET status = 'valid' WHERE id = %s", [cert.pk])
+    # An answer kept from before is still the log's (the change by SQL left the certificate's
+    # version and update time as they were); a server that builds the answer again says:
+    caches["verification"].clear()
+    after = client.get("/api/v1/verify", {"number": cert.number, "holder": cert.holder_name}).json()
+    assert after["outcome"] == "inconsistent" and not after["certificates"][0]["valid_today"]
+    assert any("status" in p for p in after["certificates"][0]["log_problems"])
+    page = client.get(f"/verify/{cert.number}", {"holder": cert.holder_name}).content.decode()
+    assert 'data-outcome="inconsistent"' in page and 'data-outcome="valid"' not in page
     problems = found()
     assert any(f"certificates.certificate #{cert.pk}: status" in p for p in problems), problems
     # The verification never answers "valid" for it, and says why.
@@ -130,3 +153,49 @@ def test_an_event_kind_changed(demo):
 def test_the_register_check_alone_names_nothing_on_a_clean_demo(demo):
     rows, problems = check_register()
     assert rows > ORGS and problems == []
+
+
+MOBILE = re.compile(rb"(?<!\d)1[3-9]\d{9}(?!\d)")
+HASHES = re.compile(rb"(hmac-sha256:)?[0-9a-f]{64}")
+EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
+
+
+def test_no_leaf_holds_anything_private(demo):
+    """Every leaf of the demo's log, after a buyer's watchlist, an account and an API key were
+    added: private kinds only as commitments, personal fields only as salted hashes, and no
+    phone number or e-mail address anywhere in clear."""
+    from certinel.accounts.models import User
+    from certinel.accounts.services import api_key_create, user_create
+    from certinel.core.actor import Actor
+    from certinel.watch.services import watch_item_add, watchlist_create
+
+    admin = Actor.for_user(User.objects.get(username="demo-admin"))
+    buyer = Actor.for_user(User.objects.get(username="demo-org"))
+    watchlist = watchlist_create(actor=buyer, name="机密供应商名单", email="buyer@certinel.example")[0]
+    watch_item_add(actor=buyer, watchlist=watchlist, uscc=Organization.objects.order_by("pk").first().uscc,
+                   label="秘密备注")
+    user_create(actor=admin, username="auditor-li", password="a-long-password-2026", role="regulator",
+                jurisdiction_code="3201", email="li@certinel.example")
+    api_key_create(actor=admin, body=CertificationBody.objects.order_by("pk").first(), name="erp")
+
+    private = 0
+    for index, data in LogEntry.objects.order_by("index").values_list("index", "data"):
+        data = bytes(data)
+        leaf = parse_leaf(data)
+        # Digests and signatures are not data: their digits could look like a phone number.
+        text = HASHES.sub(b"", data.split(b',"sig":')[0])
+        assert not MOBILE.search(text), (index, data.decode())
+        assert not EMAIL.search(text), (index, data.decode())
+        assert "机密".encode() not in data and "秘密".encode() not in data, index
+        if leaf["type"] == "private":
+            assert set(leaf) == {"v", "type", "time", "commitment"}, index
+            private += 1
+            continue
+        object_type = leaf["object"]["type"]
+        assert object_type in PUBLIC_KINDS, (index, object_type)
+        for side in ("before", "after"):
+            for name in PERSONAL_FIELDS.get(object_type, ()):
+                value = (leaf[side] or {}).get(name)
+                assert not value or value.startswith("hmac-sha256:"), (index, name, value)
+    # The accounts, the watchlist, its item and the key are in the log, as commitments.
+    assert private >= len(ACCOUNTS) + 4

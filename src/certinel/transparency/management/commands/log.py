@@ -1,8 +1,12 @@
 """`certinel log verify|checkpoint|status|keygen`: the transparency log from the command line.
 
     certinel log verify [--state FILE] [--checkpoint FILE ...] [--key VKEY ...] [--witness VKEY ...]
-        re-check the whole log (monitor); exit 0 only when all is well. With --state, the
-        last checkpoint seen is remembered there and must still hold next time.
+        re-check the whole log (monitor) and hold every public row of the register against it;
+        exit 0 only when all is well. With --state, the last checkpoint seen is remembered there
+        and must still hold next time.
+    certinel log verify --server URL [--key VKEY]
+        the same from the outside: a running server's register held against its log, from its
+        public data only (no database access).
     certinel log checkpoint   sign a checkpoint of the log as it is now (operator key)
     certinel log status       size, latest checkpoint, keys
     certinel log keygen [NAME] [--out FILE]   make a log signing key
@@ -79,6 +83,11 @@ class Command(BaseCommand):
                             help="A witness whose stored cosignatures to verify (default: CERTINEL_LOG_WITNESS_KEYS).")
         verify.add_argument("--origin", help="The log's origin (default: CERTINEL_LOG_ORIGIN).")
         verify.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
+        verify.add_argument("--server", metavar="URL",
+                            help="Check a running server from its public data (checkpoint, entry bundles, "
+                                 "/log/state) instead of this database.")
+        verify.add_argument("--no-register", action="store_true",
+                            help="Check the log only, not the register's rows against it.")
         checkpoint = sub.add_parser("checkpoint", help="Sign a checkpoint of the log as it is now.")
         checkpoint.add_argument("--origin")
         sub.add_parser("status", help="Size, latest checkpoint and keys.")
@@ -100,6 +109,9 @@ class Command(BaseCommand):
     # --- verify -------------------------------------------------------------------------------
 
     def verify(self, opts: dict[str, Any]) -> None:
+        if opts["server"]:
+            self.verify_server(opts)
+            return
         origin = opts["origin"] or log_origin()
         try:
             verifiers = [parse_verifier_key(k) for k in opts["key"]] or log_verifiers()
@@ -117,7 +129,7 @@ class Command(BaseCommand):
         show = opts["progress"] == "always" or (opts["progress"] == "auto" and sys.stderr.isatty())
         with progress_bar(show) as progress:
             report = verify_log(origin=origin, verifiers=verifiers, witnesses=witnesses, notes=notes, state=state,
-                                progress=progress)
+                                progress=progress, register=not opts["no_register"])
         self.summary(report)
         if not report.ok:
             raise CommandError(f"the log failed verification: {len(report.problems)} problem(s)", returncode=1)
@@ -125,12 +137,40 @@ class Command(BaseCommand):
         if state_path and newest is not None:
             save_state(state_path, state_for(newest, origin))
         self.stdout.write(self.style.SUCCESS(f"OK: {origin} verified at size {report.size}"
-                                             + (f", checkpoint {newest.size} holds" if newest else "")))
+                                             + (f", checkpoint {newest.size} holds" if newest else "")
+                                             + (f"; {report.rows:,} register rows agree with it" if report.rows
+                                                else "")))
+
+    def verify_server(self, opts: dict[str, Any]) -> None:
+        from certinel.transparency.remote import RemoteError, verify_remote
+
+        try:
+            verifiers = [parse_verifier_key(k) for k in opts["key"]]
+        except NoteError as exc:
+            raise CommandError(f"bad verifier key: {exc}") from exc
+        try:
+            report = verify_remote(opts["server"], verifiers=verifiers, origin=opts["origin"] or None)
+        except RemoteError as exc:
+            raise CommandError(f"the server's log cannot be verified: {exc}", returncode=1) from exc
+        self.stdout.write(f"server {report.server}  log {report.origin}  key {report.key_source}")
+        self.stdout.write(f"entries {report.size:,} signed (+{report.read_after:,} not yet signed)  "
+                          f"register rows {report.rows:,}  {report.seconds:.2f} s")
+        for problem in report.log_problems:
+            self.stdout.write(self.style.ERROR(f"[log] {problem}"))
+        for problem in report.problems[:200]:
+            self.stdout.write(self.style.ERROR(f"[register] {problem}"))
+        if len(report.problems) > 200:
+            self.stdout.write(self.style.ERROR(f"… and {len(report.problems) - 200} more"))
+        if not report.ok:
+            raise CommandError(f"the server's register disagrees with its log: "
+                               f"{len(report.problems) + len(report.log_problems)} problem(s)", returncode=1)
+        self.stdout.write(self.style.SUCCESS(f"OK: {report.rows:,} register rows agree with the log's "
+                                             f"{report.size:,} signed entries"))
 
     def summary(self, report: Report) -> None:
         rate = report.entries / report.seconds if report.seconds else 0.0
         self.stdout.write(f"entries {report.entries:,}  tiles {report.tiles:,}  checkpoints {len(report.claims)}  "
-                          f"{report.seconds:.2f} s  ({rate:,.0f} entries/s)")
+                          f"register rows {report.rows:,}  {report.seconds:.2f} s  ({rate:,.0f} entries/s)")
         for problem in report.problems:
             self.stdout.write(self.style.ERROR(str(problem)))
 
