@@ -514,6 +514,9 @@ def _export_row(cert: Certificate) -> list[Any]:
 # --- verification --------------------------------------------------------------------------
 # The outcomes, from the buyer's point of view (docs/verification.md explains each).
 VALID, NOT_VALID, MISMATCH, NOT_FOUND, SEVERAL = "valid", "not_valid", "mismatch", "not_found", "several"
+# The register's row disagrees with what the transparency log records for it: changed around
+# the services. Never answered as valid.
+INCONSISTENT = "inconsistent"
 # How the holder (or the scope) she typed compares with the certificate.
 EXACT, FORMER_NAME, PARTIAL, DIFFERENT, NOT_GIVEN = "exact", "former_name", "partial", "mismatch", "not_given"
 COVERED, NOT_COVERED = "covered", "not_covered"
@@ -571,6 +574,10 @@ class CertificateCheck:
     warnings: list[str] = field(default_factory=list)
     # When a key that signed this certificate's e-certificate was reported compromised.
     key_compromised_since: dt.datetime | None = None
+    # The log index of the certificate's latest event, and how the register's rows (the
+    # certificate, its body, its holder) disagree with the log, if they do.
+    log_index: int | None = None
+    log_problems: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -745,7 +752,20 @@ def _check(cert: Certificate, holder: str | None, scope: str | None, today: dt.d
                              key_compromised_since=(ecert_key_compromised_since(cert)
                                                     if getattr(cert, "has_ecert", True) else None))
     check.warnings = _warnings(check, today)
+    check.log_index, check.log_problems = log_agreement(cert)
     return check
+
+
+def log_agreement(cert: Certificate) -> tuple[int | None, list[str]]:
+    """The log index of the certificate's latest event, and how the rows a verification answer
+    is read from (the certificate, its body, its holder) disagree with what the transparency
+    log records for them (nothing, when all is well)."""
+    from certinel.transparency.register import check_object
+
+    state, problems = check_object(cert)
+    for related in (cert.body, cert.holder):
+        problems += check_object(related)[1]
+    return (state.last_index if state is not None else None), [str(p) for p in problems if p.kind != "private"]
 
 
 def _suggestions(holder: str | None) -> list[tuple[Organization, int]]:
@@ -802,7 +822,9 @@ def certificate_for_verification(number: str, holder_name: str | None = None, sc
         verdict.others, checks = len(checks) - 1, matching
     check = checks[0]
     verdict.checks = checks
-    if check.holder.result == DIFFERENT or check.scope.result == NOT_COVERED:
+    if check.log_problems:
+        verdict.outcome = INCONSISTENT
+    elif check.holder.result == DIFFERENT or check.scope.result == NOT_COVERED:
         verdict.outcome = MISMATCH
     else:
         verdict.outcome = VALID if check.valid_today else NOT_VALID
