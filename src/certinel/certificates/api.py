@@ -10,39 +10,28 @@ a buyer needs, with what it can mean and what to do next."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from certinel.accounts.auth import OptionalApiKey
-from certinel.core.errors import DomainError
+from certinel.registry.api import OptionalApiKey
 from certinel.registry.schemas import ErrorOut, PageMeta, ValidationErrorOut
 
 from . import selectors, verify_cache
 from .choices import CertificateStatus, EventKind
 from .filters import CertificateFilters, VerifyQuery
-from .io import export as export_io
 
 router = Router(auth=OptionalApiKey(), tags=["certificates"])
 
 LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-
-
-class SearchFilters(CertificateFilters):
-    """The search's filters as the API takes them. A date window whose start comes after its
-    end matches nothing (an empty page, not an error: no schema can say that one parameter
-    must come before another, and a client built from the document must get an answer)."""
-
-    @model_validator(mode="after")
-    def _ranges(self) -> SearchFilters:
-        return self
+DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -178,12 +167,6 @@ class CheckOut(Schema):
     warnings: list[WarningOut]
     successor: SuccessorOut | None = Field(None, description="The certificate that replaced this one when its "
                                                              "holder moved to another body.")
-    log_index: int | None = Field(None, description=(
-        "The transparency log's index of the certificate's latest event: fetch `/log/proof/<log_index>` for a "
-        "receipt proving what the log says of it (its leaf's `after` holds the status it was left in)."))
-    log_problems: list[str] = Field(default_factory=list, description=(
-        "How the register's rows (the certificate, its body, its holder) disagree with the transparency log: "
-        "empty unless the outcome is `inconsistent`."))
 
 
 class SuggestionOut(Schema):
@@ -199,13 +182,11 @@ class ReasonOut(Schema):
 
 
 class VerdictOut(Schema):
-    outcome: Literal["valid", "not_valid", "mismatch", "not_found", "several", "inconsistent"] = Field(description=(
+    outcome: Literal["valid", "not_valid", "mismatch", "not_found", "several"] = Field(description=(
         "`valid`: found, valid today, and the holder (and scope) given match. `not_valid`: found and genuine, but "
         "suspended, revoked, cancelled or expired today. `mismatch`: the number exists but the holder or scope "
         "given differs: do not rely on it for this supplier. `not_found`: no certificate with this number is "
-        "registered (see `reasons`). `several`: several bodies use this number; give the holder to pick one. "
-        "`inconsistent`: the register's record disagrees with what the transparency log says of it (it was "
-        "changed around the platform's services): do not rely on it; see `log_problems`."))
+        "registered (see `reasons`). `several`: several bodies use this number; give the holder to pick one."))
     message: str = Field(description="The verdict in one sentence, in the request's language.")
     number: str
     holder_given: str | None = None
@@ -271,8 +252,6 @@ def outcome_message(verdict: selectors.Verdict) -> str:
         return _("证书编号存在，但持有人或范围与您输入的不一致：不要凭此证书认定该供应商已获认证。")
     if verdict.outcome == selectors.SEVERAL:
         return _("有多个认证机构使用该证书编号，请输入持有人名称以确定是哪一张。")
-    if verdict.outcome == selectors.INCONSISTENT:
-        return _("本平台登记的该证书信息与透明日志的记录不一致（可能被绕过正常流程修改）：不要凭此结果认定证书有效，请向发证机构和监管部门核实。")
     return _("本平台没有登记编号为 %(number)s 的证书。") % {"number": verdict.number}
 
 
@@ -289,7 +268,7 @@ def next_steps(verdict: selectors.Verdict) -> list[str]:
     if verdict.outcome == selectors.VALID:
         return [_("保存本核验结果；证书状态变化可通过“供应商关注”接收通知。")]
     steps = [_("联系发证机构核实证书（机构联系方式见认证机构页面）。")]
-    if verdict.outcome in (selectors.NOT_FOUND, selectors.MISMATCH, selectors.INCONSISTENT):
+    if verdict.outcome in (selectors.NOT_FOUND, selectors.MISMATCH):
         steps.append(_("如怀疑证书伪造或冒用，请向当地市场监督管理部门举报（12315）。"))
     if verdict.outcome == selectors.SEVERAL:
         steps.insert(0, _("输入供应商名称或统一社会信用代码后重新核验。"))
@@ -304,14 +283,13 @@ def _check_out(check: selectors.CertificateCheck) -> dict:
                      "body": {"id": succ.body.pk, "approval_no": succ.body.approval_no, "name": succ.body.name,
                               "name_en": succ.body.name_en}}
     return {
-        "certificate": _detail(check.certificate, check.events), "genuine": not check.log_problems,
-        "valid_today": check.valid_today and not check.log_problems,
+        "certificate": _detail(check.certificate, check.events), "genuine": True, "valid_today": check.valid_today,
         "holder_match": vars(check.holder), "scope_match": vars(check.scope),
         "approval": {"body_status": a.body_status, "body_status_label": a.body_status_label, "at_issue": a.at_issue,
                      "today": a.today, "scheme_at_issue": a.scheme_at_issue, "scheme_today": a.scheme_today,
                      "outside_at_issue": a.outside_at_issue, "outside_today": a.outside_today},
         "warnings": [{"code": w, "message": WARNINGS[w](check)} for w in check.warnings],
-        "successor": successor, "log_index": check.log_index, "log_problems": check.log_problems,
+        "successor": successor,
     }
 
 
@@ -331,64 +309,50 @@ def verdict_out(verdict: selectors.Verdict) -> dict:
 
 @router.get("/certificates", response={200: CertificatePage, **LIST_ERRORS},
             summary="Search certificates")
-def list_certificates(request: HttpRequest, filters: Query[SearchFilters]):
+def list_certificates(request: HttpRequest, filters: Query[CertificateFilters]):
     """Certificates, newest issue first; with an expiry window (`expires_from`, `expires_to`),
     soonest expiry first; with `q` as a name, the best matching holders first.
     Every filter is optional and they combine. `total` is exact up to 10,000, then a lower
-    bound (`total_display` "10,000+"); pages go as far as the first 10,000 results: a page
-    beyond them is empty, like a page beyond the last (narrow the filters, or use
-    `/certificates/export`, which holds every match and says exactly how many)."""
-    deep = (filters.page - 1) * filters.page_size >= selectors.COUNT_CAP
-    page = selectors.certificate_search(filters=filters.model_copy(update={"page": 1}) if deep else filters)
-    items = [] if deep else [selectors.public_record(c) for c in page.items]
-    return {"items": items, "total": page.total, "total_display": page.total_display, "page": filters.page,
-            "page_size": page.page_size, "pages": page.pages}
+    bound (`total_display` "10,000+"); pages go as far as the first 10,000 results (narrow the
+    filters, or use `/certificates/export` for more)."""
+    page = selectors.certificate_search(filters=filters)
+    return {"items": [selectors.public_record(c) for c in page.items], "total": page.total,
+            "total_display": page.total_display, "page": page.page, "page_size": page.page_size,
+            "pages": page.pages}
 
 
-class ExportQuery(Schema):
-    format: str = Field("csv", description=(
-        "The file's format: `csv` (UTF-8 with a byte-order mark, opens in Excel), `xlsx`, `jsonl` (JSON lines) "
-        "or `parquet`. Any other value is a 400 (`unknown_format`)."),
-        json_schema_extra={"enum": list(export_io.FORMATS)})
-    headers: Literal["zh", "en"] = Field("zh", description="Column headers of CSV and XLSX: Chinese, or the "
-                                                           "English keys (JSON lines and Parquet always use those).")
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
 
 
-class ExportRefused(DomainError):
-    status = 400
+def csv_stream(rows) -> Any:
+    """CSV lines with a byte-order mark (Excel opens it as UTF-8); cells that a spreadsheet
+    would run as formulas are escaped with a leading apostrophe."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([label for _key, label in selectors.EXPORT_COLUMNS])
+    for row in rows:
+        yield writer.writerow([safe_cell(v) for v in row])
 
 
-EXPORT_MEDIA_TYPES = {fmt: content_type.split(";")[0] for fmt, content_type in export_io.CONTENT_TYPES.items()}
+def safe_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
-@router.get("/certificates/export", response={400: ErrorOut, **LIST_ERRORS},
-            summary="Export certificates: CSV, XLSX, JSON lines or Parquet",
-            openapi_extra={"responses": {200: {
-                "description": "Every certificate the filters match, one row each, with the public fields "
-                               "(docs/import-template.md, \"Export\").",
-                "headers": {
-                    "X-Total-Count": {"description": "How many certificates the file holds, exactly.",
-                                      "required": True, "schema": {"type": "integer", "minimum": 0}},
-                    "Content-Disposition": {"description": "`attachment; filename=\"certificates-YYYYMMDD.<format>\"`",
-                                            "required": True, "schema": {"type": "string"}}},
-                "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                            for media in EXPORT_MEDIA_TYPES.values()}}}})
-def export_certificates(request: HttpRequest, filters: Query[SearchFilters], export: Query[ExportQuery]):
-    """Every certificate the filters match (not only the first 10,000 that pages reach; `page`
-    and `page_size` are ignored), with the public fields, in the format asked. The status is
-    the status today. `X-Total-Count` says exactly how many rows the file holds. CSV and JSON
-    lines are streamed as they are read; XLSX (at most 1,048,575 rows) and Parquet are sent
-    once written."""
-    if export.format not in export_io.FORMATS:
-        raise ExportRefused(f"Unknown format {export.format[:40]!r}: the format is one of "
-                            f"{', '.join(export_io.FORMATS)}.", code="unknown_format", field="format")
-    queryset = export_io.search_queryset(filters)
-    total = export_io.export_count(queryset)
-    try:
-        return export_io.export_response(queryset, export.format, headers=export.headers, total=total,
-                                         filename=f"certificates-{timezone.localdate():%Y%m%d}")
-    except export_io.TooManyForXlsx as exc:
-        raise ExportRefused(str(exc), code="too_many_for_xlsx", field="format") from None
+@router.get("/certificates/export", response=LIST_ERRORS, summary="Export certificates as CSV",
+            openapi_extra={"responses": {200: {"description": "CSV, UTF-8 with BOM, one row per certificate.",
+                                               "content": {"text/csv": {}}}}})
+def export_certificates(request: HttpRequest, filters: Query[CertificateFilters]):
+    """The public fields of every certificate the filters match (at most 100,000; `page` and
+    `page_size` are ignored), as CSV with a header row."""
+    rows = selectors.export_rows(filters=filters)
+    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{dt.date.today():%Y%m%d}.csv"'
+    return response
 
 
 @router.get("/certificates/{cert_id}", response={200: CertificateDetail, **DETAIL_ERRORS},
