@@ -167,6 +167,12 @@ class CheckOut(Schema):
     warnings: list[WarningOut]
     successor: SuccessorOut | None = Field(None, description="The certificate that replaced this one when its "
                                                              "holder moved to another body.")
+    log_index: int | None = Field(None, description=(
+        "The transparency log's index of the certificate's latest event: fetch `/log/proof/<log_index>` for a "
+        "receipt proving what the log says of it (its leaf's `after` holds the status it was left in)."))
+    log_problems: list[str] = Field(default_factory=list, description=(
+        "How the register's rows (the certificate, its body, its holder) disagree with the transparency log: "
+        "empty unless the outcome is `inconsistent`."))
 
 
 class SuggestionOut(Schema):
@@ -182,11 +188,13 @@ class ReasonOut(Schema):
 
 
 class VerdictOut(Schema):
-    outcome: Literal["valid", "not_valid", "mismatch", "not_found", "several"] = Field(description=(
+    outcome: Literal["valid", "not_valid", "mismatch", "not_found", "several", "inconsistent"] = Field(description=(
         "`valid`: found, valid today, and the holder (and scope) given match. `not_valid`: found and genuine, but "
         "suspended, revoked, cancelled or expired today. `mismatch`: the number exists but the holder or scope "
         "given differs: do not rely on it for this supplier. `not_found`: no certificate with this number is "
-        "registered (see `reasons`). `several`: several bodies use this number; give the holder to pick one."))
+        "registered (see `reasons`). `several`: several bodies use this number; give the holder to pick one. "
+        "`inconsistent`: the register's record disagrees with what the transparency log says of it (it was "
+        "changed around the platform's services): do not rely on it; see `log_problems`."))
     message: str = Field(description="The verdict in one sentence, in the request's language.")
     number: str
     holder_given: str | None = None
@@ -252,6 +260,8 @@ def outcome_message(verdict: selectors.Verdict) -> str:
         return _("证书编号存在，但持有人或范围与您输入的不一致：不要凭此证书认定该供应商已获认证。")
     if verdict.outcome == selectors.SEVERAL:
         return _("有多个认证机构使用该证书编号，请输入持有人名称以确定是哪一张。")
+    if verdict.outcome == selectors.INCONSISTENT:
+        return _("本平台登记的该证书信息与透明日志的记录不一致（可能被绕过正常流程修改）：不要凭此结果认定证书有效，请向发证机构和监管部门核实。")
     return _("本平台没有登记编号为 %(number)s 的证书。") % {"number": verdict.number}
 
 
@@ -268,7 +278,7 @@ def next_steps(verdict: selectors.Verdict) -> list[str]:
     if verdict.outcome == selectors.VALID:
         return [_("保存本核验结果；证书状态变化可通过“供应商关注”接收通知。")]
     steps = [_("联系发证机构核实证书（机构联系方式见认证机构页面）。")]
-    if verdict.outcome in (selectors.NOT_FOUND, selectors.MISMATCH):
+    if verdict.outcome in (selectors.NOT_FOUND, selectors.MISMATCH, selectors.INCONSISTENT):
         steps.append(_("如怀疑证书伪造或冒用，请向当地市场监督管理部门举报（12315）。"))
     if verdict.outcome == selectors.SEVERAL:
         steps.insert(0, _("输入供应商名称或统一社会信用代码后重新核验。"))
@@ -283,13 +293,14 @@ def _check_out(check: selectors.CertificateCheck) -> dict:
                      "body": {"id": succ.body.pk, "approval_no": succ.body.approval_no, "name": succ.body.name,
                               "name_en": succ.body.name_en}}
     return {
-        "certificate": _detail(check.certificate, check.events), "genuine": True, "valid_today": check.valid_today,
+        "certificate": _detail(check.certificate, check.events), "genuine": not check.log_problems,
+        "valid_today": check.valid_today and not check.log_problems,
         "holder_match": vars(check.holder), "scope_match": vars(check.scope),
         "approval": {"body_status": a.body_status, "body_status_label": a.body_status_label, "at_issue": a.at_issue,
                      "today": a.today, "scheme_at_issue": a.scheme_at_issue, "scheme_today": a.scheme_today,
                      "outside_at_issue": a.outside_at_issue, "outside_today": a.outside_today},
         "warnings": [{"code": w, "message": WARNINGS[w](check)} for w in check.warnings],
-        "successor": successor,
+        "successor": successor, "log_index": check.log_index, "log_problems": check.log_problems,
     }
 
 
