@@ -8,14 +8,18 @@ import datetime as dt
 
 from certinel.reference.generators import make_cb_approval, make_cma, make_uscc
 from certinel.reference.identifiers import CMA_AUTHORITIES
-from certinel.reference.models import CCCEdition, IAFSector, LabField, Scheme
+from certinel.reference.models import CCCEdition, CCCProduct, IAFSector, LabField, Scheme
 from certinel.registry import services
-from certinel.registry.models import CertificationBody, Lab
+from certinel.registry.models import BodyScope, CertificationBody, Lab
 
 from .context import AS_OF, Context
+from .industries import PROFILES
 from .names import Place
 from .words import LAB_BASIC, LAB_ITEMS
 
+# The fixed body the docs and the sample import files use: approved for QMS and EMS in IAF
+# sectors 3, 17 and 18 and for CCC product 0701; the demo CB operator acts for it.
+SAMPLE_BODY = "CNCA-R-2005-971"
 # Where bodies and labs sit: the provincial capital and the big cities.
 BODY_CITIES = ["3201"] * 6 + ["3205"] * 3 + ["3202"] * 2 + ["3204", "3206", "3203", "3210"]
 BODY_FORMS = ("认证有限公司", "质量认证有限公司", "认证服务有限公司", "检验认证有限公司", "质量技术认证中心有限公司")
@@ -28,6 +32,13 @@ PRODUCT = ("GREEN-PRODUCT", "ENERGY-SAVING", "WATER-SAVING", "LOW-CARBON", "GREE
 SERVICE = ("SVC-AFTERSALES", "SVC-HEALTH", "SVC-EDUCATION", "SVC-ELDERLY-CARE", "SVC-TRANSPORT", "SVC-TOURISM",
            "SVC-ECOMMERCE", "SVC-LOGISTICS", "SVC-INFORMATION", "SVC-DESIGN")
 LAB_FIELD_CHOICES = tuple(LAB_ITEMS)
+# What the bodies are approved for, in turn: seven in ten management systems, two product
+# certification (CCC and voluntary), one service certification; small builds get each kind.
+BODY_PROFILES = ("management", "product", "service", "management", "management", "management", "product",
+                 "management", "management", "management")
+# The CCC products the demo's manufacturers make (industries.py): product bodies are mostly
+# approved for these.
+WANTED_CCC = sorted({code for profile in PROFILES for code in profile.ccc})
 SUSPEND_REASON = "监督检查发现认证活动不符合认证基本规范，责令整改（演示数据）"
 REVOKE_REASON = "出具虚假认证结论，依法撤销批准（演示数据）"
 LAB_SUSPEND_REASON = "能力验证结果不满意，暂停相关资质（演示数据）"
@@ -54,21 +65,32 @@ def _org_name(ctx: Context, place: Place, forms: tuple[str, ...]) -> tuple[str, 
     return f"{region}{trade}{ctx.rng.choice(forms)}", trade_en
 
 
-def _scopes(ctx: Context, body: CertificationBody, profile: str, ccc_codes: list[str], granted: dt.date) -> int:
-    """Approve the body for the schemes of its profile; management systems by IAF sector."""
+def _scopes(ctx: Context, body: CertificationBody, profile: str, ccc_codes: list[str], granted: dt.date, *,
+            first: bool = False) -> int:
+    """Approve the body for the schemes of its profile; management systems by IAF sector. The
+    first body of a profile is a large one: the first management body holds QMS, EMS and
+    OHSMS in every sector, the first product body certifies Jiangsu Boutique."""
     rng, n = ctx.rng, 0
     grant = services.body_scope_grant
     if profile == "management":
-        sectors = list(IAFSector.objects.values_list("number", flat=True))
+        sectors = list(IAFSector.objects.order_by("number").values_list("number", flat=True))
         for code in ("QMS", "EMS", "OHSMS", *rng.sample(MS_EXTRA, rng.randint(1, 4))):
-            for sector in sorted(rng.sample(sectors, rng.randint(6, 20))):
+            chosen = sectors if first and code in ("QMS", "EMS", "OHSMS") else rng.sample(sectors, rng.randint(6, 20))
+            for sector in sorted(chosen):
                 grant(actor=ctx.actor, body=body, scheme_code=code, iaf_sector=sector, granted_on=granted)
                 n += 1
     elif profile == "product":
-        for code in sorted(rng.sample(ccc_codes, min(len(ccc_codes), rng.randint(5, 25)))):
-            grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code=code, granted_on=granted)
+        wanted = [c for c in WANTED_CCC if c in ccc_codes]
+        others = [c for c in ccc_codes if c not in wanted]
+        products = rng.sample(wanted, min(len(wanted), rng.randint(8, 20))) + rng.sample(
+            others, min(len(others), rng.randint(0, 5)))
+        for product in sorted(products):
+            grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code=product, granted_on=granted)
             n += 1
-        for code in rng.sample(PRODUCT, rng.randint(2, 5)):
+        schemes = rng.sample(PRODUCT, rng.randint(2, 5))
+        if first and "JIANGSU-BOUTIQUE" not in schemes:
+            schemes.append("JIANGSU-BOUTIQUE")
+        for code in schemes:
             grant(actor=ctx.actor, body=body, scheme_code=code, granted_on=granted)
             n += 1
     else:
@@ -81,16 +103,40 @@ def _scopes(ctx: Context, body: CertificationBody, profile: str, ccc_codes: list
     return n
 
 
+def _sample_body(ctx: Context) -> CertificationBody:
+    """The fixed body the docs and the sample import files use."""
+    place = next(p for p in ctx.book.places if p.code == "320102")
+    body = services.body_create(
+        actor=ctx.actor, name="南京示例质量认证中心有限公司", uscc=make_uscc("320102", ctx.rng),
+        approval_no=SAMPLE_BODY,
+        approval_date=dt.date(2005, 6, 1), region_code="320102", address=ctx.namer.address(place),
+        accreditation_no="CNAS C971-M", website="https://www.sample-cb.example", phone=ctx.namer.landline(place),
+        legal_representative=ctx.namer.person())
+    for scheme in ("QMS", "EMS"):
+        for sector in (3, 17, 18):
+            services.body_scope_grant(actor=ctx.actor, body=body, scheme_code=scheme, iaf_sector=sector,
+                                      granted_on=dt.date(2018, 1, 1))
+    services.body_scope_grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code="0701",
+                              granted_on=dt.date(2018, 1, 1))
+    return body
+
+
 def make_bodies(ctx: Context, count: int) -> tuple[list[CertificationBody], int]:
+    """The sample body first, then `count` bodies of the province; the last three management
+    bodies are suspended or revoked."""
     rng = ctx.rng
     edition = CCCEdition.current(AS_OF)
-    ccc_codes = list(edition.products.values_list("code", flat=True)) if edition else []
+    products = edition.products.filter(self_declaration=False) if edition else CCCProduct.objects.none()
+    ccc_codes = sorted(products.values_list("code", flat=True))
     known = set(Scheme.objects.values_list("code", flat=True))
     assert {"QMS", "EMS", "OHSMS", "CCC"} <= known, "load the reference lists first"
-    used_approval: set[str] = set()
+    used_approval: set[str] = {SAMPLE_BODY}
     used_names: set[str] = set()
-    bodies, scopes = [], 0
-    ctx.reporter.start("认证机构 certification bodies", count)
+    ctx.reporter.start("认证机构 certification bodies", count + 1)
+    bodies = [_sample_body(ctx)]
+    scopes = BodyScope.objects.filter(body=bodies[0]).count()
+    ctx.reporter.advance()
+    profiles = []
     for i in range(count):
         place = ctx.place(BODY_CITIES[i % len(BODY_CITIES)])
         name = _unique(ctx, lambda place=place: _org_name(ctx, place, BODY_FORMS)[0], used_names)
@@ -103,13 +149,16 @@ def make_bodies(ctx: Context, count: int) -> tuple[list[CertificationBody], int]
             region_code=place.code, address=ctx.namer.address(place), accreditation_no=f"CNAS C{i + 101:03d}-M",
             website=f"https://www.cb{i + 1:02d}.example", phone=ctx.namer.landline(place),
             legal_representative=ctx.namer.person())
-        profile = "management" if i % 10 < 7 else "product" if i % 10 < 9 else "service"
-        scopes += _scopes(ctx, body, profile, ccc_codes, max(approved, dt.date(2018, 1, 1)))
+        profile = BODY_PROFILES[i % len(BODY_PROFILES)]
+        scopes += _scopes(ctx, body, profile, ccc_codes, max(approved, dt.date(2018, 1, 1)),
+                          first=profile not in profiles)
         bodies.append(body)
+        profiles.append(profile)
         ctx.reporter.advance()
-    for body, decide, reason in ((bodies[-1], services.body_revoke, REVOKE_REASON),
-                                 (bodies[-2], services.body_suspend, SUSPEND_REASON),
-                                 (bodies[-3], services.body_suspend, SUSPEND_REASON)):
+    managing = [b for b, p in zip(bodies[1:], profiles, strict=True) if p == "management"]
+    for body, decide, reason in ((managing[-1], services.body_revoke, REVOKE_REASON),
+                                 (managing[-2], services.body_suspend, SUSPEND_REASON),
+                                 (managing[-3], services.body_suspend, SUSPEND_REASON)):
         decide(actor=ctx.actor, body=body, reason=reason, on=AS_OF - dt.timedelta(days=rng.randint(10, 200)))
     ctx.reporter.done()
     return bodies, scopes

@@ -8,21 +8,22 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db import transaction
 
 from certinel.accounts.models import Role, User
 from certinel.accounts.services import user_create
 from certinel.core.models import ChangeRecord
-from certinel.reference.loader import sync_all
+from certinel.reference.loader import WRITERS, sync_all
 from certinel.registry.choices import LabStatus, SizeClass
 from certinel.registry.models import CertificationBody, Lab, Organization
 
 from .bodies import make_bodies, make_labs
 from .bulk import OrganizationLoader, chunks
-from .certificates import FULL_CERTIFICATES, make_certificates, make_sample_body
+from .certificates import FULL_CERTIFICATES, make_certificates
 from .context import Context, NullReporter, Reporter
-from .organizations import Lookups, organization_specs
+from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
 
@@ -83,10 +84,16 @@ def _scaled(full: int, scale: float, least: int) -> int:
     return max(least, round(full * scale))
 
 
-def _organizations(ctx: Context, count: int, summary: Summary) -> None:
+def _organizations(ctx: Context, count: int, summary: Summary) -> Organization:
+    """The organizations, the showcase one (the demo organization account's) first; returns
+    the showcase organization."""
     loader = OrganizationLoader()
+    lookups = Lookups(PROVINCE)
+    showcase = showcase_spec(ctx, lookups)
     ctx.reporter.start("获证组织 organizations", count)
-    for batch in chunks(organization_specs(ctx, count, Lookups(PROVINCE)), 2000):
+    specs = chain([showcase], organization_specs(ctx, count - 1, lookups, taken_names={showcase.name},
+                                                 taken_codes={showcase.uscc}))
+    for batch in chunks(specs, 2000):
         loader.write(batch)
         ctx.reporter.advance(len(batch))
     loader.finish()
@@ -94,15 +101,14 @@ def _organizations(ctx: Context, count: int, summary: Summary) -> None:
     c = loader.counts
     summary.organizations, summary.sites, summary.former_names, summary.index_rows = (
         c.organizations, c.sites, c.former_names, c.index_rows)
+    return Organization.objects.select_related("industry").get(uscc=showcase.uscc)
 
 
-def _accounts(ctx: Context, bodies: list[CertificationBody], labs: list[Lab]) -> dict[str, str]:
+def _accounts(ctx: Context, bodies: list[CertificationBody], labs: list[Lab], org: Organization) -> dict[str, str]:
     """The demo accounts, bound to the sample body (the one the sample import files fit), a
-    lab and an organization of the capital."""
+    valid lab and the showcase organization (in the district of the district regulator)."""
     body = bodies[0]
     lab = next(lab for lab in labs if lab.status == LabStatus.VALID)
-    org = (Organization.objects.filter(region_code__startswith="320102").order_by("id").first()
-           or Organization.objects.order_by("id").first())
     bound = {}
     for account in ACCOUNTS:
         user_create(actor=ctx.actor, username=account.username, password=account.password, role=account.role,
@@ -122,24 +128,22 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
     started = time.perf_counter()
     reporter = reporter or NullReporter()
     summary = Summary()
-    reporter.start("代码表 reference lists", 1)
-    sync_all()
-    reporter.advance()
+    reporter.start("代码表 reference lists", len(WRITERS))
+    reporter.advance(len(sync_all()))
     reporter.done()
     scale = min(1.0, organizations / FULL_ORGANIZATIONS)
     ctx = Context(random.Random(seed), province_book(PROVINCE), reporter)
     with transaction.atomic():
-        bodies, summary.scopes = make_bodies(ctx, _scaled(40, scale, 5))
-        bodies.insert(0, make_sample_body(ctx))
+        bodies, summary.scopes = make_bodies(ctx, _scaled(40, scale, 8))
         labs, summary.scope_items = make_labs(ctx, _scaled(150, scale, 8))
-        _organizations(ctx, organizations, summary)
+        showcase = _organizations(ctx, organizations, summary)
         larger = list(Organization.objects.filter(size_class__in=(SizeClass.LARGE, SizeClass.MEDIUM))
                       .order_by("id").values_list("id", flat=True))
         chosen = sorted(ctx.rng.sample(larger, min(len(larger), _scaled(800, scale, 3))))
         cqo_orgs = list(Organization.objects.filter(id__in=chosen).order_by("id"))
         summary.people = make_people(ctx, bodies, labs, cqo_orgs, scale=max(scale, 0.05))
-        summary.certificates = make_certificates(ctx, bodies, _scaled(FULL_CERTIFICATES, scale, 30))
-        summary.bound = _accounts(ctx, bodies, labs)
+        summary.certificates = make_certificates(ctx, bodies, _scaled(FULL_CERTIFICATES, scale, 30), showcase)
+        summary.bound = _accounts(ctx, bodies, labs, showcase)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 

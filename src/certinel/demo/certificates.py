@@ -6,9 +6,16 @@ revoked, cancelled or expired, some with a surveillance audit behind them.
 Certificate dates are drawn relative to the day the demo is built (a certificate's status
 depends on today), from the seeded random source.
 
-One body is fixed: approval number CNCA-R-2005-971, approved for QMS and EMS in IAF sectors 3,
-17 and 18 and for CCC product 0701; the demo CB operator acts for it, and the sample import
-files in docs/samples/ import into it.
+Each certificate fits its holder: the holder's line of business (its industry and the word in
+its name, `industries.py`) gives the schemes it plausibly holds, the IAF sectors of a
+management-system certificate (from the reference list's NACE codes), the CCC products it
+makes (the scope text is the catalogue's product name), its voluntary product or service
+scopes; and the body that issues it is approved for that scheme and those codes
+(`offers.py`).
+
+The demo organization (the demo account `demo-org`) holds one certificate of each situation:
+valid, expiring within weeks, suspended, a Jiangsu Boutique product certificate, one expired.
+The sample body (`SAMPLE_BODY`, `bodies.py`), the demo CB operator's, issues the first two.
 """
 
 from __future__ import annotations
@@ -16,22 +23,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from django.utils import timezone
 
 from certinel.certificates.data import CertificateData
 from certinel.certificates.reporting import report_certificates
 from certinel.core.dates import add_months
-from certinel.reference.generators import make_ccc_number, make_uscc
-from certinel.reference.models import Scheme
-from certinel.registry import services
-from certinel.registry.choices import BodyStatus
-from certinel.registry.models import BodyScope, CertificationBody, Organization
+from certinel.reference.generators import make_ccc_number
+from certinel.reference.models import Industry, Scheme
+from certinel.registry.models import CertificationBody, Organization
 
+from .bodies import SAMPLE_BODY
 from .context import Context
-from .words import CERT_SCOPES
+from .industries import Profile, profile_of
+from .offers import Approvals, Catalogue, Offer, make_offer, scheme_weights, weighted_schemes
 
-SAMPLE_BODY = "CNCA-R-2005-971"
 FULL_CERTIFICATES = 12_000
 CHUNK = 2000
 REASONS = {
@@ -40,50 +47,17 @@ REASONS = {
     "revoked": ("暂停期满未完成整改，撤销证书（演示数据）", "发生重大质量事故，撤销证书（演示数据）"),
     "cancelled": ("获证组织申请注销（演示数据）", "获证组织不再生产该产品（演示数据）"),
 }
+__all__ = ["FULL_CERTIFICATES", "LETTER", "REASONS", "SAMPLE_BODY", "make_certificates"]
+
+SIZE_WEIGHT = {"large": 6.0, "medium": 3.0, "small": 1.2, "micro": 0.7}
 LETTER = {"QMS": "Q", "EMS": "E", "OHSMS": "S", "FSMS": "F", "HACCP": "H", "EnMS": "En", "ISMS": "I",
           "ITSMS": "IT", "IPMS": "IP", "AMS": "A", "BCMS": "B", "SCSMS": "SC", "IMS": "J", "QMS-GRADED": "QG"}
 
 
-def make_sample_body(ctx: Context) -> CertificationBody:
-    """The fixed body the docs and the sample import files use."""
-    place = ctx.place("3201")
-    body = services.body_create(
-        actor=ctx.actor, name="南京示例质量认证中心有限公司", uscc=make_uscc("320102", ctx.rng),
-        approval_no=SAMPLE_BODY,
-        approval_date=dt.date(2005, 6, 1), region_code="320102", address=ctx.namer.address(place),
-        accreditation_no="CNAS C971-M", website="https://www.sample-cb.example", phone=ctx.namer.landline(place),
-        legal_representative=ctx.namer.person())
-    for scheme in ("QMS", "EMS"):
-        for sector in (3, 17, 18):
-            services.body_scope_grant(actor=ctx.actor, body=body, scheme_code=scheme, iaf_sector=sector,
-                                      granted_on=dt.date(2018, 1, 1))
-    services.body_scope_grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code="0701",
-                              granted_on=dt.date(2018, 1, 1))
-    return body
-
-
-@dataclass
-class _Grant:
-    scheme: Scheme
-    codes: list[str]  # IAF sectors or CCC products the body may certify; empty: the whole scheme
-
-
-def _grants(body: CertificationBody) -> list[_Grant]:
-    by_scheme: dict[int, _Grant] = {}
-    for scope in BodyScope.objects.filter(body=body, withdrawn_on__isnull=True).select_related("scheme",
-                                                                                              "iaf_sector"):
-        grant = by_scheme.setdefault(scope.scheme_id, _Grant(scope.scheme, []))
-        if scope.iaf_sector_id:
-            grant.codes.append(str(scope.iaf_sector.number))
-        elif scope.ccc_product_code:
-            grant.codes.append(scope.ccc_product_code)
-    return list(by_scheme.values())
-
-
-def _number(ctx: Context, body_no: int, grant: _Grant, issued: dt.date, serial: int, codes: list[str]) -> str:
-    if grant.scheme.code == "CCC":
+def _number(ctx: Context, body_no: int, scheme: Scheme, issued: dt.date, serial: int, codes: list[str]) -> str:
+    if scheme.code == "CCC":
         return make_ccc_number(ctx.rng, product_code=codes[0], year=issued.year, body_code=f"{body_no % 100:02d}")
-    letter = LETTER.get(grant.scheme.code, grant.scheme.code.split("-")[-1][:2])
+    letter = LETTER.get(scheme.code, scheme.code.split("-")[-1][:2])
     return f"{body_no:03d}{issued.year % 100:02d}{letter}{serial:05d}R{ctx.rng.randint(0, 2)}M"
 
 
@@ -100,79 +74,185 @@ def _status(ctx: Context, issued: dt.date, expires: dt.date, today: dt.date) -> 
     return "valid", None
 
 
-def _certificate(ctx: Context, body_no: int, grant: _Grant, org: Organization, serial: int, today: dt.date,
+def _last_surveillance(ctx: Context, scheme: Scheme, issued: dt.date, today: dt.date, *,
+                       overdue: bool) -> dt.date | None:
+    """The latest surveillance audit: those that fell due so far were held a little before each
+    due date; an overdue certificate's body reported only the first."""
+    rng, interval = ctx.rng, scheme.surveillance_interval_months
+    if not interval or (today - issued).days <= 330:
+        return None
+    audits = 1
+    while not overdue and add_months(issued, (audits + 1) * interval) <= today:
+        audits += 1
+    last = min(add_months(issued, audits * interval) - dt.timedelta(days=rng.randint(5, 40)),
+               today - dt.timedelta(days=1))
+    if not overdue and add_months(last, interval) <= today:  # held early: the next one is due now
+        last = today - dt.timedelta(days=rng.randint(1, 20))
+    return last
+
+
+@dataclass
+class _Planned:
+    body: CertificationBody
+    offer: Offer
+    holder: Organization
+    issued: dt.date
+    status: str = ""  # empty: drawn at random
+    status_date: dt.date | None = None
+    until: dt.date | None = None
+    first_issued: dt.date | None = None
+
+
+def _certificate(ctx: Context, catalogue: Catalogue, body_no: int, plan: _Planned, serial: int, today: dt.date,
                  signers: Sequence[str]) -> CertificateData:
-    rng, scheme = ctx.rng, grant.scheme
-    months = scheme.validity_months
-    issued = today - dt.timedelta(days=rng.randint(10, max(30, months * 30 + 200)))
-    expires = add_months(issued, months) - dt.timedelta(days=1)
-    status, status_date = _status(ctx, issued, expires, today)
-    status_date = max(status_date, issued + dt.timedelta(days=1)) if status_date else None
-    codes = sorted(rng.sample(grant.codes, min(len(grant.codes), rng.choice((1, 1, 2)))), key=str) \
-        if grant.codes else []
-    if scheme.code == "CCC" and not codes:
-        codes = ["0701"]
-    scope = rng.choice(CERT_SCOPES.get(scheme.family, CERT_SCOPES["management"]))
+    rng, offer, org = ctx.rng, plan.offer, plan.holder
+    scheme = offer.scheme
+    issued = plan.issued
+    expires = add_months(issued, scheme.validity_months) - dt.timedelta(days=1)
+    if plan.status:
+        status, status_date, until = plan.status, plan.status_date, plan.until
+    else:
+        status, drawn = _status(ctx, issued, expires, today)
+        status_date = max(drawn, issued + dt.timedelta(days=1)) if drawn else None
+        until = None
+        if status == "suspended" and status_date is not None:
+            end = min(status_date + dt.timedelta(days=rng.randint(30, 170)), expires)
+            if status_date < end <= add_months(status_date, scheme.max_suspension_months):
+                until = end
+            else:
+                status, status_date = "valid", None
     last_surveillance = None
-    interval = scheme.surveillance_interval_months
-    if status in ("valid", "suspended") and interval and (today - issued).days > 330:
-        # The audits that fell due so far were held a little before each due date; for about one
-        # certificate in thirty the body reported only the first (its surveillance is overdue).
-        overdue = rng.random() < 0.034
-        audits = 1
-        while not overdue and add_months(issued, (audits + 1) * interval) <= today:
-            audits += 1
-        last_surveillance = min(add_months(issued, audits * interval) - dt.timedelta(days=rng.randint(5, 40)),
-                                today - dt.timedelta(days=1))
-        if not overdue and add_months(last_surveillance, interval) <= today:  # held early: next one due now
-            last_surveillance = today - dt.timedelta(days=rng.randint(1, 20))
-    until = None
-    if status == "suspended":
-        until = min(status_date + dt.timedelta(days=rng.randint(30, 170)), expires)
-        if until <= status_date or until > add_months(status_date, scheme.max_suspension_months):
-            status, status_date, until = "valid", None, None
+    if status in ("valid", "suspended"):
+        last_surveillance = _last_surveillance(ctx, scheme, issued, today,
+                                               overdue=not plan.status and rng.random() < 0.034)
+        if last_surveillance and status_date and last_surveillance >= status_date:
+            last_surveillance = status_date - dt.timedelta(days=1)
+    makes = scheme.family in ("ccc", "product")
+    first = plan.first_issued or issued - dt.timedelta(days=365 * rng.choice((0, 0, 3, 6)))
     return CertificateData(
-        number=_number(ctx, body_no, grant, issued, serial, codes), scheme=scheme.code, holder_uscc=org.uscc,
-        holder_name=org.name, issued_on=issued, expires_on=expires, scope_text=scope, signed_by=rng.choice(signers),
-        status=status, first_issued_on=issued - dt.timedelta(days=365 * rng.choice((0, 0, 3, 6))),
-        scope_codes=codes, standards=", ".join(scheme.standards.values_list("code", flat=True)[:2]),
+        number=_number(ctx, body_no, scheme, issued, serial, offer.codes), scheme=scheme.code,
+        holder_uscc=org.uscc, holder_name=org.name, issued_on=issued, expires_on=expires,
+        scope_text=offer.scope_text, signed_by=rng.choice(signers), status=status, first_issued_on=first,
+        scope_codes=list(offer.codes), products=offer.products, standards=catalogue.standards[scheme.code],
         status_date=status_date, status_reason=rng.choice(REASONS[status]) if status in REASONS else "",
         suspended_until=until, last_surveillance_on=last_surveillance,
-        manufacturer=org.name if scheme.family in ("ccc", "product") else "",
-        factory=org.name if scheme.family in ("ccc", "product") else "")
+        manufacturer=org.name if makes else "", factory=org.name if makes else "")
 
 
-def make_certificates(ctx: Context, bodies: Sequence[CertificationBody], count: int) -> int:
-    """Report `count` certificates spread over the approved bodies; returns how many."""
-    today = timezone.localdate()
-    rng = ctx.rng
-    approved = set(CertificationBody.objects.filter(pk__in=[b.pk for b in bodies], status=BodyStatus.APPROVED)
-                   .values_list("pk", flat=True))
-    active = [b for b in bodies if b.pk in approved]
-    grants = {b.pk: _grants(b) for b in active}
-    active = [b for b in active if grants[b.pk]]
-    orgs = list(Organization.objects.order_by("id").only("id", "uscc", "name"))
-    signers = [ctx.namer.person() for _ in range(60)]
-    planned: dict[int, list[CertificateData]] = {b.pk: [] for b in active}
-    taken: set[tuple[int, int]] = set()
-    used_numbers: set[str] = set()
-    for serial in range(1, count + 1):
-        index = min(int(rng.paretovariate(1.2)) - 1, len(active) - 1)
-        body = active[index] if rng.random() < 0.6 else rng.choice(active)
-        grant = rng.choice(grants[body.pk])
-        org = rng.choice(orgs)
-        if (org.pk, grant.scheme.pk) in taken:
+@dataclass
+class _Holder:
+    org: Organization
+    profile: Profile
+    weights: dict[str, float]
+
+
+def _holders(exclude: set[int]) -> tuple[list[_Holder], list[float]]:
+    """The organizations that may hold certificates, with their profiles; larger firms hold
+    more."""
+    sections = dict(Industry.objects.filter(level=2).values_list("id", "parent_code"))
+    holders, weights = [], []
+    for org in Organization.objects.order_by("id").only("id", "uscc", "name", "industry_id", "size_class",
+                                                        "industry__code").select_related("industry"):
+        if org.pk in exclude or org.industry_id is None:
             continue
-        taken.add((org.pk, grant.scheme.pk))
-        data = _certificate(ctx, bodies.index(body) + 1, grant, org, serial, today, signers)
+        profile = profile_of(org.name, org.industry.code) if org.industry else None
+        if profile is None:
+            continue
+        holders.append(_Holder(org, profile, scheme_weights(profile, sections.get(org.industry_id, ""))))
+        weights.append(SIZE_WEIGHT.get(org.size_class, 1.0))
+    return holders, weights
+
+
+def _plan_random(ctx: Context, catalogue: Catalogue, approvals: Approvals, count: int, today: dt.date,
+                 exclude: set[int]) -> list[_Planned]:
+    rng = ctx.rng
+    holders, weights = _holders(exclude)
+    if not holders:
+        return []
+    cum = list(accumulate(weights))
+    offered = approvals.schemes()
+    taken: set[tuple[int, str]] = set()
+    planned = []
+    for _ in range(count):
+        holder = rng.choices(holders, cum_weights=cum)[0]
+        codes, scheme_weights_ = weighted_schemes(holder.weights, offered)
+        if not codes:
+            continue
+        scheme_code = rng.choices(codes, weights=scheme_weights_)[0]
+        if (holder.org.pk, scheme_code) in taken:
+            continue
+        offer = make_offer(rng, catalogue, holder.profile, scheme_code)
+        body = approvals.choose(rng, offer) if offer else None
+        if offer is None or body is None:
+            continue
+        taken.add((holder.org.pk, scheme_code))
+        months = offer.scheme.validity_months
+        issued = today - dt.timedelta(days=rng.randint(10, max(30, months * 30 + 200)))
+        planned.append(_Planned(body, offer, holder.org, issued))
+    return planned
+
+
+def _plan_showcase(ctx: Context, catalogue: Catalogue, approvals: Approvals, org: Organization,
+                   today: dt.date) -> list[_Planned]:
+    """The demo organization's certificates: one of each situation its user meets (valid,
+    expiring within weeks, suspended, a product certificate, one expired), each from a body
+    approved for it; the sample body (the demo CB operator's) issues the first two."""
+    rng = ctx.rng
+    profile = profile_of(org.name, org.industry.code) if org.industry else None
+    if profile is None:
+        return []
+    soon = today + dt.timedelta(days=45)
+    wishes = [
+        # schemes to try in turn, issued on, status, status date, suspended until
+        (("QMS",), add_months(today, -14), "valid", None, None),
+        (("EMS",), add_months(soon, -36) + dt.timedelta(days=1), "valid", None, None),
+        (("OHSMS", "IMS", "QMS-GRADED"), add_months(today, -20), "suspended", today - dt.timedelta(days=20),
+         today + dt.timedelta(days=70)),
+        (("JIANGSU-BOUTIQUE",), today - dt.timedelta(days=200), "valid", None, None),
+        (("IPMS", "IMS", "QMS-GRADED"), add_months(today, -38), "expired", None, None),
+    ]
+    planned: list[_Planned] = []
+    for schemes, issued, status, status_date, until in wishes:
+        for scheme_code in schemes:
+            if any(p.offer.scheme.code == scheme_code for p in planned):
+                continue
+            offer = make_offer(rng, catalogue, profile, scheme_code)
+            if offer is None:
+                continue
+            offer.codes, offer.narrower = (offer.narrower or offer.codes), []
+            issuers = approvals.issuers(scheme_code, offer.codes)
+            if not issuers:
+                continue
+            first = issued - dt.timedelta(days=365 * 6) if scheme_code == "QMS" else None
+            planned.append(_Planned(approvals.bodies[issuers[0]], offer, org, issued, status, status_date, until,
+                                    first_issued=first))
+            break
+    return planned
+
+
+def make_certificates(ctx: Context, bodies: Sequence[CertificationBody], count: int,
+                      showcase: Organization | None = None) -> int:
+    """Report about `count` certificates, each from a holder's plausible schemes and a body
+    approved for its scope (and the showcase organization's own set); returns how many."""
+    today = timezone.localdate()
+    catalogue = Catalogue()
+    approvals = Approvals(bodies)
+    planned = _plan_showcase(ctx, catalogue, approvals, showcase, today) if showcase else []
+    planned += _plan_random(ctx, catalogue, approvals, count, today, {showcase.pk} if showcase else set())
+    signers = [ctx.namer.person() for _ in range(60)]
+    order = {b.pk: i for i, b in enumerate(bodies)}
+    by_body: dict[int, list[CertificateData]] = {b.pk: [] for b in approvals.bodies}
+    used_numbers: set[str] = set()
+    for serial, plan in enumerate(planned, start=1):
+        data = _certificate(ctx, catalogue, order[plan.body.pk] + 1, plan, serial, today, signers)
         if data.number in used_numbers:
             continue
         used_numbers.add(data.number)
-        planned[body.pk].append(data)
+        by_body[plan.body.pk].append(data)
     written = 0
-    ctx.reporter.start("证书 certificates", sum(len(items) for items in planned.values()))
-    for body in active:
-        items = planned[body.pk]
+    ctx.reporter.start("证书 certificates", sum(len(items) for items in by_body.values()))
+    for body in approvals.bodies:
+        items = by_body[body.pk]
         for start in range(0, len(items), CHUNK):
             batch = items[start:start + CHUNK]
             result = report_certificates(actor=ctx.actor, body=body, items=batch)
@@ -182,4 +262,3 @@ def make_certificates(ctx: Context, bodies: Sequence[CertificationBody], count: 
             ctx.reporter.advance(len(batch))
     ctx.reporter.done()
     return written
-

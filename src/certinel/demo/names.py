@@ -156,8 +156,13 @@ class Namer:
             return place.city_short, True
         return place.city_short, False
 
-    def company(self, place: Place, *, size_class: str = "", english: bool = False) -> CompanyName:
-        word, industry_code, industry_en, manufacturing, _ = _INDUSTRY.draw(self.rng)
+    def company(self, place: Place, *, size_class: str = "", english: bool = False,
+                industry: str | None = None) -> CompanyName:
+        """A company of `place`; `industry` names its industry word (default: drawn)."""
+        if industry is None:
+            word, industry_code, industry_en, manufacturing, _ = _INDUSTRY.draw(self.rng)
+        else:
+            word, industry_code, industry_en, manufacturing, _ = next(w for w in INDUSTRY_WORDS if w[0] == industry)
         trade, trade_en = self.trade_name()
         return self._assemble(place, trade, trade_en, (word, industry_code, industry_en, manufacturing),
                               size_class=size_class, english=english)

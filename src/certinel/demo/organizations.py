@@ -17,6 +17,9 @@ from .names import CompanyName, Place
 
 SIZE_WEIGHTS = ((SizeClass.MICRO, 55), (SizeClass.SMALL, 30), (SizeClass.MEDIUM, 12), (SizeClass.LARGE, 3))
 ENGLISH_SHARE = 0.25
+# The demo organization account's firm (`showcase_spec`).
+SHOWCASE_REGION = "320102"
+SHOWCASE_INDUSTRY = "精密机械"
 RENAMED_SHARE = 0.03
 
 
@@ -54,15 +57,33 @@ def _sites(ctx: Context, place: Place, company: CompanyName, lookups: Lookups) -
     return sites
 
 
+def showcase_spec(ctx: Context, lookups: Lookups) -> OrgSpec:
+    """The demo organization account's firm: a medium-sized precision machinery maker in the
+    district of the demo district regulator, with a production site (its certificates are
+    made in certificates.py)."""
+    place = next(p for p in ctx.book.places if p.code == SHOWCASE_REGION)
+    company = ctx.namer.company(place, size_class=SizeClass.MEDIUM, english=True, industry=SHOWCASE_INDUSTRY)
+    where = ctx.book.in_city(place.city_code).draw(ctx.rng)
+    site = SiteSpec(SiteKind.PRODUCTION, ctx.namer.address(where), lookups.region_ids[where.code], where.code,
+                    name="生产基地")
+    return OrgSpec(
+        uscc=make_uscc(place.code, ctx.rng), name=company.name, name_en=company.name_en,
+        region_id=lookups.region_ids[place.code], region_code=place.code, address=ctx.namer.address(place),
+        industry_id=lookups.industry_ids.get(company.industry_code), size_class=SizeClass.MEDIUM,
+        contact_phone=ctx.namer.landline(place), contact_email=_email(company, ctx.rng) or "info@showcase.example",
+        sites=[site])
+
+
 def organization_specs(ctx: Context, count: int, lookups: Lookups, *, renamed_share: float = RENAMED_SHARE,
-                       with_sites: bool = True) -> Iterator[OrgSpec]:
+                       with_sites: bool = True, taken_names: set[str] | None = None,
+                       taken_codes: set[str] | None = None) -> Iterator[OrgSpec]:
     """`count` organizations spread over the context's places by weight, with unique names
-    and codes within this run."""
+    and codes within this run (and apart from `taken_names` and `taken_codes`)."""
     rng, namer = ctx.rng, ctx.namer
     sizes = [s for s, _ in SIZE_WEIGHTS]
     size_weights = [w for _, w in SIZE_WEIGHTS]
-    names: set[str] = set()
-    codes: set[str] = set()
+    names: set[str] = set(taken_names or ())
+    codes: set[str] = set(taken_codes or ())
     made = 0
     while made < count:
         place = ctx.book.draw(rng)

@@ -114,7 +114,7 @@ _INDUSTRY_TABLE = """
 农业发展|01|Agricultural Development|-|1
 生态农业|01|Ecological Agriculture|-|0.8
 农业科技|01|Agricultural Technology|-|0.6
-园林绿化|05|Landscaping|-|0.6
+园林绿化|48|Landscaping|-|0.6
 水产|04|Aquatic Products|-|0.4
 畜牧|03|Animal Husbandry|-|0.3
 电力|44|Electric Power|-|0.5
@@ -160,7 +160,7 @@ _INDUSTRY_TABLE = """
 家政服务|80|Housekeeping Services|-|0.4
 汽车维修|81|Automobile Repair|-|0.4
 健康管理|84|Health Management|-|0.5
-文化传媒|86|Culture and Media|-|1
+文化传媒|72|Culture and Media|-|1
 影视文化|87|Film and Television|-|0.3
 体育发展|89|Sports Development|-|0.3
 """

@@ -42,16 +42,17 @@ def _demo(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(django_db_setup, django_db_blocker):
-    """One build for the whole module (committed), removed again afterwards."""
+    """One build for the whole module (committed), removed again afterwards; gives what the
+    command printed."""
     with django_db_blocker.unblock():
-        _demo()
-        yield
+        output = _demo()
+        yield output
         call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
 def demo(built, db):
-    return None
+    return built
 
 
 def test_counts_and_spread(demo):
@@ -183,3 +184,133 @@ def test_every_history_record_is_in_the_transparency_log(demo):
     from certinel.transparency.models import LogEntry
 
     assert LogEntry.objects.filter(change_record__isnull=False).count() == ChangeRecord.objects.count()
+
+
+# --- coherence: every certificate fits its holder and its body ------------------------------
+
+# GB/T 4754-2017 sections and the NACE sections their divisions fall in (both derive from ISIC;
+# recycling is manufacturing in GB/T 4754 and waste management in NACE, car repair a household
+# service in one and a trade in the other …).
+NACE_SECTIONS = {"A": "A", "C": "CE", "D": "DE", "E": "F", "F": "G", "G": "H", "H": "I", "I": "J", "K": "L",
+                 "L": "MNH", "M": "M", "N": "E", "O": "SG", "P": "P", "Q": "Q", "R": "JR"}
+
+
+def _grants():
+    grants: dict[tuple[int, str], set[str] | None] = {}
+    for scope in BodyScope.objects.filter(withdrawn_on__isnull=True).select_related("scheme", "iaf_sector"):
+        code = str(scope.iaf_sector.number) if scope.iaf_sector_id else scope.ccc_product_code
+        key = (scope.body_id, scope.scheme.code)
+        if not code or grants.get(key, set()) is None:
+            grants[key] = None
+        else:
+            grants.setdefault(key, set()).add(code)
+    return grants
+
+
+def test_every_industry_word_has_a_profile_of_its_division_and_iaf_sectors(demo):
+    from certinel.demo.industries import BY_WORD, PROFILES, iaf_sectors
+    from certinel.demo.words import INDUSTRY_WORDS
+    from certinel.reference.models import IAFSector, Industry
+
+    sections = dict(Industry.objects.filter(level=2).values_list("code", "parent_code"))
+    iaf = dict(IAFSector.objects.values_list("number", "nace"))
+    for word, division, *_ in INDUSTRY_WORDS:
+        assert BY_WORD[word].division == division, word
+    for profile in PROFILES:
+        assert profile.activities and profile.words, profile.key
+        for nace in profile.nace:
+            assert nace[0] in NACE_SECTIONS[sections[profile.division]], (profile.key, nace)
+            assert len(iaf_sectors(iaf, [nace])) == 1, (profile.key, nace)  # the reference list's sector
+
+
+def test_every_certificate_agrees_with_its_holder_and_its_body(demo):
+    """Scheme, scope codes, scope text and the holder's industry agree, and the body is
+    approved for the scheme and the codes: the CCC scope is the catalogue's name of its product
+    code, management-system sectors are those whose NACE codes cover the holder's industry,
+    GAP and organic only for farms (organic also for food processors), Jiangsu Boutique and
+    other product schemes only for manufacturers, each scope text one of the holder's line."""
+    from certinel.certificates.models import Certificate
+    from certinel.demo.industries import iaf_sectors, management_activity, profile_of
+    from certinel.demo.offers import scheme_weights
+    from certinel.reference.models import CCCEdition, IAFSector, Industry
+
+    sections = dict(Industry.objects.filter(level=2).values_list("code", "parent_code"))
+    iaf = dict(IAFSector.objects.values_list("number", "nace"))
+    ccc = {p.code: p for p in CCCEdition.current().products.all()}
+    grants = _grants()
+    certificates = list(Certificate.objects.select_related("scheme", "holder__industry"))
+    assert len({c.scheme.family for c in certificates}) == 4  # management, CCC, product and service
+    for cert in certificates:
+        holder, scheme, text, codes = cert.holder, cert.scheme.code, cert.scope_text, cert.scope_codes
+        where = f"{cert.number} {scheme} {codes} {text} / {holder.name}"
+        division = holder.industry.code
+        section = sections[division]
+        profile = profile_of(holder.name, division)
+        assert profile is not None and profile.division == division, where
+        assert scheme in scheme_weights(profile, section), where
+        allowed = grants.get((cert.body_id, scheme), set())
+        assert allowed is None or (codes and set(codes) <= allowed), f"body not approved: {where}"
+        if cert.scheme.scope_kind == "iaf":
+            assert codes and {int(c) for c in codes} <= set(iaf_sectors(iaf, profile.nace)), where
+            assert management_activity(scheme, text) in profile.activities, where
+        elif scheme == "CCC":
+            assert section == "C" and codes and set(codes) <= set(profile.ccc), where
+            assert not any(ccc[c].self_declaration for c in codes), where
+            assert text == "；".join(ccc[c].name for c in codes), where
+            assert [p["name"] for p in cert.products] == [ccc[c].name for c in codes], where
+        elif scheme in ("GAP", "ORGANIC"):
+            assert section == "A" or (scheme == "ORGANIC" and division in ("13", "14", "15")), where
+            assert text in profile.products[scheme], where
+        elif cert.scheme.family == "product":
+            assert section == "C", where
+            assert text in (profile.products.get(scheme) or profile.boutique), where
+        else:
+            assert cert.scheme.family == "service" and text in profile.services[scheme], where
+
+
+def test_every_demo_account_has_something_to_do(demo):
+    """Each account finds data in its reach: the organization user's firm holds certificates
+    in several situations, the CB operator's body has certificates to manage, the lab operator's
+    lab has its scope and signatories, every regulator's jurisdiction has organizations,
+    certificates and recent changes."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from certinel.certificates.models import Certificate
+    from certinel.registry.filters import ChangeFilters
+    from certinel.registry.selectors import changes_visible
+
+    users = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+    today = timezone.localdate()
+    org = users["demo-org"].organization
+    held = list(Certificate.objects.filter(holder=org))
+    statuses = {c.status for c in held}
+    assert len(held) >= 4 and {"valid", "suspended"} <= statuses
+    assert any(c.status == "valid" and c.expires_on <= today + dt.timedelta(days=60) for c in held)
+    assert org.region_code == users["demo-district"].jurisdiction_code
+    body_certs = Certificate.objects.filter(body=users["demo-cb"].body)
+    assert body_certs.count() >= 5 and body_certs.filter(holder=org).exists()
+    lab = users["demo-lab"].lab
+    assert lab.scope_items.count() >= 2 and PersonRole.objects.filter(lab=lab, kind="signatory").exists()
+    for name in ("demo-province", "demo-city", "demo-district"):
+        code = users[name].jurisdiction_code
+        assert Organization.objects.filter(region_code__startswith=code).exists(), name
+        assert Certificate.objects.filter(region_code__startswith=code).exists(), name
+    for user in users.values():
+        assert changes_visible(user=user, filters=ChangeFilters(days=366)).items, user.username
+
+
+def test_the_progress_shows_what_was_built(demo):
+    """`certinel demo` prints each phase's count as done/total: both are what was built."""
+    import re
+
+    from certinel.certificates.models import Certificate
+    from certinel.reference.loader import WRITERS
+
+    shown = {label: (int(done), int(total))
+             for label, done, total in re.findall(r"^(\S+ [a-z ]+?)\s+━+\s+(\d+)/(\d+)", demo, re.MULTILINE)}
+    built = {"代码表 reference lists": len(WRITERS), "认证机构 certification bodies": CertificationBody.objects.count(),
+             "检验检测机构 labs": Lab.objects.count(), "获证组织 organizations": Organization.objects.count(),
+             "人员 people": Person.objects.count(), "证书 certificates": Certificate.objects.count()}
+    assert shown == {label: (n, n) for label, n in built.items()}
