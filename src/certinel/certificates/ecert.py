@@ -156,11 +156,38 @@ def _bit_change(kind: str) -> tuple[str | None, bool]:
     return None, False
 
 
+def _status_labels(label: str) -> tuple[str, str]:
+    """A status as the credential states it (in the language of the request that had it
+    issued), in Chinese and in English."""
+    from django.utils import translation
+
+    from .choices import CertificateStatus
+
+    for status in CertificateStatus:
+        labels = []
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                labels.append(str(status.label))
+        if label in (status.value, *labels):
+            return labels[0], labels[1]
+    return label, ""
+
+
 def certificate_pdf(*, certificate: Certificate) -> bytes:
-    """The e-certificate as a printable PDF in Chinese with a QR code to its verification page."""
-    from certinel.credentials.pdf import render_certificate_pdf
+    """The e-certificate as a printable PDF (Chinese with English): the body and its approval
+    number, the certificate, its status when signed, the signing key's fingerprint and a QR
+    code to its verification page."""
+    from certinel.credentials.pdf import print_details, render_certificate_pdf
+    from certinel.credentials.selectors import issued_credential_latest
 
     document = certificate_credential(certificate=certificate)
-    cert = Certificate.objects.select_related("body").get(pk=certificate.pk)
-    return render_certificate_pdf(certificate=document["credentialSubject"], issuer_name=cert.body.name,
-                                  verification_url=verification_url(cert))
+    cert = Certificate.objects.select_related("body", "scheme").get(pk=certificate.pk)
+    issued = issued_credential_latest(credential_id=document["id"])
+    subject = document["credentialSubject"]
+    status, status_en = _status_labels(str(subject.get("certificateStatus") or ""))
+    details = print_details(document, approval_no=cert.body.approval_no, issuer_name_en=cert.body.name_en,
+                            scheme_name_en=cert.scheme.name_en, first_issue_date=cert.first_issued_on.isoformat(),
+                            status=status, status_en=status_en,
+                            public_key_multibase=issued.signing_key.public_key_multibase if issued else "")
+    return render_certificate_pdf(certificate=subject, issuer_name=cert.body.name,
+                                  verification_url=verification_url(cert), details=details)
