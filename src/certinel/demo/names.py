@@ -175,7 +175,8 @@ class Namer:
         name = f"{trade}{word}（{region}）{form}" if bracketed else f"{region}{trade}{word}{form}"
         name_en = ""
         if english:
-            where = place.city_en or place.province_en
+            # The English name says the place the Chinese one does (the province or the city).
+            where = (place.province_en if region == place.province_short else place.city_en) or place.province_en
             name_en = " ".join(part for part in (where, trade_en, industry_en, form_en) if part)
         return CompanyName(name, name_en, industry_code, manufacturing, trade, trade_en)
 
