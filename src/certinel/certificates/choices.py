@@ -49,7 +49,7 @@ class TransferState(models.TextChoices):
     DEEMED_CONFIRMED = "deemed_confirmed", _("异议期满，视为确认")
     OBJECTED = "objected", _("有异议，未转换")
     WITHDRAWN = "withdrawn", _("新证书已失效，转换撤回")
-    LAPSED = "lapsed", _("原证书已到期")
+    LAPSED = "lapsed", _("原证书已另行终止")
 
 
 class TransferParty(models.TextChoices):
@@ -61,4 +61,4 @@ class TransferParty(models.TextChoices):
 
 
 # Transfers that did not take place: the new certificate is not the old one's successor.
-TRANSFER_NOT_MADE = (TransferState.OBJECTED, TransferState.WITHDRAWN, TransferState.LAPSED)
+TRANSFER_NOT_MADE = (TransferState.OBJECTED, TransferState.WITHDRAWN)

@@ -32,7 +32,7 @@ from .data import CertificateData
 from .lifecycle import SCOPE_FIELDS, Action, Writer, apply, issue
 from .models import Certificate
 from .rules import ReportingRules
-from .services_transfers import transfer_open
+from .services_transfers import transfer_open, transfers_close
 
 CHUNK = 900  # parameters per IN (…) query, under SQLite's limit
 
@@ -112,6 +112,8 @@ def report_certificates(*, actor: Actor, body: CertificationBody, items: Sequenc
     if dry_run:
         return _run(actor, body, items, rules, dry_run=True, progress=progress)
     with transaction.atomic():
+        # NO KEY UPDATE: a body's reports queue behind each other, while other writers' references to
+        # the body (checked at their COMMIT on PostgreSQL) do not wait for this one (see core.services.lock).
         body = CertificationBody.objects.select_for_update().get(pk=body.pk)
         result = _run(actor, body, items, rules, dry_run=False, progress=progress)
         if not result.ok:
@@ -316,8 +318,8 @@ def _plan_existing(errors: ErrorList, rules: ReportingRules, body: Certification
     if changed_scope:
         rules.check_grant(errors, body, item, plan.scheme, plan.codes, rules.today)
         actions.append(Action("change_scope", day, signer, item.status_reason.strip(), changed_scope))
-    if cert.status == CertificateStatus.TRANSFER_PENDING and target not in (CertificateStatus.VALID,
-                                                                           CertificateStatus.EXPIRED):
+    if cert.status == CertificateStatus.TRANSFER_PENDING and target not in (
+            CertificateStatus.VALID, CertificateStatus.CANCELLED, CertificateStatus.EXPIRED):
         errors.add("status", _("Certificate %(number)s awaits the confirmation of its transfer to another body: "
                                "confirm or object to the transfer first (on the transfers page).")
                    % {"number": cert.number}, "transfer_pending", item.row)
@@ -428,6 +430,7 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
     _register_holders(actor, plans, holders)
     writer = Writer(actor=actor)
     stored = [p.cert for p in plans if p.cert is not None]
+    pending = [c.pk for c in stored if c.status == CertificateStatus.TRANSFER_PENDING]
     new = [p for p in plans if p.cert is None]
     # New certificates get their ids first (their history names them), go through all their
     # actions in memory and are then written once, as they end up: no UPDATE after the INSERT.
@@ -460,6 +463,8 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
     for source, target, signed_by in sources:
         transfer_open(writer=writer, source=source, target=target, signed_by=signed_by, today=today)
     writer.flush()
+    if pending:  # the body ended certificates another body asked to take over: those transfers close
+        transfers_close(actor=actor, source_ids=pending, today=today)
     if progress:
         progress(len(plans) % 1000)
 

@@ -25,7 +25,7 @@ from .lifecycle import ENDS_BY_EXPIRY, Action, Writer, apply
 from .models import Certificate
 from .reporting import ReportResult, report_certificates
 from .rules import ReportingRules
-from .services_transfers import transfers_tick
+from .services_transfers import transfers_close, transfers_tick
 
 REASON_REQUIRED = {"suspend", "revoke", "cancel", "reinstate"}
 
@@ -76,6 +76,8 @@ def certificate_act(*, actor: Actor, certificate: Certificate, action: str, sign
         writer = Writer(actor=actor)
         writer.record(cert, step, status_before, before)
         writer.flush()
+        if status_before == CertificateStatus.TRANSFER_PENDING and cert.status != status_before:
+            transfers_close(actor=actor, source_ids=[cert.pk], today=rules.today)
     return cert
 
 

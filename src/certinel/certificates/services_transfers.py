@@ -113,6 +113,19 @@ def transfers_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[str, 
     return counts
 
 
+def transfers_close(*, actor: Actor, source_ids: list[int], today: dt.date | None = None) -> int:
+    """Within the caller's transaction, after it ended old certificates itself (their body
+    cancelled them, or they expired): close their pending transfers as lapsed. Returns how
+    many were closed."""
+    closed = 0
+    for pk in (CertificateTransfer.objects.filter(state=TransferState.PENDING, source_id__in=source_ids)
+               .exclude(source__status=CertificateStatus.TRANSFER_PENDING).values_list("pk", flat=True)):
+        _settle(actor=actor, transfer=CertificateTransfer(pk=pk), action="lapse", signed_by=TRANSFER_SIGNER,
+                today=today, system=True)
+        closed += 1
+    return closed
+
+
 def _settle(*, actor: Actor, transfer: CertificateTransfer, action: str, signed_by: str, reason: str = "",
             expected_version: int | None = None, today: dt.date | None = None,
             system: bool = False) -> CertificateTransfer:

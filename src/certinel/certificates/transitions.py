@@ -10,7 +10,9 @@ CERTIFICATE = Transitions("certificate", {
     "suspend": ({"valid"}, "suspended"),
     "reinstate": ({"suspended"}, "valid"),
     "revoke": ({"valid", "suspended"}, "revoked"),
-    "cancel": ({"valid", "suspended"}, "cancelled"),
+    # A body may end its own certificate while another body asks to take it over: the
+    # transfer then closes (its holder has left either way).
+    "cancel": ({"valid", "suspended", "transfer_pending"}, "cancelled"),
     "expire": ({"valid", "suspended", "transfer_pending"}, "expired"),
     "renew": ({"valid"}, SAME),
     "change_scope": ({"valid"}, SAME),
@@ -31,7 +33,7 @@ TRANSFER = Transitions("certificate transfer", {
     "deem_confirmed": ({"pending"}, "deemed_confirmed"),  # the objection period passed
     "object": ({"pending"}, "objected"),  # by the old body or the holder
     "withdraw": ({"pending"}, "withdrawn"),  # the new certificate ended first
-    "lapse": ({"pending"}, "lapsed"),  # the old certificate expired first
+    "lapse": ({"pending"}, "lapsed"),  # the old certificate ended first (expired, or cancelled by its body)
 })
 TRANSFER_CERTIFICATE_ACTION = {"confirm": "transfer", "deem_confirmed": "transfer", "object": "transfer_refuse",
                                "withdraw": "transfer_withdraw", "lapse": None}

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('region_code', models.CharField(max_length=6, verbose_name='区划代码')),
-                ('state', models.CharField(choices=[('pending', '待确认'), ('confirmed', '已确认'), ('deemed_confirmed', '异议期满，视为确认'), ('objected', '有异议，未转换'), ('withdrawn', '新证书已失效，转换撤回'), ('lapsed', '原证书已到期')], default='pending', max_length=16, verbose_name='状态')),
+                ('state', models.CharField(choices=[('pending', '待确认'), ('confirmed', '已确认'), ('deemed_confirmed', '异议期满，视为确认'), ('objected', '有异议，未转换'), ('withdrawn', '新证书已失效，转换撤回'), ('lapsed', '原证书已另行终止')], default='pending', max_length=16, verbose_name='状态')),
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='申请时间')),
                 ('requested_on', models.DateField(verbose_name='申请日期')),
                 ('deadline', models.DateField(verbose_name='异议截止日期')),

@@ -144,6 +144,29 @@ def test_while_pending_the_old_certificate_cannot_be_taken_over_again_or_changed
     assert reload(world.old).status == "transfer_pending"
 
 
+def test_the_old_body_may_end_its_own_certificate_and_the_transfer_closes(world, django_capture_on_commit_callbacks):
+    # A body whose system reports the client as gone (cancelled) needs no extra step.
+    transfer = world.take_over()
+    gone = certificate_data(holder=world.holder, number=world.old.number, status="cancelled",
+                            status_reason="客户转至其他机构", issued_on=world.old_data.issued_on)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert report(world.old_body, [gone]).ok
+    assert reload(world.old).status == "cancelled" and world.old.events.last().kind == "cancelled"
+    assert (reload(transfer).state, transfer.decided_by) == ("lapsed", "registry")
+    assert "new@body.example" in {a for m in mail.outbox for a in m.to}  # the accepting body hears of it
+    verdict = certificate_for_verification(world.old.number, world.holder.name)
+    assert verdict.check.successor.number == "NEW2405001Q" and "transferred" in verdict.check.warnings
+    # The same through the single-certificate service.
+    holder = build_org(name="测试注销转换有限公司")
+    assert report(world.old_body, [certificate_data(holder=holder, number="OLD2401002Q")]).ok
+    moved = certificate_data(holder=holder, number="NEW2405002Q", transferred_from_body=world.old_body.approval_no,
+                             transferred_from_number="OLD2401002Q")
+    assert report(world.new_body, [moved]).ok
+    old = Certificate.objects.get(number="OLD2401002Q")
+    services.certificate_cancel(actor=as_(world.old_op), certificate=old, reason="客户转至其他机构", signed_by="陈主任")
+    assert CertificateTransfer.objects.get(source=old).state == "lapsed"
+
+
 def test_one_batch_cannot_take_the_same_certificate_over_twice(world):
     result = report(world.new_body, [world.moved("NEW2405001Q"), world.moved("NEW2405002Q")])
     assert errors_of(result) == {(2, "transferred_from_number", "duplicate_in_batch")}
@@ -310,7 +333,7 @@ def test_a_transfer_whose_old_certificate_expired_first_lapses(world):
     old = Certificate.objects.get(number="OLD2301009Q")
     assert old.status == "transfer_pending"
     counts = services.certificates_tick(on=TODAY + dt.timedelta(days=6))
-    assert counts["expired"] == 1 and counts["transfers_lapsed"] == 1
+    assert counts["expired"] == 1  # the expiry closes the transfer at once
     assert reload(old).status == "expired" and CertificateTransfer.objects.get(source=old).state == "lapsed"
 
 
