@@ -1,22 +1,89 @@
-"""The open API, `/api/v1/`. Each app contributes a router from its own `api.py`."""
+"""The open API, `/api/v1/`. Each app contributes a router from its own `api.py`.
+
+The OpenAPI document is the contract a generated client is built from, so it says what the
+server does (`core/tests/test_openapi_contract.py` runs schemathesis against a live server):
+
+* one security scheme, `ApiKey` (a bearer token); public operations list it as optional
+  (`security: [{}, {"ApiKey": []}]`), the reporting operations as required. On every
+  operation an `Authorization` header that is not a valid key gets 401 (`accounts/auth.py`).
+* every operation lists the errors it can answer with (401 and 429 everywhere) and their
+  body, `ErrorOut` or `ValidationErrorOut`; 429 comes with `Retry-After`.
+* operation ids are the views' names (`list_bodies`, `verify` …)."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from certinel.accounts.auth import ApiKeyAuth, OptionalApiKey
 from certinel.core.errors import DomainError
+from certinel.registry.schemas import ErrorOut
 
-api = NinjaAPI(
+SECURITY_SCHEME = "ApiKey"
+ERROR_DESCRIPTIONS = {
+    "400": "The request cannot be served as asked (`code` and `message` say why).",
+    "401": "The `Authorization` header is not a valid API key (or an operation that needs a key got none).",
+    "403": "The key's body may not do this.",
+    "404": "No record with that id or code.",
+    "422": "A parameter or the body is wrong; `errors` names each field.",
+    "429": "Too many requests from one address without a key; see `Retry-After`.",
+}
+
+
+class PingOut(Schema):
+    status: Literal["ok"]
+
+
+class CertinelAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        return str(operation.view_func.__name__)
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _state_the_contract(schema)
+        return schema
+
+
+def _state_the_contract(schema: dict[str, Any]) -> None:
+    """The security, error responses and headers that django-ninja cannot be told per router."""
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    optional, required = OptionalApiKey.__name__, ApiKeyAuth.__name__
+    described = schemes.pop(optional, None) or schemes.pop(required, None)
+    schemes.pop(required, None)
+    if described is not None:
+        schemes[SECURITY_SCHEME] = dict(described)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            names = {name for requirement in operation.get("security", []) for name in requirement}
+            if required in names:
+                operation["security"] = [{SECURITY_SCHEME: []}]
+            else:
+                operation["security"] = [{}, {SECURITY_SCHEME: []}]
+            for status, response in operation.get("responses", {}).items():
+                status = str(status)
+                if status in ERROR_DESCRIPTIONS:
+                    response["description"] = ERROR_DESCRIPTIONS[status]
+                if status == "429":
+                    response.setdefault("headers", {})["Retry-After"] = {
+                        "description": "Seconds until the window opens again.", "schema": {"type": "integer"}}
+
+
+api = CertinelAPI(
     title="Certinel open API",
     version="1",
     description=(
         "Public data of the quality certification system: certification bodies, labs, certified "
-        "organizations. Anonymous callers see public fields; certification bodies authenticate "
-        "with `Authorization: Bearer ck_…` (their API key)."
+        "organizations and certificates, their verification and exports. Anonymous callers see public fields; "
+        "certification bodies authenticate with `Authorization: Bearer ck_…` (their API key), which public "
+        "operations take as optional. An `Authorization` header that is not a valid key gets 401 on every "
+        "operation, never an anonymous answer."
     ),
     urls_namespace="api-v1",
+    auth=OptionalApiKey(),
 )
 
 
@@ -42,6 +109,13 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     )
 
 
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals (a request body that is not JSON …), in the API's error form."""
+    code = "malformed_body" if exc.status_code == 400 else "http_error"
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
@@ -49,7 +123,8 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         status=401)
 
 
-@api.get("/ping", auth=None, tags=["meta"], summary="The server's minimal endpoint")
+@api.get("/ping", tags=["meta"], summary="The server's minimal endpoint",
+         response={200: PingOut, 401: ErrorOut, 429: ErrorOut})
 def ping(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 

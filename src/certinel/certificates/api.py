@@ -10,28 +10,29 @@ a buyer needs, with what it can mean and what to do next."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from certinel.registry.api import OptionalApiKey
+from certinel.accounts.auth import OptionalApiKey
+from certinel.core.errors import DomainError
 from certinel.registry.schemas import ErrorOut, PageMeta, ValidationErrorOut
 
 from . import selectors, verify_cache
 from .choices import CertificateStatus, EventKind
 from .filters import CertificateFilters, VerifyQuery
+from .io import export as export_io
 
 router = Router(auth=OptionalApiKey(), tags=["certificates"])
 
 LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -324,46 +325,61 @@ def list_certificates(request: HttpRequest, filters: Query[CertificateFilters]):
     """Certificates, newest issue first; with an expiry window (`expires_from`, `expires_to`),
     soonest expiry first; with `q` as a name, the best matching holders first.
     Every filter is optional and they combine. `total` is exact up to 10,000, then a lower
-    bound (`total_display` "10,000+"); pages go as far as the first 10,000 results (narrow the
-    filters, or use `/certificates/export` for more)."""
+    bound (`total_display` "10,000+"); pages go as far as the first 10,000 results, and a page
+    past them is a 422 (`too_deep`): narrow the filters, or use `/certificates/export`, which
+    holds every match and says exactly how many. A date window whose start comes after its
+    end is a 422 as well (rules between two parameters, which the parameters' schemas cannot
+    state)."""
     page = selectors.certificate_search(filters=filters)
     return {"items": [selectors.public_record(c) for c in page.items], "total": page.total,
             "total_display": page.total_display, "page": page.page, "page_size": page.page_size,
             "pages": page.pages}
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+class ExportQuery(Schema):
+    format: str = Field("csv", description=(
+        "The file's format: `csv` (UTF-8 with a byte-order mark, opens in Excel), `xlsx`, `jsonl` (JSON lines) "
+        "or `parquet`. Any other value is a 400 (`unknown_format`)."),
+        json_schema_extra={"enum": list(export_io.FORMATS)})
+    headers: Literal["zh", "en"] = Field("zh", description="Column headers of CSV and XLSX: Chinese, or the "
+                                                           "English keys (JSON lines and Parquet always use those).")
 
 
-def csv_stream(rows) -> Any:
-    """CSV lines with a byte-order mark (Excel opens it as UTF-8); cells that a spreadsheet
-    would run as formulas are escaped with a leading apostrophe."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([label for _key, label in selectors.EXPORT_COLUMNS])
-    for row in rows:
-        yield writer.writerow([safe_cell(v) for v in row])
+class ExportRefused(DomainError):
+    status = 400
 
 
-def safe_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+EXPORT_MEDIA_TYPES = {fmt: content_type.split(";")[0] for fmt, content_type in export_io.CONTENT_TYPES.items()}
 
 
-@router.get("/certificates/export", response=LIST_ERRORS, summary="Export certificates as CSV",
-            openapi_extra={"responses": {200: {"description": "CSV, UTF-8 with BOM, one row per certificate.",
-                                               "content": {"text/csv": {}}}}})
-def export_certificates(request: HttpRequest, filters: Query[CertificateFilters]):
-    """The public fields of every certificate the filters match (at most 100,000; `page` and
-    `page_size` are ignored), as CSV with a header row."""
-    rows = selectors.export_rows(filters=filters)
-    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="certificates-{dt.date.today():%Y%m%d}.csv"'
-    return response
+@router.get("/certificates/export", response={400: ErrorOut, **LIST_ERRORS},
+            summary="Export certificates: CSV, XLSX, JSON lines or Parquet",
+            openapi_extra={"responses": {200: {
+                "description": "Every certificate the filters match, one row each, with the public fields "
+                               "(docs/import-template.md, \"Export\").",
+                "headers": {
+                    "X-Total-Count": {"description": "How many certificates the file holds, exactly.",
+                                      "required": True, "schema": {"type": "integer", "minimum": 0}},
+                    "Content-Disposition": {"description": "`attachment; filename=\"certificates-YYYYMMDD.<format>\"`",
+                                            "required": True, "schema": {"type": "string"}}},
+                "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                            for media in EXPORT_MEDIA_TYPES.values()}}}})
+def export_certificates(request: HttpRequest, filters: Query[CertificateFilters], export: Query[ExportQuery]):
+    """Every certificate the filters match (not only the first 10,000 that pages reach; `page`
+    and `page_size` are ignored), with the public fields, in the format asked. The status is
+    the status today. `X-Total-Count` says exactly how many rows the file holds. CSV and JSON
+    lines are streamed as they are read; XLSX (at most 1,048,575 rows) and Parquet are sent
+    once written."""
+    if export.format not in export_io.FORMATS:
+        raise ExportRefused(f"Unknown format {export.format[:40]!r}: the format is one of "
+                            f"{', '.join(export_io.FORMATS)}.", code="unknown_format", field="format")
+    queryset = export_io.search_queryset(filters)
+    total = export_io.export_count(queryset)
+    try:
+        return export_io.export_response(queryset, export.format, headers=export.headers, total=total,
+                                         filename=f"certificates-{timezone.localdate():%Y%m%d}")
+    except export_io.TooManyForXlsx as exc:
+        raise ExportRefused(str(exc), code="too_many_for_xlsx", field="format") from None
 
 
 @router.get("/certificates/{cert_id}", response={200: CertificateDetail, **DETAIL_ERRORS},

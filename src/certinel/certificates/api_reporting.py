@@ -14,13 +14,15 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, field_validator
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from certinel.accounts.auth import ApiKeyAuth
 from certinel.core.actor import Actor
 from certinel.core.models import Via
+from certinel.registry.filters import strict_date
+from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 
 from .choices import TRANSFER_EVENTS
 from .data import CertificateData
@@ -34,21 +36,21 @@ router = Router(auth=ApiKeyAuth(), tags=["certificate reporting"])
 StatusName = Literal["valid", "suspended", "revoked", "cancelled", "expired"]
 
 
-class ProductIn(Schema):
+class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=200, description="Product name.", examples=["电动螺丝刀"])
     models: list[str] = Field(default_factory=list, description="Models and types covered.",
                               examples=[["ES-100", "ES-200"]])
 
 
-class SiteIn(Schema):
+class SiteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=200, examples=["一厂"])
     address: str = Field(min_length=1, max_length=255, examples=["南京市江宁区示例路8号"])
     scope: str = Field("", max_length=500, description="Activities at this site.", examples=["生产"])
 
 
-class CertificateIn(Schema):
+class CertificateIn(BaseModel):
     """One certificate as it stands today in the body's own system. Reporting is by state:
     send the whole certificate each time; the register derives what happened (issue,
     surveillance, suspension, reinstatement, renewal, change of scope, correction …)."""
@@ -105,14 +107,14 @@ class CertificateIn(Schema):
                                sites=[site(s.name, s.address, s.scope) for s in self.sites])
 
 
-class BatchIn(Schema):
+class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dry_run: bool = Field(False, description="Check every certificate and report what would happen; write nothing.")
     certificates: list[CertificateIn] = Field(min_length=1, max_length=MAX_BATCH,
                                               description=f"At most {MAX_BATCH:,} certificates per call.")
 
 
-class RowErrorOut(Schema):
+class RowErrorOut(BaseModel):
     row: int = Field(description="Position of the certificate in the request, from 1.", examples=[2])
     index: int = Field(description="Position in the request, from 0 (row - 1).", examples=[1])
     field: str = Field(examples=["scope_codes"])
@@ -120,14 +122,14 @@ class RowErrorOut(Schema):
     message: str = Field(examples=["'45' is not an IAF sector (1–39)."])
 
 
-class RowOut(Schema):
+class RowOut(BaseModel):
     row: int
     number: str
     outcome: Literal["created", "updated", "unchanged", "invalid"]
     events: list[str] = Field(description="What the register derived, in order (issue, suspend, renew …).")
 
 
-class BatchOut(Schema):
+class BatchOut(BaseModel):
     dry_run: bool
     ok: bool
     written: bool = Field(description="Whether the batch was written (never partly).")
@@ -144,11 +146,6 @@ class BatchRefused(BatchOut):
     message: str
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 def _result_dict(result: Any) -> dict[str, Any]:
     out = result.as_dict()
     for error in out["errors"]:
@@ -156,7 +153,8 @@ def _result_dict(result: Any) -> dict[str, Any]:
     return out
 
 
-@router.post("/certificates/batch", response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 422: BatchRefused},
+@router.post("/certificates/batch", response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                                              422: BatchRefused | ValidationErrorOut, 429: ErrorOut},
              summary="Report a batch of certificates")
 def report_batch(request: HttpRequest, payload: BatchIn):
     """Report certificates as they stand in your system, for the body of your API key. Each is
@@ -173,10 +171,19 @@ def report_batch(request: HttpRequest, payload: BatchIn):
     out = _result_dict(result)
     if not result.ok:
         rows = len({e.row for e in result.errors})
-        return Status(422, {"code": "validation_failed",
-                            "message": f"{len(result.errors)} error(s) in {rows} certificate(s); nothing was written.",
-                            **out})
-    return Status(200, out)
+        return _answer(request, 422, {
+            "code": "validation_failed",
+            "message": f"{len(result.errors)} error(s) in {rows} certificate(s); nothing was written.", **out})
+    return _answer(request, 200, out)
+
+
+def _answer(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    """The answer as built (`BatchOut`, `BatchRefused`), rendered without being validated
+    again: for a batch of thousands of rows, django-ninja's validation of the answer took
+    seconds (tried against each member of the 422 union, row by row and error by error)."""
+    from certinel.api import api  # the API this router is mounted on (it imports this module)
+
+    return api.create_response(request, body, status=status)
 
 
 # --- Reporting delays ------------------------------------------------------------------------
@@ -186,6 +193,8 @@ class DelayFilters(Schema):
     since: dt.date | None = Field(None, description="Events reported on or after this day.")
     until: dt.date | None = Field(None, description="Events reported on or before this day.")
     late_limit: int = Field(100, ge=0, le=1000, description="How many of the latest late events to list.")
+
+    _dates = field_validator("since", "until", mode="before")(strict_date)
 
 
 class LateEventOut(Schema):
@@ -223,7 +232,8 @@ def _median(histogram: list[tuple[int, int]], total: int) -> float | None:
     return sum(found) / len(found)
 
 
-@router.get("/certificates/reporting-delays", response={200: DelaysOut, 401: ErrorOut},
+@router.get("/certificates/reporting-delays",
+            response={200: DelaysOut, 401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
             summary="How quickly your body reports")
 def reporting_delays(request: HttpRequest, filters: Query[DelayFilters]):
     """For the body of your API key: each event's reporting delay (from the day it happened to

@@ -4,16 +4,16 @@ filters are the shared `CertificateFilters`, the reads are in `selectors.py`."""
 
 from __future__ import annotations
 
-import io
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -26,9 +26,9 @@ from certinel.registry import selectors as registry
 from certinel.transparency.selectors import entries_about
 
 from . import selectors, verify_cache
-from .api import csv_stream, safe_cell
 from .choices import CertificateStatus
 from .filters import FILTER_FIELDS, CertificateFilters, VerifyQuery
+from .io import export as export_io
 
 F = TypeVar("F", bound=BaseModel)
 
@@ -44,7 +44,11 @@ _VALUE_ERRORS = (
     ("issued_from comes after", lambda: _("发证日期的起始日不能晚于截止日。")),
     ("expires_from comes after", lambda: _("有效期至的起始日不能晚于截止日。")),
     ("enter the certificate number", lambda: _("请输入证书编号。")),
+    ("a date is written", lambda: _("请输入“年-月-日”格式的日期，例如 2024-05-01。")),
 )
+# Codes as people type them (full-width letters and digits too); the shared filters take them
+# as the API documents them, in half-width.
+_CODES = ("number", "body", "scheme", "region")
 _RANGE_FIELDS = {"issued_from comes after": "issued_from", "expires_from comes after": "expires_from"}
 
 
@@ -68,8 +72,9 @@ def parse(schema: type[F], data: Mapping[str, str]) -> tuple[F | None, dict[str,
     """Validate query values with a shared filter definition: (filters or None, errors by
     field in the reader's language, the raw values to put back into the form)."""
     raw = {name: (data.get(name) or "").strip() for name in schema.model_fields}
+    given = {k: unicodedata.normalize("NFKC", v) if k in _CODES else v for k, v in raw.items() if v}
     try:
-        return schema.model_validate({k: v for k, v in raw.items() if v}), {}, raw
+        return schema.model_validate(given), {}, raw
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
@@ -83,14 +88,21 @@ def _search_context(request: HttpRequest, *, fixed: dict[str, str] | None = None
     for key, value in (fixed or {}).items():
         data[key] = value
     filters, errors, raw = parse(CertificateFilters, data)
-    page = None
+    page, total = None, None
     if filters is not None:
         try:
             page = selectors.certificate_search(filters=filters)
         except ValidationFailed as exc:
             errors = {e.field: _("结果太多，只能翻到前 %(n)s 条；请增加筛选条件（地区、认证制度、日期）或导出。")
                       % {"n": f"{selectors.COUNT_CAP:,}"} for e in exc.errors}
+        if page is not None and page.total:
+            # The exact number of matches, which is what a download holds (the pages stop
+            # counting at COUNT_CAP): one count, shaped for the indexes.
+            total = export_io.export_count(export_io.search_queryset(filters))
     return {"page": page, "errors": errors, "raw": raw, "filters": filters,
+            "total": total, "total_display": f"{total:,}" if total is not None else "",
+            "paged_only": total is not None and total > selectors.COUNT_CAP,
+            "count_cap": f"{selectors.COUNT_CAP:,}", "export_formats": export_io.FORMAT_NAMES,
             "filtered": any(raw.get(k) for k in FILTER_FIELDS if k not in (fixed or {})),
             "schemes": options.schemes(), "regions": options.regions(), "statuses": CertificateStatus.choices,
             "export_query": _export_query(request, fixed)}
@@ -208,36 +220,34 @@ def organization_certificates(request: HttpRequest, key: str) -> HttpResponse:
 
 # --- exports -------------------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def _file_headers() -> str:
+    """Column headers of a CSV or XLSX download: Chinese, or the English keys on English pages."""
+    return "en" if (translation.get_language() or "").startswith("en") else "zh"
 
 
-def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("证书"))
-    sheet.append([label for _key, label in selectors.EXPORT_COLUMNS])
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def _text_400(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
-    """The public fields of the certificates the filters match, as CSV (UTF-8 with BOM, opens
-    in Excel) or Excel, at most `selectors.EXPORT_CAP` rows."""
+    """Every certificate the search's filters match (not only the pages the search shows), as
+    CSV (the default; UTF-8 with BOM, opens in Excel), XLSX, JSON lines or Parquet
+    (`io/export.py`); `X-Total-Count` says how many. An unknown format is a 400, never a
+    silent CSV."""
+    fmt = request.GET.get("format") or "csv"
+    if fmt not in export_io.FORMATS:
+        return _text_400(_("没有“%(format)s”这种导出格式：可选 %(formats)s。")
+                         % {"format": fmt[:40], "formats": (", " if _file_headers() == "en" else "、").join(
+                             export_io.FORMAT_NAMES.values())})
     filters, errors, _raw = parse(CertificateFilters, request.GET)
     if filters is None:
-        return HttpResponse("\n".join(errors.values()), status=400, content_type="text/plain; charset=utf-8")
-    stamp = f"certificates-{timezone.localdate():%Y%m%d}"
-    rows = selectors.export_rows(filters=filters)
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(_xlsx(rows), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{stamp}.xlsx"'
-        return response
-    streaming = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
-    streaming["Content-Disposition"] = f'attachment; filename="{stamp}.csv"'
-    return streaming
-
+        return _text_400("\n".join(errors.values()))
+    queryset = export_io.search_queryset(filters)
+    total = export_io.export_count(queryset)
+    try:
+        return export_io.export_response(queryset, fmt, filename=f"certificates-{timezone.localdate():%Y%m%d}",
+                                         headers=_file_headers(), total=total)
+    except export_io.TooManyForXlsx:
+        return _text_400(_("共 %(n)s 张证书，超过 Excel 工作表的行数上限：请缩小筛选范围，"
+                           "或导出为 CSV、JSON Lines 或 Parquet。") % {"n": f"{total:,}"})

@@ -2,7 +2,7 @@
 
 Anonymous callers see public fields. A caller with a valid API key (or a signed-in session)
 also gets the `private` part of a record when the permission matrix allows it; a wrong key
-is refused with 401 rather than treated as anonymous."""
+is refused with 401 rather than treated as anonymous (`accounts/auth.py`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Path, Query, Router
-from ninja.security import HttpBearer
 
-from certinel.accounts.auth import optional_key
+from certinel.accounts.auth import OptionalApiKey
 from certinel.accounts.permissions import can
-from certinel.core.errors import DomainError, NotFound
+from certinel.core.errors import NotFound
 
 from . import selectors
 from .filters import BodyFilters, LabFilters, OrganizationFilters
@@ -30,30 +29,6 @@ from .schemas import (
     ValidationErrorOut,
 )
 
-
-class WrongApiKey(DomainError):
-    code = "unauthorized"
-    status = 401
-
-
-class OptionalApiKey(HttpBearer):
-    """`Authorization: Bearer ck_…` is optional: without it the caller is anonymous (or the
-    signed-in session's user); with a wrong or revoked key the request is refused (401)."""
-
-    openapi_description = ("Optional. A certification body's API key, `Authorization: Bearer ck_…`. Without it "
-                           "you get public fields; with it, also the private fields your body may see. A wrong "
-                           "or revoked key gets 401.")
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if not optional_key(request):
-            raise WrongApiKey("The API key is not valid: it is unknown, malformed or revoked. Send a valid key as "
-                              "`Authorization: Bearer ck_…`, or no Authorization header to call anonymously.")
-        return True
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover - __call__ decides
-        return optional_key(request)
-
-
 router = Router(auth=OptionalApiKey())
 
 LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
@@ -61,7 +36,7 @@ DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
 def _checked(key: str) -> str:
-    if not selectors.key_is_usable(key):
+    if "\x00" in key or not selectors.key_is_usable(key):
         raise NotFound(f"No record {key[:40]!r}.")
     return key.strip()
 
@@ -122,7 +97,7 @@ def list_bodies(request: HttpRequest, filters: Query[BodyFilters]):
             summary="One certification body, by id or approval number")
 def get_body(request: HttpRequest,
              key: str = Path(..., description="The body's id or its approval number.",
-                             examples=["CNCA-R-2004-117"])):
+                             examples=["CNCA-R-2005-971"])):
     """A body with its approval, accreditation, status and approved scopes. `private` (the
     body's people) is filled for the body's own operators and the regulators of its region."""
     body = selectors.body_get(key=_checked(key))

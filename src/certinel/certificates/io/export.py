@@ -7,7 +7,10 @@ however many certificates a province has. The status is the status on read
 the scheduled job has not run yet, and the status filter uses the same rule in SQL.
 
 Spreadsheet formats escape text that a spreadsheet would run as a formula (safety.py).
-Callers: `certinel export`, and the public portal and API (`export_response`)."""
+Callers: `certinel export` (`ExportFilters`), and the portal's and the API's downloads of a
+certificate search (`search_queryset`, `check_format`, `export_response`): every format from
+every door, with the exact number of certificates the file holds counted before it is written
+(`X-Total-Count`), where the search's own pages stop counting at 10,000."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 
 from certinel.certificates.choices import CertificateStatus
+from certinel.certificates.filters import CertificateFilters
 from certinel.certificates.lifecycle import effective_status
 from certinel.certificates.models import Certificate
 from certinel.core.dates import add_months
@@ -35,6 +39,7 @@ from certinel.core.regions import within_region
 from .safety import spreadsheet_safe
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines", "parquet": "Parquet"}
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "parquet": "application/vnd.apache.parquet"}
@@ -68,6 +73,26 @@ KEYS = tuple(k for k, _zh, _t in FIELDS)
 
 class ExportError(ValueError):
     pass
+
+
+class UnknownFormat(ExportError):
+    def __init__(self, fmt: str) -> None:
+        self.format = fmt
+        super().__init__(f"Unknown format {fmt[:40]!r}: the format is one of {', '.join(FORMATS)}.")
+
+
+class TooManyForXlsx(ExportError):
+    def __init__(self, total: int) -> None:
+        self.total = total
+        super().__init__(f"{total:,} certificates are more than an XLSX sheet holds ({XLSX_MAX_ROWS:,} rows): "
+                         "narrow the filters, or export as CSV, JSON lines or Parquet.")
+
+
+def check_format(fmt: str) -> str:
+    """`fmt` when it is one of FORMATS; UnknownFormat otherwise (never a silent default)."""
+    if fmt not in FORMATS:
+        raise UnknownFormat(fmt)
+    return fmt
 
 
 @dataclass
@@ -121,6 +146,59 @@ def export_queryset(filters: ExportFilters, *, on: dt.date | None = None,
     if filters.status:
         qs = qs.filter(effective_status_q(filters.status, on))
     return qs
+
+
+def search_queryset(filters: CertificateFilters, *, on: dt.date | None = None) -> QuerySet[Certificate]:
+    """Every certificate a search's filters match (the portal's and the API's search, whose
+    pages stop at the first 10,000): what a download of that search holds. A holder name
+    keeps the certificates of the best matching organizations, at most
+    `selectors.NAME_ORG_CAP` of them, as the search ranks them. `page` and `page_size` do not
+    matter. Its count is exact and, shaped as the search's own conditions are (codes and
+    dates as index ranges), fast enough for a province's register."""
+    from certinel.certificates import selectors
+    from certinel.reference.models import Scheme
+    from certinel.registry.models import Organization
+    from certinel.registry.search import organization_ids_matching
+
+    on = on or timezone.localdate()
+    qs = Certificate.objects.all()
+    if filters.number:
+        qs = qs.filter(number__in=selectors.number_variants(filters.number))
+    if filters.body:
+        body = selectors.body_for(filters.body)
+        if body is None:
+            return qs.none()
+        qs = qs.filter(body_id=body.pk)
+    if filters.scheme:
+        scheme_id = Scheme.objects.filter(code__iexact=filters.scheme).values_list("pk", flat=True).first()
+        if scheme_id is None:
+            return qs.none()
+        qs = qs.filter(scheme_id=scheme_id)
+    if filters.region:
+        qs = qs.filter(within_region(filters.region))
+    for name, lookup in (("issued_from", "issued_on__gte"), ("issued_to", "issued_on__lte"),
+                         ("expires_from", "expires_on__gte"), ("expires_to", "expires_on__lte")):
+        if getattr(filters, name):
+            qs = qs.filter(**{lookup: getattr(filters, name)})
+    if filters.holder_code:
+        qs = qs.filter(holder_uscc=filters.holder_code)
+    elif filters.holder_code_prefix:
+        prefix = filters.holder_code_prefix
+        qs = qs.filter(holder_uscc__gte=prefix, holder_uscc__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    elif filters.q:
+        orgs = Organization.objects.all()
+        if filters.region:
+            orgs = orgs.filter(within_region(filters.region))
+        found = organization_ids_matching(filters.q, orgs, offset=0, limit=selectors.NAME_ORG_CAP)
+        qs = qs.filter(holder_id__in=found.ids)
+    if filters.status:
+        qs = qs.filter(selectors.effective_status_q(filters.status, on))
+    return qs
+
+
+def export_count(queryset: QuerySet[Certificate]) -> int:
+    """How many certificates an export of `queryset` writes: exactly."""
+    return queryset.order_by().count()
 
 
 def _region_names(on: dt.date) -> dict[str, str]:
@@ -261,8 +339,7 @@ def _counting(rows: Iterable[dict[str, Any]], counter: list[int],
 def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: IO[bytes], *, headers: str = "zh",
                  progress: Callable[[int], None] | None = None) -> int:
     """Write rows in `fmt` to a binary file; returns how many."""
-    if fmt not in FORMATS:
-        raise ExportError(f"format is one of {', '.join(FORMATS)}.")
+    check_format(fmt)
     counter = [0]
     counted = _counting(rows, counter, progress)
     if fmt == "csv":
@@ -281,11 +358,16 @@ def write_export(rows: Iterable[dict[str, Any]], fmt: str, out: IO[bytes], *, he
 
 
 def export_response(queryset: QuerySet[Certificate], fmt: str, *, filename: str = "certificates",
-                    headers: str = "zh", on: dt.date | None = None) -> HttpResponseBase:
+                    headers: str = "zh", on: dt.date | None = None, total: int | None = None) -> HttpResponseBase:
     """An HTTP download of the export: streamed for CSV and JSON lines; XLSX and Parquet are
-    written to a temporary file first (their formats need the whole file) and then streamed."""
-    if fmt not in FORMATS:
-        raise ExportError(f"format is one of {', '.join(FORMATS)}.")
+    written to a temporary file first (their formats need the whole file) and then streamed.
+    `total`, the exact count when the caller has it, is sent as `X-Total-Count`; an XLSX of
+    more rows than a sheet holds is refused (TooManyForXlsx) before anything is written."""
+    check_format(fmt)
+    if fmt == "xlsx":
+        total = export_count(queryset) if total is None else total
+        if total > XLSX_MAX_ROWS:
+            raise TooManyForXlsx(total)
     name = f"{filename}.{fmt}"
     rows = export_rows(queryset, on=on)
     if fmt in ("csv", "jsonl"):
@@ -298,8 +380,11 @@ def export_response(queryset: QuerySet[Certificate], fmt: str, *, filename: str 
         spool.seek(0)
         response = FileResponse(spool, as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt])
     response["X-Content-Type-Options"] = "nosniff"
+    if total is not None:
+        response["X-Total-Count"] = str(total)
     return response
 
 
-__all__ = ["CONTENT_TYPES", "FIELDS", "FORMATS", "ExportError", "ExportFilters", "effective_status_q",
-           "export_queryset", "export_response", "export_rows", "write_export"]
+__all__ = ["CONTENT_TYPES", "FIELDS", "FORMATS", "FORMAT_NAMES", "ExportError", "ExportFilters", "TooManyForXlsx",
+           "UnknownFormat", "check_format", "effective_status_q", "export_count", "export_queryset",
+           "export_response", "export_rows", "search_queryset", "write_export"]

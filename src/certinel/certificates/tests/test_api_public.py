@@ -157,7 +157,7 @@ def test_export_csv_follows_the_filters_and_escapes_formulas(client, world):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "证书编号" and {r[0] for r in rows[1:]} == {"TQ2401001Q", "TQ2401002E", "TQ2302003Q"}
-    scope = next(r for r in rows if r[0] == "TQ2401001Q")[14]
+    scope = next(r for r in rows if r[0] == "TQ2401001Q")[rows[0].index("认证范围")]
     assert scope.startswith("'=")
 
 

@@ -166,7 +166,7 @@ def test_export_csv_and_excel(client, world):
     response = client.get("/certificates/export/", {"q": "华盛", "format": "xlsx"})
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "证书编号" and len(rows) == 5
     assert client.get("/certificates/export/", {"q": "华"}).status_code == 400

@@ -241,7 +241,15 @@ def test_date_ranges_must_run_forwards():
 
 
 def test_blank_filters_are_no_filters(world):
-    assert search(q="  ", region="", status="").total == 6
+    assert search(q="  ", region="", scheme="", body="", number="").total == 6
+
+
+def test_a_blank_status_or_date_is_refused_as_the_api_documents(world):
+    # The portal leaves out what a form sends blank; the API's document lists the statuses
+    # and says a date is YYYY-MM-DD, so an empty one is refused, not taken for no filter.
+    for blank in ({"status": ""}, {"issued_from": ""}, {"expires_to": "0"}):
+        with pytest.raises(ValueError):
+            CertificateFilters(**blank)
 
 
 # --- a body's and an organization's certificates --------------------------------------------------
