@@ -6,3 +6,6 @@ class CredentialsConfig(AppConfig):
     name = "certinel.credentials"
     label = "credentials"
     verbose_name = _("电子证书")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the checks)

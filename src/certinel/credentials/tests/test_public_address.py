@@ -129,3 +129,17 @@ def test_a_demo_built_for_one_address_is_not_served_under_another(demo_at_8303, 
     demo_at_8303.CERTINEL_PUBLIC_URL = "http://127.0.0.1:8000"
     assert f"public address: {ORIGIN}" in _demo()
     assert demo_at_8303.CERTINEL_PUBLIC_URL == ORIGIN
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://cert.example.gov.cn", []),
+    ("http://127.0.0.1:8303", []),
+    ("cert.example.gov.cn", ["certinel.E101"]),
+    ("ftp://cert.example.gov.cn", ["certinel.E101"]),
+    ("https://cert.example.gov.cn/certinel", ["certinel.W101"]),
+])
+def test_the_public_address_is_checked_at_start(settings, url, expected):
+    from certinel.credentials.checks import public_address
+
+    settings.CERTINEL_PUBLIC_URL = url
+    assert [m.id for m in public_address()] == expected
