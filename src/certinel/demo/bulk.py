@@ -238,7 +238,7 @@ class RowMaker:
 
     def _sites(self, spec: OrgSpec, org_id: int, now: dt.datetime, out: Rows) -> None:
         sites = [SiteSpec(SiteKind.REGISTERED, spec.address, spec.region_id, spec.region_code), *spec.sites]
-        for i, site in enumerate(sites):
+        for site in sites:
             values: dict[str, Any] = {
                 "id": self._take(Site), "created_at": now, "updated_at": now, "region_id": site.region_id,
                 "region_code": site.region_code, "organization_id": org_id, "kind": site.kind, "name": site.name,
