@@ -49,7 +49,8 @@ class CertinelAPI(NinjaAPI):
 
 
 def _state_the_contract(schema: dict[str, Any]) -> None:
-    """The security, error responses and headers that django-ninja cannot be told per router."""
+    """The security, error responses, headers and examples that django-ninja cannot be told
+    per router (or writes where OpenAPI does not take them)."""
     schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
     optional, required = OptionalApiKey.__name__, ApiKeyAuth.__name__
     described = schemes.pop(optional, None) or schemes.pop(required, None)
@@ -63,6 +64,11 @@ def _state_the_contract(schema: dict[str, Any]) -> None:
                 operation["security"] = [{SECURITY_SCHEME: []}]
             else:
                 operation["security"] = [{}, {SECURITY_SCHEME: []}]
+            for parameter in operation.get("parameters", []):
+                # A parameter's own `examples` is a map of Example Objects in OpenAPI; the list
+                # pydantic writes there belongs to its schema (JSON Schema's `examples`).
+                if isinstance(parameter.get("examples"), list):
+                    parameter.setdefault("schema", {}).setdefault("examples", parameter.pop("examples"))
             for status, response in operation.get("responses", {}).items():
                 status = str(status)
                 if status in ERROR_DESCRIPTIONS:

@@ -8,7 +8,6 @@ document is valid OpenAPI 3.1, and every request docs/api.md shows succeeds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from certinel.accounts.models import Role
-from certinel.accounts.services import api_key_create
+from certinel.accounts.services import api_key_create, api_key_revoke
 from certinel.core.actor import Actor
 from certinel.core.testing.builders import SYSTEM, build_body, build_lab, build_org, build_user
 from certinel.registry import services as registry
@@ -41,25 +40,30 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Served:
     url: str
     key: str
+    revoked: str
 
 
-def _seed() -> str:
-    """A small register: the certificate search's world, the bodies, lab and organization the
-    docs name, and a body's API key (returned)."""
+def _seed() -> tuple[str, str]:
+    """A small register: the certificate search's world, the body, lab and organization the
+    docs name; a valid API key of the docs' body and a revoked one (returned)."""
     from certinel.certificates.tests.test_search import build_world
 
-    world = build_world()
+    build_world()
     sample = build_body(approval_no=DOC_BODY)
     registry.body_scope_grant(actor=SYSTEM, body=sample, scheme_code="QMS", iaf_sector=19)
     build_org(name="南京星河精密科技有限公司", region_code="320102", uscc=DOC_ORG, industry_code="39")
     build_lab(cma_no=DOC_LAB)
-    operator = build_user(Role.CB_OPERATOR, body=world.east)
-    return api_key_create(actor=Actor.for_user(operator), body=world.east, name="contract test")[1]
+    operator = Actor.for_user(build_user(Role.CB_OPERATOR, body=sample))
+    key = api_key_create(actor=operator, body=sample, name="contract test")[1]
+    revoked, revoked_key = api_key_create(actor=operator, body=sample, name="revoked")
+    api_key_revoke(actor=operator, key=revoked, reason="contract test")
+    return key, revoked_key
 
 
 @pytest.fixture
 def served(live_server) -> Served:
-    return Served(live_server.url, _seed())
+    key, revoked = _seed()
+    return Served(live_server.url, key, revoked)
 
 
 def call(url: str, *, headers: dict[str, str] | None = None, method: str = "GET",
@@ -111,7 +115,105 @@ def test_schemathesis_finds_nothing_against_a_live_server(served, tmp_path):
                "--request-timeout", "30", "--no-color", "--suppress-health-check", "all",
                "-H", f"Authorization: Bearer {served.key}"]
     environment = {**os.environ, "SCHEMATHESIS_HOOKS": "certinel.core.tests.openapi_hooks"}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,  # noqa: S603
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,
                           check=False, env=environment)
     report = "\n".join(line if len(line) < 400 else line[:400] + " …" for line in done.stdout.splitlines())
     assert done.returncode == 0, report[-30000:] + done.stderr[-3000:]
+
+
+# --- the rules schemathesis cannot know ------------------------------------------------------
+
+def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
+    """(operation id, method, URL, body) of one well-formed request per documented operation."""
+    out = []
+    for path, operations in document(url)["paths"].items():
+        for method, operation in operations.items():
+            filled = path
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    example = {"key": DOC_BODY, "cert_id": "1"}[parameter["name"]]
+                    if path.startswith("/api/v1/labs/"):
+                        example = DOC_LAB
+                    elif path.startswith("/api/v1/organizations/"):
+                        example = DOC_ORG
+                    filled = filled.replace("{" + parameter["name"] + "}", example)
+            body = json.dumps({"dry_run": True, "certificates": []}).encode() if method == "post" else None
+            query = "?number=TQ2401001Q" if operation["operationId"] == "verify" else ""
+            out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
+    return out
+
+
+WRONG = ("Bearer ck_wrong_key", "Bearer ck_abc_def", "Basic dXNlcjpwYXNz", "Bearer", "Token ck_x", "ck_x")
+
+
+def test_an_authorization_that_is_not_a_valid_key_is_401_on_every_operation(served):
+    operations = _requests(served.url)
+    assert len(operations) >= 13
+    for header in (*WRONG, f"Bearer {served.revoked}"):
+        for op_id, method, url, body in operations:
+            status, _headers, content = call(url, method=method, body=body, headers={
+                "Authorization": header, "Content-Type": "application/json"})
+            assert status == 401, (op_id, header, status)
+            answer = json.loads(content)
+            assert answer["code"] == "unauthorized" and "Authorization" in answer["message"], (op_id, answer)
+
+
+def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(served):
+    for op_id, method, url, body in _requests(served.url):
+        status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
+        if op_id in ("report_batch", "reporting_delays"):
+            assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
+        else:
+            assert status in (200, 404), (op_id, status)
+        status, _headers, _content = call(url, method=method, body=body, headers={
+            "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
+        assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason
+
+
+def test_the_document_is_valid_openapi_31_and_states_the_security(served):
+    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
+    doc = document(served.url)
+    OPENAPI_31_VALIDATOR.validate(doc)
+    assert doc["openapi"].startswith("3.1") and set(doc["components"]["securitySchemes"]) == {"ApiKey"}
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            reporting = operation["operationId"] in ("report_batch", "reporting_delays")
+            assert operation["security"] == ([{"ApiKey": []}] if reporting else [{}, {"ApiKey": []}]), path
+            assert {"401", "429"} <= set(operation["responses"]), path
+            assert not any(p["name"].lower() == "authorization" for p in operation.get("parameters", [])), path
+    search = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/certificates"]["get"]["parameters"]}
+    for name in ("region", "scheme", "body", "q", "number"):
+        assert "pattern" in json.dumps(search[name]), name
+    assert search["status"]["anyOf"][0]["$ref"] == "#/components/schemas/CertificateStatus"
+    assert "valid" in doc["components"]["schemas"]["CertificateStatus"]["enum"]
+    export = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/certificates/export"]["get"]["parameters"]}
+    assert export["format"]["enum"] == ["csv", "xlsx", "jsonl", "parquet"]
+
+
+def _doc_examples() -> list[tuple[str, int]]:
+    """The curl lines of docs/api.md's "Examples", each with the status its comment gives
+    (200 unless it says otherwise)."""
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("## Examples", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    out = []
+    for line in block.splitlines():
+        if line.startswith("curl "):
+            command, _sep, comment = line.partition("#")
+            expected = re.match(r"\s*(\d{3})", comment)
+            out.append((command.strip(), int(expected.group(1)) if expected else 200))
+    return out
+
+
+def test_every_example_of_the_api_guide_answers_as_it_says(served, tmp_path):
+    examples = _doc_examples()
+    assert len(examples) >= 12
+    values = {"$BASE": f"{served.url}/api/v1", "$CERTINEL_API_KEY": served.key}
+    for command, expected in examples:
+        words = [re.sub(r"\$[A-Z_]+", lambda m: values[m.group(0)], w) for w in shlex.split(command)[1:]]
+        done = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *words], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=60, check=False)
+        status = int(done.stdout.rsplit("\n", 1)[-1] or 0)
+        assert status == expected, (command, status, done.stdout[-500:], done.stderr[-500:])
+    saved = list(tmp_path.glob("certificates-*.parquet"))
+    assert len(saved) == 1 and saved[0].read_bytes()[:4] == b"PAR1"
