@@ -154,3 +154,40 @@ def test_past_10000_the_page_and_the_download_state_the_exact_total(client):
     response = client.get("/api/v1/certificates/export", {"region": "32", "format": "csv"})
     assert response["X-Total-Count"] == str(total)
     assert len(body_of(response).decode("utf-8-sig").splitlines()) == total + 1
+
+
+# --- in a browser ----------------------------------------------------------------------------
+
+# The browser and live-server fixtures of the certificate pages' tests.
+from .test_pages import NO_CHROMIUM, available, browser, page_for, shots, site  # noqa: E402, F401
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not available(), reason=NO_CHROMIUM)
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
+def test_browser_downloads_what_the_page_says(page_for, site, shots, tmp_path, fmt):  # noqa: F811
+    base, _world = site
+    tab = page_for()
+    tab.goto(f"{base}/certificates/?region=3201")
+    tab.locator("#cert-results").get_by_text("导出全部 3 张证书的公开信息").wait_for()
+    with tab.expect_download() as info:
+        tab.locator("#cert-results .export-links a", has_text=FORMAT_LABELS[fmt]).click()
+    download = info.value
+    assert download.suggested_filename == f"certificates-{dt.date.today():%Y%m%d}.{fmt}"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert {r["number"] for r in rows_of(fmt, saved.read_bytes())} == NANJING
+    tab.screenshot(path=str(shots / f"search-download-{fmt}.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not available(), reason=NO_CHROMIUM)
+def test_browser_english_page_offers_the_downloads_in_english(page_for, site):  # noqa: F811
+    base, _world = site
+    tab = page_for(locale="en-US")
+    tab.goto(f"{base}/certificates/?region=3201")
+    tab.locator("#cert-results").get_by_text("Export the public fields of all 3 certificates").wait_for()
+    assert tab.locator("#cert-results .export-links a").count() == 4
+
+
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "jsonl": "JSON Lines", "parquet": "Parquet"}
