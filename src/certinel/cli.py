@@ -17,6 +17,13 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else ["certinel", *argv])
     args[0] = "certinel"
+    if args[1:] == ["secrets"]:
+        # A new deployment's secrets come from here, before it has any; the production settings
+        # refuse to load without them, and this command needs no settings.
+        from certinel.core.management.commands.secrets import Command
+
+        Command().handle()
+        return
     execute_from_command_line(args)
 
 
