@@ -88,7 +88,7 @@ def _search_context(request: HttpRequest, *, fixed: dict[str, str] | None = None
     for key, value in (fixed or {}).items():
         data[key] = value
     filters, errors, raw = parse(CertificateFilters, data)
-    page, total = None, None
+    page, total, capped = None, None, False
     if filters is not None:
         try:
             page = selectors.certificate_search(filters=filters)
@@ -97,11 +97,17 @@ def _search_context(request: HttpRequest, *, fixed: dict[str, str] | None = None
                       % {"n": f"{selectors.COUNT_CAP:,}"} for e in exc.errors}
         if page is not None and page.total:
             # The exact number of matches, which is what a download holds (the pages stop
-            # counting at COUNT_CAP): one count, shaped for the indexes.
-            total = export_io.export_count(export_io.search_queryset(filters))
+            # counting at COUNT_CAP): one count, shaped for the indexes. A holder name that
+            # matches very many organizations downloads the best matching ones only.
+            queryset, capped = export_io.search_download(filters)
+            total = export_io.export_count(queryset)
     return {"page": page, "errors": errors, "raw": raw, "filters": filters,
-            "total": total, "total_display": f"{total:,}" if total is not None else "",
-            "paged_only": total is not None and total > selectors.COUNT_CAP,
+            # The count shown: exact, unless a holder name's matches were cut to the best ones.
+            "count_display": f"{total:,}" if total is not None and not capped else (
+                page.total_display if page is not None else ""),
+            "total_display": f"{total:,}" if total is not None else "",
+            "holders_capped": capped, "holders_cap": f"{selectors.NAME_ORG_CAP:,}",
+            "paged_only": total is not None and not capped and total > selectors.COUNT_CAP,
             "count_cap": f"{selectors.COUNT_CAP:,}", "export_formats": export_io.FORMAT_NAMES,
             "filtered": any(raw.get(k) for k in FILTER_FIELDS if k not in (fixed or {})),
             "schemes": options.schemes(), "regions": options.regions(), "statuses": CertificateStatus.choices,

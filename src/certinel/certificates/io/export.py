@@ -149,12 +149,19 @@ def export_queryset(filters: ExportFilters, *, on: dt.date | None = None,
 
 
 def search_queryset(filters: CertificateFilters, *, on: dt.date | None = None) -> QuerySet[Certificate]:
+    """Every certificate a search's filters match: what a download of that search holds
+    (`search_download`)."""
+    return search_download(filters, on=on)[0]
+
+
+def search_download(filters: CertificateFilters, *, on: dt.date | None = None
+                    ) -> tuple[QuerySet[Certificate], bool]:
     """Every certificate a search's filters match (the portal's and the API's search, whose
-    pages stop at the first 10,000): what a download of that search holds. A holder name
-    keeps the certificates of the best matching organizations, at most
-    `selectors.NAME_ORG_CAP` of them, as the search ranks them. `page` and `page_size` do not
-    matter. Its count is exact and, shaped as the search's own conditions are (codes and
-    dates as index ranges), fast enough for a province's register."""
+    pages stop at the first 10,000), and whether a holder name matched more organizations
+    than a download takes: it then holds the certificates of the `selectors.NAME_ORG_CAP`
+    best matching ones, as the search ranks them. `page` and `page_size` do not matter. The
+    queryset's count is exact and, shaped as the search's own conditions are (codes and dates
+    as index ranges), fast enough for a province's register."""
     from certinel.certificates import selectors
     from certinel.reference.models import Scheme
     from certinel.registry.models import Organization
@@ -167,12 +174,12 @@ def search_queryset(filters: CertificateFilters, *, on: dt.date | None = None) -
     if filters.body:
         body = selectors.body_for(filters.body)
         if body is None:
-            return qs.none()
+            return qs.none(), False
         qs = qs.filter(body_id=body.pk)
     if filters.scheme:
         scheme_id = Scheme.objects.filter(code__iexact=filters.scheme).values_list("pk", flat=True).first()
         if scheme_id is None:
-            return qs.none()
+            return qs.none(), False
         qs = qs.filter(scheme_id=scheme_id)
     if filters.region:
         qs = qs.filter(within_region(filters.region))
@@ -180,6 +187,7 @@ def search_queryset(filters: CertificateFilters, *, on: dt.date | None = None) -
                          ("expires_from", "expires_on__gte"), ("expires_to", "expires_on__lte")):
         if getattr(filters, name):
             qs = qs.filter(**{lookup: getattr(filters, name)})
+    capped = False
     if filters.holder_code:
         qs = qs.filter(holder_uscc=filters.holder_code)
     elif filters.holder_code_prefix:
@@ -191,9 +199,11 @@ def search_queryset(filters: CertificateFilters, *, on: dt.date | None = None) -
             orgs = orgs.filter(within_region(filters.region))
         found = organization_ids_matching(filters.q, orgs, offset=0, limit=selectors.NAME_ORG_CAP)
         qs = qs.filter(holder_id__in=found.ids)
+        capped = len(found.ids) >= selectors.NAME_ORG_CAP and (
+            found.total > len(found.ids) or found.total_is_lower_bound)
     if filters.status:
         qs = qs.filter(selectors.effective_status_q(filters.status, on))
-    return qs
+    return qs, capped
 
 
 def export_count(queryset: QuerySet[Certificate]) -> int:
@@ -387,4 +397,4 @@ def export_response(queryset: QuerySet[Certificate], fmt: str, *, filename: str 
 
 __all__ = ["CONTENT_TYPES", "FIELDS", "FORMATS", "FORMAT_NAMES", "ExportError", "ExportFilters", "TooManyForXlsx",
            "UnknownFormat", "check_format", "effective_status_q", "export_count", "export_queryset",
-           "export_response", "export_rows", "search_queryset", "write_export"]
+           "export_response", "export_rows", "search_download", "search_queryset", "write_export"]

@@ -135,6 +135,25 @@ def _register(count: int) -> None:
     assert report_certificates(actor=SYSTEM, body=body, items=items).ok
 
 
+@pytest.mark.django_db
+def test_a_name_matching_very_many_holders_downloads_the_best_matching_and_says_so(client):
+    rng = random.Random(12)
+    body = body_with_scopes(schemes=("QMS",))
+    cap = selectors.NAME_ORG_CAP
+    items = []
+    for n in range(cap + 1):
+        holder = _Holder(make_uscc("320102", rng))
+        holder.name = f"南京华兴{n:05d}制造有限公司"
+        items.append(dataclasses.replace(certificate_data(holder=holder, number=f"HX{n:07d}Q"),
+                                         holder_region="320102", holder_address="示例路 2 号"))
+    assert report_certificates(actor=SYSTEM, body=body, items=items).ok
+    html = client.get("/certificates/", {"q": "华兴"}).content.decode()
+    assert f"导出名称最匹配的 {cap:,} 家组织的全部 {cap:,} 张证书的公开信息" in html
+    assert f"共 {cap + 1:,} 张证书" not in html and f"共 {cap:,} 张证书" not in html  # no false exact count
+    response = client.get("/api/v1/certificates/export", {"q": "华兴", "format": "jsonl"})
+    assert response["X-Total-Count"] == str(cap) and len(body_of(response).splitlines()) == cap
+
+
 class _Holder:
     def __init__(self, uscc: str) -> None:
         self.uscc, self.name = uscc, f"南京示例{uscc[-4:]}制造有限公司"
