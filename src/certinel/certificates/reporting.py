@@ -114,7 +114,7 @@ def report_certificates(*, actor: Actor, body: CertificationBody, items: Sequenc
     with transaction.atomic():
         # NO KEY UPDATE: a body's reports queue behind each other, while other writers' references to
         # the body (checked at their COMMIT on PostgreSQL) do not wait for this one (see core.services.lock).
-        body = CertificationBody.objects.select_for_update().get(pk=body.pk)
+        body = CertificationBody.objects.select_for_update(no_key=True).get(pk=body.pk)
         result = _run(actor, body, items, rules, dry_run=False, progress=progress)
         if not result.ok:
             transaction.set_rollback(True)

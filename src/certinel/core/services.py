@@ -27,10 +27,15 @@ def validate_model(obj: models.Model, *, exclude: Iterable[str] | None = None) -
 
 
 def lock(model: type[M], pk: Any) -> M:
-    """The row, locked until the end of the transaction (PostgreSQL: SELECT … FOR UPDATE;
-    SQLite serialises writers with IMMEDIATE transactions)."""
+    """The row, locked until the end of the transaction (PostgreSQL: SELECT … FOR NO KEY UPDATE;
+    SQLite serialises writers with IMMEDIATE transactions).
+
+    NO KEY UPDATE, not FOR UPDATE: services change a row's fields, never its key, and FOR UPDATE
+    would also hold up every other transaction that references the row, whose foreign keys are
+    checked at its COMMIT; one that appended to the log meanwhile holds the log's lock while it
+    waits, and a lock holder that then appends waits for it: a deadlock."""
     try:
-        return model._default_manager.select_for_update().get(pk=pk)
+        return model._default_manager.select_for_update(no_key=True).get(pk=pk)
     except model.DoesNotExist:
         raise NotFound(_("No %(model)s with id %(id)s.") % {"model": model._meta.verbose_name, "id": pk}) from None
 

@@ -93,10 +93,12 @@ def database_from_url(url: str) -> dict:
             # the start of a transaction, so two writers queue instead of failing half-way.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                " PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # The busy timeout, in seconds: how long a write waits for the one before it (an
+            # import of some thousand rows holds the write lock for seconds) before it fails.
+            "timeout": 30,
         }
     return config
 

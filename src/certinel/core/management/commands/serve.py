@@ -35,6 +35,11 @@ class Command(BaseCommand):
 
         if not opts["no_collectstatic"] and not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # What gunicorn serves is public: Django's debug pages (a traceback with local values, the
+        # settings, every URL pattern) must never reach it, whatever the settings module says
+        # (`certinel demo` runs on the development settings). Errors get the portal's 404 and 500
+        # pages, and their tracebacks go to the log.
+        settings.DEBUG = False
         workers = opts["workers"] or min(2 * multiprocessing.cpu_count() + 1, 8)
         options = {
             "bind": opts["bind"],
