@@ -29,6 +29,7 @@ from .data import CertificateData
 from .io.cells import product, site
 from .models import CertificateEvent
 from .reporting import report_certificates
+from .summary import outcome_message
 
 MAX_BATCH = 5000
 router = Router(auth=ApiKeyAuth(), tags=["certificate reporting"])
@@ -139,6 +140,10 @@ class BatchOut(BaseModel):
     invalid: int
     errors: list[RowErrorOut]
     rows: list[RowOut]
+    message: str = Field(description="What the batch did, in a sentence in the request's language; a batch that "
+                                     "changes nothing says so (\"Nothing changed: …\").",
+                         examples=["Nothing changed: all 2 certificates already match the register; "
+                                   "nothing was written."])
 
 
 class BatchRefused(BatchOut):
@@ -174,6 +179,8 @@ def report_batch(request: HttpRequest, payload: BatchIn):
         return _answer(request, 422, {
             "code": "validation_failed",
             "message": f"{len(result.errors)} error(s) in {rows} certificate(s); nothing was written.", **out})
+    out["message"] = outcome_message(dry_run=result.dry_run, created=out["created"], updated=out["updated"],
+                                     unchanged=out["unchanged"])
     return _answer(request, 200, out)
 
 

@@ -44,6 +44,7 @@ from .io.columns import COLUMNS
 from .io.report import write_rejection
 from .io.safety import spreadsheet_safe
 from .models import Certificate
+from .summary import outcome_message
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 REPORT_DAYS = 7
@@ -171,6 +172,10 @@ def result(request: HttpRequest, token: str) -> HttpResponse:
     errors = report.get("errors") or (report.get("rejected") or {}).get("errors") or []
     context = {"body": body, "report": report, "token": token, "errors": errors[:SHOWN_ERRORS], "days": REPORT_DAYS,
                "more_errors": max(len(errors) - SHOWN_ERRORS, 0), "rejected": report.get("rejected")}
+    if report.get("ok"):
+        counts = {k: int(report.get(k) or 0) for k in ("created", "updated", "unchanged")}
+        context["outcome"] = outcome_message(dry_run=bool(report.get("dry_run")), **counts)
+        context["changes"] = counts["created"] + counts["updated"]
     return render(request, "certificates/import/result.html", context)
 
 

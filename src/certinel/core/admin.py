@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .actions import ACTION_LABELS, action_label
 from .actor import Actor
 from .errors import DomainError, ValidationFailed
 from .models import ChangeRecord, Via
@@ -202,16 +203,29 @@ def decision_action(name: str, label: Any, service: Callable[..., Any], arg: str
     return action
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The history's events by their words, not their identifiers."""
+
+    title = _("事件")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return sorted(((action, str(label)) for action, label in ACTION_LABELS.items()), key=lambda kv: kv[1])
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(admin.ModelAdmin):
     """The history: read-only for everyone, narrowed to what the user may see."""
 
-    list_display = ("time", "action", "object_repr", "content_type", "region_code", "actor_label", "via")
-    list_filter = ("action", "via", ("time", admin.DateFieldListFilter), "content_type")
+    list_display = ("time", "action_shown", "object_repr", "content_type", "region_code", "actor_label", "via")
+    list_filter = (ActionFilter, "via", ("time", admin.DateFieldListFilter), "content_type")
     search_fields = ("object_repr", "object_id", "actor_label", "request_id", "reason")
     date_hierarchy = "time"
     list_select_related = ("content_type",)
-    fields = ("time", "action", "content_type", "object_id", "object_repr", "region_code", "actor_label", "via",
+    fields = ("time", "action_shown", "content_type", "object_id", "object_repr", "region_code", "actor_label", "via",
               "request_id", "reason", "before_shown", "after_shown")
     readonly_fields = fields
     show_full_result_count = False
@@ -221,6 +235,10 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
         user: Any = request.user
         return scope(user, "view", "history", super().get_queryset(request))
+
+    @admin.display(description=_("事件"), ordering="action")
+    def action_shown(self, obj: ChangeRecord) -> str:
+        return action_label(obj.action)
 
     @admin.display(description=_("变更前"))
     def before_shown(self, obj: ChangeRecord) -> str:

@@ -76,7 +76,9 @@ class ChangeRecord(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.time:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+        from .actions import action_label
+
+        return f"{self.time:%Y-%m-%d %H:%M} {action_label(self.action)} {self.object_repr}"
 
     def save(self, *args, **kwargs):  # type: ignore[override]
         if self.pk is not None and not self._state.adding:

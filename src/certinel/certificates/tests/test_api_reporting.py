@@ -115,8 +115,14 @@ def test_a_dry_run_then_a_real_run_then_the_same_again(client, body, key):
     assert real["written"] and Certificate.objects.filter(body=body).count() == 2
     event = CertificateEvent.objects.filter(certificate__number="API000001Q").get()
     assert event.via == "api" and event.actor_label.startswith("api-key:")
+    assert real["message"].startswith("全部数据已写入：新增 2 条")
     again = post(client, key, {"certificates": batch}).json()
     assert again["unchanged"] == 2 and CertificateEvent.objects.count() == 3
+    # A resend that changes nothing says so, in the request's language.
+    assert again["message"] == "没有任何变化：2 条证书与登记册完全一致，本次没有写入任何数据。"
+    english = client.post(BATCH, {"certificates": batch}, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["message"] == "Nothing changed: all 2 certificates already match the register; nothing was written."
 
 
 def test_every_row_error_is_returned_with_422_and_nothing_is_written(client, body, key):

@@ -83,16 +83,22 @@ def test_a_dry_run_then_a_real_run_then_the_same_again(tmp_path):
     body = body_with_scopes()
     path = big_csv(tmp_path / "ok.csv", 5)
     code, out = import_(path, body, dry_run=True, report=str(tmp_path / "dry.json"))
-    assert code == 0 and "dry run: nothing written" in out and not Certificate.objects.exists()
+    assert code == 0 and "Dry run passed: a real import would create 5" in out and not Certificate.objects.exists()
     assert json.loads((tmp_path / "dry.json").read_text(encoding="utf-8"))["created"] == 5
     code, out = import_(path, body, report=str(tmp_path / "real.csv"))
-    assert code == 0 and "written" in out and Certificate.objects.filter(body=body).count() == 5
+    assert code == 0 and "All data written: 5 created" in out and Certificate.objects.filter(body=body).count() == 5
     lines = list(csv.reader(io.StringIO((tmp_path / "real.csv").read_text(encoding="utf-8-sig"))))
     assert lines[1][:4] == ["2", "BIG000001Q", "created", "issue"]
     events = CertificateEvent.objects.filter(certificate__body=body)
     assert {(e.via, e.actor_label) for e in events} == {("import", f"import:{body.approval_no}")}
-    code, _ = import_(path, body, report=str(tmp_path / "again.json"))
+    code, out = import_(path, body, report=str(tmp_path / "again.json"))
     assert code == 0 and json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))["unchanged"] == 5
+    # The same file again changes nothing, and says so.
+    assert "Nothing changed: all 5 certificates already match the register" in " ".join(out.split())
+    assert "written:" not in out.lower() and "All data written" not in out
+    code, out = import_(path, body, dry_run=True, report=str(tmp_path / "dry-again.json"))
+    assert code == 0 and "Dry run passed: all 5 certificates already match the register; a real import would " \
+                         "change nothing." in " ".join(out.split())
     assert events.count() == 5
 
 

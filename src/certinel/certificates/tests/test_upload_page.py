@@ -112,7 +112,7 @@ def test_a_real_run_writes_and_the_reports_download(signed_in, body):
     with (SAMPLES / "certificates-sample.xlsx").open("rb") as f:
         response = upload(signed_in, SimpleUploadedFile("sample.xlsx", f.read()), mode="write", sheet="证书")
     page = signed_in.get(response["Location"])
-    assert "全部数据已写入" in page.content.decode()
+    assert "全部数据已写入：新增 6 条，变更 0 条，0 条无变化。" in page.content.decode()
     assert Certificate.objects.filter(body=body).count() == 6
     token = response["Location"].rstrip("/").rsplit("/", 1)[1]
     report = json.loads(b"".join(signed_in.get(f"/report/results/{token}.json").streaming_content))
@@ -123,7 +123,8 @@ def test_a_real_run_writes_and_the_reports_download(signed_in, body):
     assert len(lines) == 7 and lines[1][2] == "created"
     again = upload(signed_in, SimpleUploadedFile("sample.csv", (SAMPLES / "certificates-sample-gb18030.csv")
                                                 .read_bytes()), mode="write")
-    assert "全部数据已写入" in signed_in.get(again["Location"]).content.decode()
+    resent = signed_in.get(again["Location"]).content.decode()
+    assert "没有任何变化：6 条证书与登记册完全一致，本次没有写入任何数据。" in resent and "全部数据已写入" not in resent
     assert Certificate.objects.filter(body=body).count() == 6
 
     stranger = Client()

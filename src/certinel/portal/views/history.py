@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from certinel.core.actions import action_label
 from certinel.core.models import ChangeRecord
 
 KIND_LABELS = {
@@ -19,42 +20,6 @@ KIND_LABELS = {
     "organization": pgettext_lazy("heading", "获证组织"),
     "person": pgettext_lazy("heading", "人员"),
     "account": _("账号与密钥"),
-}
-
-ACTION_LABELS = {
-    "body_approved": _("认证机构获批"),
-    "body_updated": _("认证机构信息变更"),
-    "body_suspended": _("认证机构暂停"),
-    "body_reinstated": _("认证机构恢复"),
-    "body_revoked": _("认证机构撤销"),
-    "body_cancelled": _("认证机构注销"),
-    "body_scope_granted": _("批准范围增加"),
-    "body_scope_withdrawn": _("批准范围撤回"),
-    "lab_qualified": _("检验检测机构取得资质"),
-    "lab_updated": _("检验检测机构信息变更"),
-    "lab_suspended": _("检验检测机构暂停"),
-    "lab_reinstated": _("检验检测机构恢复"),
-    "lab_revoked": _("检验检测机构撤销"),
-    "lab_cancelled": _("检验检测机构注销"),
-    "lab_scope_granted": _("资质认定范围增加"),
-    "lab_scope_withdrawn": _("资质认定范围撤回"),
-    "organization_registered": _("组织登记"),
-    "organization_updated": _("组织信息变更"),
-    "organization_renamed": _("组织更名"),
-    "organization_deregistered": _("组织注销"),
-    "organization_restored": _("组织恢复"),
-    "organization_site_added": _("场所增加"),
-    "organization_site_removed": _("场所停用"),
-    "person_registered": _("人员登记"),
-    "person_updated": _("人员信息变更"),
-    "person_role_added": _("人员身份登记"),
-    "person_role_suspended": _("人员身份暂停"),
-    "person_role_reinstated": _("人员身份恢复"),
-    "person_role_ended": _("人员身份终止"),
-    "person_role_banned": _("人员禁入"),
-    "user_created": _("账号创建"),
-    "api_key_created": _("接口密钥创建"),
-    "api_key_revoked": _("接口密钥吊销"),
 }
 
 _DETAIL_URLS = {
@@ -107,4 +72,4 @@ def present(record: ChangeRecord) -> ShownChange:
                 field = None
         label = str(getattr(field, "verbose_name", key))
         changes.append(FieldChange(label, _value(field, before.get(key)), _value(field, after.get(key))))
-    return ShownChange(record, str(ACTION_LABELS.get(record.action, record.action)), url, changes)
+    return ShownChange(record, action_label(record.action), url, changes)

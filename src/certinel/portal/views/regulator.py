@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certinel.accounts.permissions import can
+from certinel.core.actions import ACTION_LABELS as EVENT_LABELS
 from certinel.core.actor import Actor
 from certinel.core.errors import DomainError, NotPermitted
 from certinel.core.transitions import Transitions
@@ -25,7 +26,6 @@ from certinel.registry.transitions import BODY, LAB
 from ..forms import ACTION_DONE, DecisionForm, apply_domain_error
 from . import options
 from .common import parse_filters, render_page
-from .history import ACTION_LABELS as EVENT_LABELS
 from .history import KIND_LABELS
 from .public import _get
 

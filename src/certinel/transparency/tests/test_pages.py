@@ -38,7 +38,8 @@ def test_the_certificate_page_lists_its_log_entries_and_e_certificate(client, ce
     # The change is appended to the log in the transaction that makes it.
     mine = LogEntry.objects.get(change_record__object_id=str(cert.pk), change_record__action="certificate_issued")
     page = client.get(f"/certificates/{cert.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert f'href="/log/proof/{mine.index}"' in page and "certificate_issued" in page
+    assert f'href="/log/proof/{mine.index}"' in page and "<td>证书颁发</td>" in page
+    assert "certificate_issued" not in page  # the event in words, never its identifier
     assert f'href="/certificates/{cert.pk}/certificate.pdf"' in page
     services.certificate_revoke(actor=SYSTEM, certificate=cert, reason="伪造试验报告", signed_by="王签发")
     page = client.get(f"/certificates/{cert.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

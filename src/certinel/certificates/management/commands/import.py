@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certinel.certificates.io import DEFAULT_CHUNK, FileRejected, ImportResult, import_file, write_report
 from certinel.certificates.io.report import write_rejection
+from certinel.certificates.summary import outcome_message
 from certinel.core.actor import Actor
 from certinel.core.errors import NotPermitted
 from certinel.core.models import Via
@@ -125,13 +126,15 @@ class Command(BaseCommand):
         console.print(summary)
         if result.errors:
             self._error_table(console, [e.as_dict() for e in result.errors])
-        if result.written:
-            state = "written"
+        if result.ok:
+            with translation.override("en"):
+                state = outcome_message(dry_run=result.dry_run, created=counts["created"], updated=counts["updated"],
+                                        unchanged=counts["unchanged"])
         elif result.dry_run:
-            state = "dry run: nothing written" + ("" if result.ok else "; fix the rows above")
+            state = "Dry run: nothing written; fix the rows above."
         else:
-            state = "NOTHING written: fix the rows above and run again"
-        console.print(f"{state}. Report: {report_path}")
+            state = "NOTHING written: fix the rows above and run again."
+        console.print(f"{state} Report: {report_path}", markup=False)
 
     def _error_table(self, console: Any, errors: list[dict[str, Any]]) -> None:
         from rich.table import Table

@@ -1,0 +1,120 @@
+"""The words people read for the actions of the history (`ChangeRecord.action`).
+
+Every service names what it did with an identifier (`certificate_suspended`,
+`body_scope_granted` …); those identifiers are data and never reach a page. This module is
+the one place that turns them into words, in the active language: the portal's history and
+recent changes, the certificate page, the transparency log's pages and the back office all
+use `action_label`. An identifier without a label (a new service that forgot to add one) is
+shown in a readable form instead of raw, and a test requires a label for every action the
+code writes.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    # Certificates: `certificate_<event kind>` (certificates.choices.EventKind).
+    "certificate_issued": _("证书颁发"),
+    "certificate_surveillance_passed": _("证书监督审核通过"),
+    "certificate_surveillance_missed": _("证书未按期监督"),
+    "certificate_suspended": _("证书暂停"),
+    "certificate_reinstated": _("证书恢复"),
+    "certificate_revoked": _("证书撤销"),
+    "certificate_cancelled": _("证书注销"),
+    "certificate_expired": _("证书过期"),
+    "certificate_renewed": _("证书再认证换证"),
+    "certificate_scope_changed": _("证书范围变更"),
+    "certificate_transfer_requested": _("证书申请转换认证机构"),
+    "certificate_transferred": _("证书转换认证机构"),
+    "certificate_transfer_refused": _("证书转换被拒绝"),
+    "certificate_transfer_withdrawn": _("证书转换撤回"),
+    "certificate_corrected": _("证书信息更正"),
+    # Transfers between bodies: `transfer_<state>` (certificates.choices.TransferState).
+    "transfer_requested": _("转换申请提出"),
+    "transfer_confirmed": _("转换已确认"),
+    "transfer_deemed_confirmed": _("转换视为确认（异议期满）"),
+    "transfer_objected": _("转换因异议未成立"),
+    "transfer_withdrawn": _("转换申请撤回"),
+    "transfer_lapsed": _("转换失效（原证书已到期）"),
+    # Certification bodies.
+    "body_approved": _("认证机构获批"),
+    "body_updated": _("认证机构信息变更"),
+    "body_suspended": _("认证机构暂停"),
+    "body_reinstated": _("认证机构恢复"),
+    "body_revoked": _("认证机构撤销"),
+    "body_cancelled": _("认证机构注销"),
+    "body_scope_granted": _("批准范围增加"),
+    "body_scope_withdrawn": _("批准范围撤回"),
+    # Labs.
+    "lab_qualified": _("检验检测机构取得资质"),
+    "lab_updated": _("检验检测机构信息变更"),
+    "lab_suspended": _("检验检测机构暂停"),
+    "lab_reinstated": _("检验检测机构恢复"),
+    "lab_revoked": _("检验检测机构撤销"),
+    "lab_cancelled": _("检验检测机构注销"),
+    "lab_scope_granted": _("资质认定范围增加"),
+    "lab_scope_withdrawn": _("资质认定范围撤回"),
+    # Organizations.
+    "organization_registered": _("组织登记"),
+    "organization_updated": _("组织信息变更"),
+    "organization_renamed": _("组织更名"),
+    "organization_former_name_added": _("曾用名登记"),
+    "organization_deregistered": _("组织注销"),
+    "organization_restored": _("组织恢复"),
+    "organization_site_added": _("场所增加"),
+    "organization_site_removed": _("场所停用"),
+    # People.
+    "person_registered": _("人员登记"),
+    "person_updated": _("人员信息变更"),
+    "person_role_added": _("人员身份登记"),
+    "person_role_suspended": _("人员身份暂停"),
+    "person_role_reinstated": _("人员身份恢复"),
+    "person_role_ended": _("人员身份终止"),
+    "person_role_banned": _("人员禁入"),
+    # Accounts and API keys.
+    "user_created": _("账号创建"),
+    "user_updated": _("账号信息变更"),
+    "user_password_changed": _("账号密码修改"),
+    "api_key_created": _("接口密钥创建"),
+    "api_key_revoked": _("接口密钥吊销"),
+    # E-certificates: bodies' keys, status lists, credentials.
+    "signing_key_created": _("签名密钥生成"),
+    "signing_key_retired": _("签名密钥停用"),
+    "signing_key_compromised": _("签名密钥因泄露作废"),
+    "status_list_created": _("状态列表创建"),
+    "status_entry_allocated": _("电子证书状态位分配"),
+    "credential_revocation_set": _("电子证书撤销"),
+    "credential_revocation_cleared": _("电子证书撤销位清除"),
+    "credential_suspension_set": _("电子证书暂停"),
+    "credential_suspension_cleared": _("电子证书恢复"),
+    "credential_issued": _("电子证书签发"),
+    "credential_resigned": _("电子证书重新签名"),
+    # Buyers' watchlists.
+    "watchlist_created": _("关注清单创建"),
+    "watchlist_updated": _("关注清单变更"),
+    "watchlist_secret_rotated": _("关注清单 Webhook 密钥更换"),
+    "watchlist_paused": _("关注清单暂停通知"),
+    "watchlist_resumed": _("关注清单恢复通知"),
+    "watch_item_added": _("关注供应商增加"),
+    "watch_item_removed": _("关注供应商移除"),
+}
+
+# What the log's pages say for an entry of a private kind (transparency.privacy): the log
+# holds only a salted commitment, and the page shows no more than the log does.
+PRIVATE_RECORD = _("非公开记录（仅承诺值）")
+
+
+def readable(action: str) -> str:
+    """An identifier without a label, in a readable form: `foo_bar_done` -> `Foo bar done`."""
+    words = action.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else "—"
+
+
+def action_label(action: str | None) -> str:
+    """The words for a history action in the active language."""
+    if not action:
+        return "—"
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else readable(action)

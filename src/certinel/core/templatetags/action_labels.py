@@ -1,0 +1,45 @@
+"""Template filters that show history actions in words (see `certinel.core.actions`).
+
+`{{ record.action|action_label }}` gives the words for an action; `{{ entry|log_event }}`
+gives what a log page may say about an entry: the action's words for a record of a public
+kind, and only "private record (commitment only)" for a record of a private kind, whose
+action the log itself does not show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib.contenttypes.models import ContentType
+
+from certinel.core.actions import PRIVATE_RECORD
+from certinel.core.actions import action_label as label_of
+
+register = template.Library()
+
+
+@register.filter
+def action_label(action: str | None) -> str:
+    return label_of(action)
+
+
+def record_is_public(record: Any) -> bool:
+    """Whether the log shows this history record as it is (its kind is declared public)."""
+    from certinel.transparency.privacy import is_public
+
+    if record is None or not record.content_type_id:
+        return False
+    content_type = ContentType.objects.get_for_id(record.content_type_id)  # cached per process
+    return is_public(f"{content_type.app_label}.{content_type.model}")
+
+
+@register.filter
+def log_event(entry: Any) -> str:
+    """What a log entry records, as the public may read it."""
+    record = getattr(entry, "change_record", None)
+    if record is None:
+        return "—"
+    if not record_is_public(record):
+        return str(PRIVATE_RECORD)
+    return label_of(record.action)

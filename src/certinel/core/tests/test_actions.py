@@ -1,0 +1,172 @@
+"""Every action the code writes into the history has words in both languages.
+
+The actions are collected from the code itself: every call that writes a history record
+(`record_change`, `change_record`, the demo's bulk `_history`) is read, its literal actions
+taken, and the actions it builds from data (`certificate_<event kind>`,
+`<body|lab|…>_<past tense of a transition>` …) expanded from that same data. A call that
+builds its action some other way fails the test until it is listed here, so that no
+identifier can reach a page without words."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.utils import translation
+
+import certinel
+from certinel.core.actions import ACTION_LABELS, PRIVATE_RECORD, action_label
+
+SRC = Path(certinel.__file__).parent
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+# The functions that write a history record: where they are called from, and where their
+# action is (core/history.py is where they are defined: it passes its own argument on).
+WRITERS = {"record_change": ("", "action"), "change_record": ("", "action"), "_history": ("demo/", 1)}
+PLUMBING = "core/history.py"
+
+
+def _sources() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(SRC.rglob("*.py")):
+        if {"tests", "migrations", "testing"} & set(path.relative_to(SRC).parts):
+            continue
+        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _argument(node: ast.Call, where: str | int) -> ast.expr | None:
+    if isinstance(where, int):
+        return node.args[where] if len(node.args) > where else None
+    return next((k.value for k in node.keywords if k.arg == where), None)
+
+
+def _calls_of(name: str, *, under: str = "") -> Iterator[tuple[str, ast.Call]]:
+    for path, tree in _sources():
+        if path.startswith(under):
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and _called(node) == name:
+                    yield path, node
+
+
+def _decided() -> list[str]:
+    """`registry.services.common.decide`: `<event>_<past tense of the transition's action>`."""
+    from certinel.registry import transitions
+    from certinel.registry.services.common import PAST_TENSE
+
+    out = []
+    for _path, call in _calls_of("decide", under="registry/services/"):
+        event, table = _argument(call, "event"), _argument(call, "transitions")
+        assert isinstance(event, ast.Constant) and isinstance(table, ast.Name), ast.unparse(call)
+        out += [f"{event.value}_{PAST_TENSE[a]}" for a in getattr(transitions, table.id).actions()]
+    return out
+
+
+def _withdrawn() -> list[str]:
+    """`registry.services.common.withdraw`: its `event` is the action."""
+    out = []
+    for _path, call in _calls_of("withdraw", under="registry/services/"):
+        event = _argument(call, "event")
+        assert isinstance(event, ast.Constant), ast.unparse(call)
+        out.append(event.value)
+    return out
+
+
+def _certificate_events() -> list[str]:
+    from certinel.certificates.choices import EventKind
+
+    return [f"certificate_{kind}" for kind in EventKind.values]
+
+
+def _transfer_states() -> list[str]:
+    from certinel.certificates.choices import TransferState
+
+    # A transfer is written as `transfer_requested` when it starts; it is settled into the others.
+    return [f"transfer_{state}" for state in TransferState.values if state != TransferState.PENDING]
+
+
+def _status_bits() -> list[str]:
+    from certinel.credentials.choices import StatusPurpose
+
+    return [f"credential_{purpose}_{change}" for purpose in StatusPurpose.values for change in ("set", "cleared")]
+
+
+# Actions built from data: (file, the action's expression as written) -> every value it takes.
+BUILT: dict[tuple[str, str], Callable[[], list[str]]] = {
+    ("certificates/lifecycle.py", "f'certificate_{event_kind}'"): _certificate_events,
+    ("certificates/services_transfers.py", "f'transfer_{t.state}'"): _transfer_states,
+    ("registry/services/common.py", "f'{event}_{PAST_TENSE[action]}'"): _decided,
+    ("registry/services/common.py", "event"): _withdrawn,
+    ("credentials/services.py", "action"): _status_bits,
+}
+
+
+def _literals(expr: ast.expr) -> list[str] | None:
+    """The actions an expression can take when it is made of literals only, else None."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return [expr.value]
+    if isinstance(expr, ast.IfExp):
+        body, orelse = _literals(expr.body), _literals(expr.orelse)
+        return None if body is None or orelse is None else body + orelse
+    return None
+
+
+def written_actions() -> tuple[set[str], list[str]]:
+    """Every action the code writes, and the writing calls this test cannot read."""
+    found: set[str] = set()
+    unread: list[str] = []
+    for name, (under, where) in WRITERS.items():
+        for path, call in _calls_of(name, under=under):
+            if path == PLUMBING:
+                continue
+            expr = _argument(call, where)
+            if expr is None:
+                unread.append(f"{path}:{call.lineno}: {ast.unparse(call)[:80]}")
+                continue
+            literal = _literals(expr)
+            if literal is not None:
+                found.update(literal)
+            elif (path, ast.unparse(expr)) in BUILT:
+                found.update(BUILT[path, ast.unparse(expr)]())
+            else:
+                unread.append(f"{path}:{call.lineno}: action={ast.unparse(expr)}")
+    return found, unread
+
+
+def test_the_test_reads_every_call_that_writes_history():
+    found, unread = written_actions()
+    assert not unread, "actions built in a way this test does not know (add them to BUILT):\n" + "\n".join(unread)
+    # The collection really reads the code: actions of every family are among them.
+    assert {"certificate_suspended", "body_scope_granted", "organization_registered", "watchlist_created",
+            "person_role_banned", "credential_suspension_cleared", "transfer_deemed_confirmed"} <= found
+
+
+def test_every_action_the_code_writes_has_words_and_no_words_are_for_nothing():
+    found, _unread = written_actions()
+    assert sorted(found - set(ACTION_LABELS)) == [], "actions without words in certinel.core.actions"
+    assert sorted(set(ACTION_LABELS) - found) == [], "words for actions the code never writes"
+
+
+def test_every_label_reads_in_chinese_and_in_english():
+    untranslated = []
+    for action, label in [*ACTION_LABELS.items(), ("(private)", PRIVATE_RECORD)]:
+        with translation.override("zh-hans"):
+            zh = str(label)
+        with translation.override("en"):
+            en = str(label)
+        if not CJK.search(zh) or not en.strip() or CJK.search(en) or "_" in en:
+            untranslated.append(f"{action}: zh={zh!r} en={en!r}")
+    assert not untranslated, "\n".join(untranslated)
+
+
+def test_an_action_without_words_is_shown_readably_never_raw():
+    with translation.override("en"):
+        assert action_label("certificate_suspended") == "Certificate suspended"
+        assert action_label("some_new_thing") == "Some new thing"
+        assert action_label("") == action_label(None) == "—"
+    with translation.override("zh-hans"):
+        assert action_label("certificate_suspended") == "证书暂停"
