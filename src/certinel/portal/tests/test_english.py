@@ -216,21 +216,29 @@ def _pages(demo) -> dict[str | None, list[str]]:
                f"/labs/{other_lab.cma_no}/", "/organizations/", f"/organizations/{renamed.uscc}/",
                "/certificates/", "/certificates/?status=suspended", f"/certificates/{suspended.pk}/",
                f"/bodies/{cb.approval_no}/certificates/", "/verify/",
-               f"/verify/{suspended.number}?holder={suspended.holder_name}", "/log/", "/login/"],
+               f"/verify/{suspended.number}?holder={suspended.holder_name}",
+               f"/verify/{suspended.number}?holder=Example+Trading", "/verify/XX00000000000?holder=Example+Trading",
+               "/log/", "/login/"],
         "demo-province": ["/changes/", "/changes/?days=90&kind=body", f"/bodies/{cb.approval_no}/decide/",
                           f"/labs/{lab.cma_no}/decide/", f"/bodies/{cb.approval_no}/"],
         "demo-cb": ["/report/", "/account/api-keys/", f"/bodies/{cb.approval_no}/", "/changes/", "/transfers/"],
         "demo-lab": [f"/labs/{lab.cma_no}/", "/changes/"],
         "demo-org": ["/watch/", f"/watch/{demo['watchlist']}/", f"/organizations/{org.uscc}/",
-                     f"/organizations/{org.uscc}/edit/", f"/organizations/{org.uscc}/certificates/", "/changes/"],
+                     f"/organizations/{org.uscc}/edit/", f"/organizations/{org.uscc}/certificates/", "/changes/",
+                     "/transfers/"],
     }
 
 
-ADMIN = {
-    "demo-admin": ["/admin/", "/admin/core/changerecord/", "/admin/registry/certificationbody/",
-                   "/admin/registry/organization/", "/admin/accounts/user/"],
-    "demo-province": ["/admin/", "/admin/core/changerecord/", "/admin/registry/lab/"],
-}
+def _admin_pages() -> dict[str, list[str]]:
+    """The back office's index, every list, an add form and a record of the history."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    lists = [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry]
+    record = ChangeRecord.objects.filter(action="certificate_suspended").latest("pk")
+    return {"demo-admin": ["/admin/", *lists, reverse("admin:registry_organization_add"),
+                           reverse("admin:core_changerecord_change", args=[record.pk])],
+            "demo-province": ["/admin/", "/admin/core/changerecord/", "/admin/registry/lab/"]}
 
 
 def _problems(client: Client, path: str, data: Data, identifiers: set[str]) -> list[str]:
@@ -269,7 +277,7 @@ def test_the_back_office_in_english_has_no_chinese_words_of_its_own_and_no_ident
     words and the history's events must be English."""
     identifiers = _identifiers()
     problems: list[str] = []
-    for username, paths in ADMIN.items():
+    for username, paths in _admin_pages().items():
         client = english(username)
         for path in paths:
             problems += _problems(client, path, demo["lenient"], identifiers)
@@ -308,12 +316,14 @@ def test_a_resent_file_says_nothing_changed_in_english(demo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = english("demo-cb")
-    shown = []
+    shown, problems = [], []
     for _ in range(2):
-        upload = SimpleUploadedFile("sample.xlsx", (SAMPLES / "certificates-sample.xlsx").read_bytes())
-        response = client.post("/report/", {"file": upload, "mode": "write", "sheet": "证书"})
+        upload = SimpleUploadedFile("sample.csv", (SAMPLES / "certificates-sample.csv").read_bytes())
+        response = client.post("/report/", {"file": upload, "mode": "write"})
         assert response.status_code == 302, response.content.decode()[:2000]
         shown.append(" ".join(texts_of(client.get(response["Location"]).content.decode())))
+        problems += _problems(client, response["Location"], _data(translated_names=False), _identifiers())
+    assert not problems, "\n".join(problems)
     assert "All data written: 6 created, 0 updated, 0 unchanged." in shown[0]
     assert "Nothing changed: all 6 certificates already match the register; nothing was written." in shown[1]
     assert "All data written" not in shown[1]
