@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from certinel.accounts.auth import ApiKeyAuth, OptionalApiKey
 from certinel.core.errors import DomainError
+from certinel.registry.api import KEY_PATTERNS
 from certinel.registry.schemas import ErrorOut
 
 SECURITY_SCHEME = "ApiKey"
@@ -65,6 +66,8 @@ def _state_the_contract(schema: dict[str, Any]) -> None:
             else:
                 operation["security"] = [{}, {SECURITY_SCHEME: []}]
             for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and operation.get("operationId") in KEY_PATTERNS:
+                    parameter.setdefault("schema", {})["pattern"] = KEY_PATTERNS[operation["operationId"]]
                 # A parameter's own `examples` is a map of Example Objects in OpenAPI; the list
                 # pydantic writes there belongs to its schema (JSON Schema's `examples`).
                 if isinstance(parameter.get("examples"), list):

@@ -6,6 +6,7 @@ is refused with 401 rather than treated as anonymous (`accounts/auth.py`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
@@ -35,10 +36,19 @@ LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: Erro
 DETAIL_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
-def _checked(key: str) -> str:
-    if "\x00" in key or not selectors.key_is_usable(key):
+# The keys a detail path takes, as the OpenAPI document states them (`certinel.api` writes
+# them in): an id, or the record's public code in either case. Any other key is not found.
+KEY_PATTERNS = {
+    "get_body": "^(?:[0-9]{1,18}|[Cc][Nn][Cc][Aa]-[Rr](?:-[0-9]{4}-[0-9]{3}|[Ff]-[0-9]{4}-[0-9]{2}))$",
+    "get_lab": "^[0-9]{1,18}$",
+    "get_organization": "^(?:[0-9]{1,18}|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18})$",
+}
+
+
+def _checked(key: str, operation: str) -> str:
+    if not re.fullmatch(KEY_PATTERNS[operation], key) or not selectors.key_is_usable(key):
         raise NotFound(f"No record {key[:40]!r}.")
-    return key.strip()
+    return key
 
 
 def _user(request: HttpRequest):
@@ -100,7 +110,7 @@ def get_body(request: HttpRequest,
                              examples=["CNCA-R-2005-971"])):
     """A body with its approval, accreditation, status and approved scopes. `private` (the
     body's people) is filled for the body's own operators and the regulators of its region."""
-    body = selectors.body_get(key=_checked(key))
+    body = selectors.body_get(key=_checked(key, "get_body"))
     full = selectors.may_view_full(_user(request), "body", body)
     scopes = [{"scheme": s.scheme.code, "scheme_name": s.scheme.name,
                "iaf_sector": s.iaf_sector.number if s.iaf_sector_id else None,
@@ -138,7 +148,7 @@ def get_lab(request: HttpRequest,
                             examples=["233009212253"])):
     """A lab with its CMA qualification, fields and qualified scope (basic requirements plus
     industry-specific requirements)."""
-    lab = selectors.lab_get(key=_checked(key))
+    lab = selectors.lab_get(key=_checked(key, "get_lab"))
     full = selectors.may_view_full(_user(request), "lab", lab)
     scope = [{"kind": i.kind, "field": {"code": i.field.code, "name": i.field.name}, "item": i.item,
               "standard": i.standard, "granted_on": i.granted_on}
@@ -176,7 +186,7 @@ def get_organization(request: HttpRequest,
                                                       "credit code.", examples=["913201024B3XJ56N9P"])):
     """An organization with its names (former names too), region, industry, size and sites.
     Contact details and people are in `private`, for its own users and its regulators only."""
-    org = selectors.organization_get(key=_checked(key))
+    org = selectors.organization_get(key=_checked(key, "get_organization"))
     full = selectors.may_view_full(_user(request), "organization", org)
     sites = [{"kind": s.kind, "kind_label": str(s.get_kind_display()), "name": s.name, "address": s.address,
               "region_code": s.region_code} for s in org.sites.all() if s.active]

@@ -187,6 +187,10 @@ def test_the_document_is_valid_openapi_31_and_states_the_security(served):
         assert "pattern" in json.dumps(search[name]), name
     assert search["status"]["anyOf"][0]["$ref"] == "#/components/schemas/CertificateStatus"
     assert "valid" in doc["components"]["schemas"]["CertificateStatus"]["enum"]
+    key = doc["paths"]["/api/v1/organizations/{key}"]["get"]["parameters"][0]["schema"]
+    assert re.fullmatch(key["pattern"], DOC_ORG) and not re.fullmatch(key["pattern"], DOC_ORG + "0")
+    assert call(f"{served.url}/api/v1/organizations/{DOC_ORG.lower()}")[0] == 200  # the case does not matter
+    assert call(f"{served.url}/api/v1/organizations/{DOC_ORG}0")[0] == 404        # outside the pattern: not found
     export = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/certificates/export"]["get"]["parameters"]}
     assert export["format"]["enum"] == ["csv", "xlsx", "jsonl", "parquet"]
 
