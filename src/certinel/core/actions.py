@@ -101,6 +101,17 @@ ACTION_LABELS: dict[str, Promise] = {
     "watch_item_removed": _("关注供应商移除"),
 }
 
+# Words the system itself writes into the register (the reason and the signer of the changes
+# it makes on its own): stored as written, shown in the reader's language. Reasons and names
+# that people give are data and are shown as they were given.
+SYSTEM_WORDS: dict[str, Promise] = {
+    "有效期届满": _("有效期届满"),
+    "未按期接受监督审核": _("未按期接受监督审核"),
+    "信息更正": _("信息更正"),
+    "系统（到期自动处理）": _("系统（到期自动处理）"),
+    "系统（转换异议期满自动处理）": _("系统（转换异议期满自动处理）"),
+}
+
 # What the log's pages say for an entry of a private kind (transparency.privacy): the log
 # holds only a salted commitment, and the page shows no more than the log does.
 PRIVATE_RECORD = _("非公开记录（仅承诺值）")
@@ -118,3 +129,10 @@ def action_label(action: str | None) -> str:
         return "—"
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else readable(action)
+
+
+def recorded(value):
+    """A recorded reason or signer in the reader's language when the system wrote it, else as it is."""
+    if isinstance(value, str) and value in SYSTEM_WORDS:
+        return str(SYSTEM_WORDS[value])
+    return value

@@ -1,6 +1,7 @@
 """Template filters that show history actions in words (see `certinel.core.actions`).
 
-`{{ record.action|action_label }}` gives the words for an action; `{{ entry|log_event }}`
+`{{ record.action|action_label }}` gives the words for an action, `{{ event.reason|recorded }}`
+the words of a reason or signer the system wrote; `{{ entry|log_event }}`
 gives what a log page may say about an entry: the action's words for a record of a public
 kind, and only "private record (commitment only)" for a record of a private kind, whose
 action the log itself does not show.
@@ -15,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from certinel.core.actions import PRIVATE_RECORD
 from certinel.core.actions import action_label as label_of
+from certinel.core.actions import recorded as recorded_words
 
 register = template.Library()
 
@@ -22,6 +24,12 @@ register = template.Library()
 @register.filter
 def action_label(action: str | None) -> str:
     return label_of(action)
+
+
+@register.filter
+def recorded(value: Any) -> Any:
+    """A reason or signer the system wrote, in the reader's language; anything else as it is."""
+    return recorded_words(value)
 
 
 def record_is_public(record: Any) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.utils import translation
 
 import certinel
-from certinel.core.actions import ACTION_LABELS, PRIVATE_RECORD, action_label
+from certinel.core.actions import ACTION_LABELS, PRIVATE_RECORD, SYSTEM_WORDS, action_label, recorded
 
 SRC = Path(certinel.__file__).parent
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -151,9 +151,35 @@ def test_every_action_the_code_writes_has_words_and_no_words_are_for_nothing():
     assert sorted(set(ACTION_LABELS) - found) == [], "words for actions the code never writes"
 
 
+def _system_words_written() -> set[str]:
+    """The reasons and signers the certificates' services write on their own: the `*_SIGNER`
+    constants, and the literal reasons of `certificate_act` and `Action` (the fourth argument)."""
+    from certinel.certificates import services, services_transfers
+
+    found = {services.SYSTEM_SIGNER, services_transfers.TRANSFER_SIGNER}
+    for name, where in (("certificate_act", "reason"), ("Action", 3)):
+        for _path, call in _calls_of(name, under="certificates/"):
+            expr = _argument(call, where)
+            if isinstance(expr, ast.BoolOp):  # `given or "default"`
+                expr = expr.values[-1]
+            if isinstance(expr, ast.Constant) and isinstance(expr.value, str) and CJK.search(expr.value):
+                found.add(expr.value)
+    return found
+
+
+def test_the_words_the_system_writes_are_shown_in_the_readers_language():
+    written = _system_words_written()
+    assert {"有效期届满", "未按期接受监督审核", "信息更正"} <= written  # the collection reads the code
+    assert sorted(written - set(SYSTEM_WORDS)) == [], "system words without a translation in SYSTEM_WORDS"
+    with translation.override("en"):
+        assert recorded("未按期接受监督审核") == "Surveillance audit not held in time"
+        assert recorded("由获证组织申请暂停") == "由获证组织申请暂停"  # a person's reason is shown as given
+        assert recorded(None) is None
+
+
 def test_every_label_reads_in_chinese_and_in_english():
     untranslated = []
-    for action, label in [*ACTION_LABELS.items(), ("(private)", PRIVATE_RECORD)]:
+    for action, label in [*ACTION_LABELS.items(), *SYSTEM_WORDS.items(), ("(private)", PRIVATE_RECORD)]:
         with translation.override("zh-hans"):
             zh = str(label)
         with translation.override("en"):

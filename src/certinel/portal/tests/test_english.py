@@ -25,11 +25,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certinel.accounts.models import User
 from certinel.certificates.models import Certificate
-from certinel.core.actions import ACTION_LABELS
+from certinel.core.actions import ACTION_LABELS, SYSTEM_WORDS
 from certinel.core.actor import Actor
 from certinel.core.models import ChangeRecord
 from certinel.registry.models import CertificationBody, Lab, Organization
@@ -150,6 +150,8 @@ class Data:
 
 
 def _data(*, translated_names: bool) -> Data:
+    """The database's strings, less the words the system writes on its own (SYSTEM_WORDS),
+    which must be shown translated."""
     from certinel.certificates.io.cells import _STATUS_NAMES
     from certinel.certificates.io.columns import COLUMNS
 
@@ -160,7 +162,7 @@ def _data(*, translated_names: bool) -> Data:
         if model._meta.app_label in {"registry", "certificates", "reference", "core", "accounts", "watch",
                                      "credentials"}:
             values += _strings(model, translated_names=translated_names)
-    return Data(values)
+    return Data(v for v in values if v not in SYSTEM_WORDS)
 
 
 # --- The demo -------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ def _data(*, translated_names: bool) -> Data:
 def built(django_db_setup, django_db_blocker):
     """A small demo (committed), then a suspension and a buyer's watchlist through the
     services; removed again afterwards."""
-    from certinel.certificates.services import certificate_suspend
+    from certinel.certificates.services import certificate_suspend, certificates_tick
     from certinel.watch.services import watchlist_create
 
     with django_db_blocker.unblock():
@@ -181,6 +183,8 @@ def built(django_db_setup, django_db_blocker):
             certificate_suspend(actor=Actor.for_user(cb), certificate=cert,
                                 until=timezone.localdate() + dt.timedelta(days=30),
                                 reason="suspended at the holder's request", signed_by="Wang")
+            certificates_tick()  # expiries and missed surveillance, with the system's own reasons
+            assert ChangeRecord.objects.filter(reason__in=list(SYSTEM_WORDS)).exists()
             org_user = User.objects.get(username="demo-org")
             watchlist, _secret = watchlist_create(actor=Actor.for_user(org_user), name="Main suppliers",
                                          email="buyer@example.org")
@@ -299,6 +303,13 @@ def test_the_certificate_page_names_its_events_in_words(demo):
     texts = texts_of(english().get(f"/certificates/{cert.pk}/").content.decode())
     assert "Certificate suspended" in texts and "Certificate issued" in texts
     assert not {"certificate_suspended", "certificate_issued"} & set(texts)
+    # A change the system made on its own: its reason and signer in English too.
+    ticked = ChangeRecord.objects.filter(reason__in=list(SYSTEM_WORDS), content_type__model="certificate").first()
+    page = " ".join(texts_of(english().get(f"/certificates/{ticked.object_id}/").content.decode()))
+    with translation.override("en"):
+        reason = str(SYSTEM_WORDS[ticked.reason])
+    assert f"Reason: {reason}" in page and "Signed by the system (automatic, on schedule)" in page
+    assert ticked.reason not in page and "系统" not in page
 
 
 def test_the_changes_page_names_events_in_words_in_both_languages(demo):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from certinel.core.actions import action_label
+from certinel.core.actions import action_label, recorded
 from certinel.core.models import ChangeRecord
 
 KIND_LABELS = {
@@ -50,7 +50,7 @@ def _value(field, value: Any) -> Any:
     if isinstance(value, str) and value.startswith("hmac-sha256:"):
         return _("（个人信息，不显示）")
     choices = dict(field.flatchoices) if field is not None and field.choices else {}
-    return choices.get(value, value)
+    return recorded(choices.get(value, value))
 
 
 def present(record: ChangeRecord) -> ShownChange:
