@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from certinel.accounts.permissions import require
 from certinel.core.actor import Actor
 from certinel.core.dates import add_months
+from certinel.core.db import WritePacer
 from certinel.core.errors import Conflict, ErrorList, FieldError, ValidationFailed
 from certinel.core.history import snapshot
 from certinel.core.services import lock
@@ -181,6 +182,7 @@ def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[st
     on = on or timezone.localdate()
     actor = Actor.system("lifecycle", via=Via.TASK)
     counts = {"expired": 0, "surveillance_missed": 0}
+    pace = WritePacer()  # one short transaction per certificate; other writers get in between
     live = ENDS_BY_EXPIRY
     while ids := list(Certificate.objects.filter(status__in=live, expires_on__lt=on)
                       .values_list("pk", flat=True)[:batch]):
@@ -189,6 +191,7 @@ def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[st
             certificate_act(actor=actor, certificate=cert, action="expire", signed_by=SYSTEM_SIGNER,
                             reason="有效期届满", occurred_on=_expiry_day(pk, on), system=True, today=on)
             counts["expired"] += 1
+            pace()
     from certinel.reference.models import Scheme
 
     for scheme in Scheme.objects.all():
@@ -201,6 +204,7 @@ def certificates_tick(*, on: dt.date | None = None, batch: int = 500) -> dict[st
                                 signed_by=SYSTEM_SIGNER, reason="未按期接受监督审核",
                                 occurred_on=min(due + grace + dt.timedelta(days=1), on), system=True, today=on)
                 counts["surveillance_missed"] += 1
+                pace()
     # Transfers: the old certificates whose objection period passed end (after expiry, so that
     # a transfer whose old certificate expired first is closed as such).
     counts.update(transfers_tick(on=on, batch=batch))

@@ -5,11 +5,16 @@
 certificate events, the transparency log. The only way past them is a row in
 `core_history_maintenance`, a table no model maps and nothing in the application writes; the
 test suite places one so that it can empty its database between tests.
+
+`WritePacer` paces a background job's long series of write transactions, so that the requests
+of other processes get the database's write lock between them.
 """
 
 from __future__ import annotations
 
-from django.db import migrations, models
+import time
+
+from django.db import connections, migrations, models
 
 MAINTENANCE_TABLE = "core_history_maintenance"
 
@@ -157,3 +162,30 @@ class AnyOf(models.Lookup):
 
 
 models.ForeignKey.register_lookup(AnyOf)  # `organization_id__any=[ids]` as well
+
+
+class WritePacer:
+    """Paces a job that makes many short write transactions one after another (the lifecycle
+    job), so that the requests of other processes get the write lock between them.
+
+    SQLite has one writer at a time, and a writer that finds the lock taken polls for it,
+    sleeping longer between polls the longer it has waited (up to a tenth of a second). A job
+    that begins its next transaction as soon as it commits leaves the lock free for a few
+    microseconds at a time and can miss every poll of a waiting sign-in for as long as it runs,
+    until the sign-in's busy timeout fails it. So, called between two transactions, the pacer
+    lets the job work for `work` seconds, then rests it `rest` seconds, outside any transaction
+    and longer than a poll's sleep. On PostgreSQL writers queue on row locks instead."""
+
+    def __init__(self, *, work: float = 0.5, rest: float = 0.15, using: str = "default") -> None:
+        self.work = work
+        self.rest = rest
+        self.using = using
+        self.since = time.monotonic()
+
+    def __call__(self) -> None:
+        connection = connections[self.using]
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            return  # inside the caller's transaction a rest would only hold the lock longer
+        if time.monotonic() - self.since >= self.work:
+            time.sleep(self.rest)
+            self.since = time.monotonic()
