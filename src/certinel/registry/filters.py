@@ -14,10 +14,12 @@ from .choices import BodyStatus, LabStatus, OrgStatus, SizeClass
 # The formats of query parameters, as the OpenAPI document declares them (`pattern`) and as
 # the checks below enforce them, on the value as sent: the same regular expressions, written
 # with explicit classes (no \d, \s or .) so that Python and JSON Schema read them alike. An
-# empty value means "no filter" and matches every pattern. The portal strips what people type
-# before these checks. NUL is refused everywhere (no database stores it in text).
-WHITE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace()
-_ANY, _SOLID = "[^\x00]", f"[^\x00{WHITE}]"
+# empty text or code means "no filter" and matches its pattern (a date must be a date). The
+# portal strips what people type before these checks. NUL is refused everywhere (no database
+# stores it in text).
+# The characters str.isspace() takes for white space, as regular-expression escapes.
+WHITE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_ANY, _SOLID = r"[^\x00]", rf"[^\x00{WHITE}]"
 TEXT_PATTERN = f"^{_ANY}*$"
 # Two characters or more besides white space (or nothing at all).
 TWO_CHARACTERS_PATTERN = f"^(?:[{WHITE}]*|{_ANY}*{_SOLID}{_ANY}*{_SOLID}{_ANY}*)$"
