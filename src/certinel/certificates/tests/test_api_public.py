@@ -176,4 +176,4 @@ def test_openapi_documents_the_verdict(client, world):
     verify = schema["paths"]["/api/v1/verify"]["get"]
     assert "not_found" in verify["description"] and "200" in verify["responses"]
     outcome = schema["components"]["schemas"]["VerdictOut"]["properties"]["outcome"]
-    assert set(outcome["enum"]) == {"valid", "not_valid", "mismatch", "not_found", "several"}
+    assert set(outcome["enum"]) == {"valid", "not_valid", "mismatch", "not_found", "several", "inconsistent"}
