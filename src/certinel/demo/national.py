@@ -15,13 +15,14 @@ Both finish with ANALYZE (and VACUUM on PostgreSQL, for index-only scans).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from certinel.core.models import ChangeRecord
 from certinel.reference.loader import sync_all
@@ -104,8 +105,12 @@ def _prepare() -> _Indexes:
             cursor.execute("SET synchronous_commit = off")
             cursor.execute("SET maintenance_work_mem = '1GB'")
         else:
-            for pragma in ("journal_mode = OFF", "synchronous = OFF", "foreign_keys = OFF",
-                           "cache_size = -1000000", "temp_store = MEMORY"):
+            # No journal while loading (the whole build is one transaction either way); SQLite
+            # refuses to leave WAL while another connection has the database open, and then the
+            # build goes on in WAL, only slower.
+            with contextlib.suppress(OperationalError):
+                cursor.execute("PRAGMA journal_mode = OFF")
+            for pragma in ("synchronous = OFF", "foreign_keys = OFF", "cache_size = -1000000", "temp_store = MEMORY"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cursor.execute(f"CREATE TABLE {STAGE} (gram INTEGER NOT NULL, organization_id INTEGER NOT NULL)")

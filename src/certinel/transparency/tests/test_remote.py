@@ -60,7 +60,8 @@ def test_changes_by_sql_are_seen_from_outside(served):
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE transparency_logentry DISABLE TRIGGER USER")
         else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'transparency_logentry'")
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                           "AND tbl_name = 'transparency_logentry'")
             for (name,) in cursor.fetchall():
                 cursor.execute(f'DROP TRIGGER "{name}"')
         cursor.execute("""UPDATE transparency_logentry SET data = %s WHERE "index" = 3""",

@@ -158,20 +158,24 @@ def test_orm_and_database_refuse_rewrites(fill):
 def test_every_history_record_goes_into_the_log(origin):
     """The log subscribes to the history: writing a change record appends its leaf, in the same
     transaction (and a rolled-back change leaves no leaf)."""
+    from certinel.core.testing.builders import build_org
+
     user = get_user_model().objects.create(username="zhang.san", role="admin")
+    org = build_org()
     with transaction.atomic():
-        change = record_change(actor=Actor.for_user(user, request_id="req-12345678"), action="user_renamed",
-                               obj=user, before={"first_name": "A"}, after={"first_name": "B"}, reason="typo")
+        change = record_change(actor=Actor.for_user(user, request_id="req-12345678"), action="organization_renamed",
+                               obj=org, before={"name": "A"}, after={"name": "B"}, reason="typo")
     entry = LogEntry.objects.get(change_record=change)
     leaf = parse_leaf(bytes(entry.data))
-    assert leaf["type"] == "user_renamed" and leaf["object"] == {"type": "accounts.user", "id": str(user.pk)}
+    assert leaf["type"] == "organization_renamed"
+    assert leaf["object"] == {"type": "registry.organization", "id": str(org.pk)}
     assert leaf["actor"].startswith("hmac-sha256:") and "zhang" not in bytes(entry.data).decode()
-    assert leaf["before"] == {"first_name": "A"} and leaf["request_id"] == "req-12345678"
+    assert leaf["before"] == {"name": "A"} and leaf["request_id"] == "req-12345678"
     with pytest.raises(IntegrityError), transaction.atomic():
         append_change_record(change)  # one leaf per change record
     size = log_size()
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_change(actor=Actor.system(), action="user_renamed", obj=user, before=None, after={})
+        record_change(actor=Actor.system(), action="organization_renamed", obj=org, before=None, after={})
         raise RuntimeError("the service fails after writing")
     assert log_size() == size
 
