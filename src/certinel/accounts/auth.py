@@ -40,6 +40,10 @@ def presented_key(request: HttpRequest) -> ApiKey | None:
     """The valid API key the request presents, or None when it presents none (no
     Authorization header, or an empty one). Raises InvalidApiKey for anything else: another
     scheme than Bearer, no token, or a key that is unknown, malformed or revoked."""
+    known = getattr(request, "api_key", None)
+    if known is not None:  # already checked for this request (the rate limit checks it first)
+        request.user = known.user
+        return known
     header = request.headers.get("Authorization", "").strip()
     if not header:
         return None

@@ -65,9 +65,23 @@ class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @staticmethod
+    def _valid_key(request: HttpRequest) -> bool:
+        """Whether the request presents a valid API key (bodies' systems are not limited). A
+        header that is not a valid key counts like no header, so that junk keys cannot buy
+        unlimited requests (each still answered 401 by the API)."""
+        from certinel.accounts.auth import InvalidApiKey, presented_key
+
+        if not request.headers.get("Authorization"):
+            return False
+        try:
+            return presented_key(request) is not None
+        except InvalidApiKey:
+            return False
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.CERTINEL_RATE_LIMIT_PER_MINUTE
-        if limit and request.path.startswith(self.PREFIXES) and not request.headers.get("Authorization"):
+        if limit and request.path.startswith(self.PREFIXES) and not self._valid_key(request):
             window = int(time.time() // 60)
             key = f"rl:{client_address(request)}:{window}"
             if cache.add(key, 1, timeout=70):
