@@ -184,7 +184,7 @@ def _existing(body: CertificationBody, numbers: list[str], *, lock: bool) -> dic
         else:
             qs = Certificate.objects.filter(body=body, number__any=chunk).order_by()
         if lock:
-            qs = qs.select_for_update()
+            qs = qs.select_for_update(no_key=True, of=("self",))
         found.update({c.number: c for c in qs if c.body_id == body.pk})
     return found
 

@@ -45,7 +45,7 @@ def transfer_open(*, writer: Writer, source: Certificate, target: Certificate, s
     again here) becomes transfer pending, with its public event, and the transfer is recorded
     with the objection period in force today. The old body and the holder are told once the
     report commits."""
-    old = Certificate.objects.select_for_update().select_related("scheme").get(pk=source.pk)
+    old = Certificate.objects.select_for_update(no_key=True, of=("self",)).select_related("scheme").get(pk=source.pk)
     to_body = target.body
     policy = transfer_policy(on=today, region_code=old.region_code)
     deadline = today + dt.timedelta(days=policy.objection_days)

@@ -75,7 +75,7 @@ def signing_key_rotate(*, actor: Actor, body: CertificationBody, reason: str = "
     with transaction.atomic():
         body = lock(CertificationBody, body.pk)
         now = timezone.now()
-        old = SigningKey.objects.select_for_update().filter(body=body, status=KeyStatus.ACTIVE).first()
+        old = SigningKey.objects.select_for_update(no_key=True).filter(body=body, status=KeyStatus.ACTIVE).first()
         if old is None:
             raise NotFound(f"{body} has no active signing key to rotate.", code="no_active_key")
         before = snapshot(old)
@@ -132,7 +132,7 @@ def _sign(document: dict[str, Any], *, key: SigningKey, host: str, now: dt.datet
 def _open_list(*, actor: Actor, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
     """The body's current list for `purpose` at this address with room left (locked), or a new one
     (recorded in the history: a list is part of the public register)."""
-    current = (StatusList.objects.select_for_update().filter(body=body, purpose=purpose, host=host, scheme=scheme)
+    current = (StatusList.objects.select_for_update(no_key=True).filter(body=body, purpose=purpose, host=host, scheme=scheme)
                .order_by("-number").first())
     if current is not None and current.allocated < current.size:
         return current
@@ -197,7 +197,7 @@ def status_list_attest(*, status_list: StatusList) -> dict[str, Any]:
 def _republish_body_lists(body: CertificationBody) -> None:
     if not SigningKey.objects.filter(body=body, status=KeyStatus.ACTIVE).exists():
         return  # nothing can sign them; verifiers will reject the old signatures, as they should
-    for status_list in StatusList.objects.select_for_update().filter(body=body):
+    for status_list in StatusList.objects.select_for_update(no_key=True).filter(body=body):
         status_list_publish(status_list=status_list)
 
 
@@ -208,7 +208,7 @@ def credential_status_set(*, actor: Actor, credential_id: str, purpose: str, val
         raise ValidationFailed(FieldError("purpose", f"未知的状态用途 {purpose!r}。", "invalid"))
     transitions = REVOCATION_BIT if purpose == StatusPurpose.REVOCATION else SUSPENSION_BIT
     with transaction.atomic():
-        entry = (StatusEntry.objects.select_for_update().select_related("status_list__body")
+        entry = (StatusEntry.objects.select_for_update(no_key=True, of=("self",)).select_related("status_list__body")
                  .filter(credential_id=credential_id, status_list__purpose=purpose).first())
         if entry is None:
             raise NotFound(f"No {purpose} status entry for credential {credential_id}.")
