@@ -1,19 +1,95 @@
-"""Background work when Certinel runs embedded (no Celery broker configured): a thread in the
-`certinel serve` master process runs the periodic jobs that Celery beat runs in production —
-signing a checkpoint of the transparency log every minute when it has grown, and the
-certificate lifecycle job (expiry, missed surveillance) every hour."""
+"""Background work when Certinel runs embedded (no Celery broker configured): threads in the
+`certinel serve` master process run the periodic jobs that Celery beat and workers run in
+production — signing a checkpoint of the transparency log every minute when it has grown, the
+certificate lifecycle job (expiry, missed surveillance) every hour, and sending the watchlist
+notifications that are due (new ones and retries) every two seconds.
+
+Each job has its own thread, so that a long lifecycle run does not hold up notifications.
+
+The master process forks gunicorn's workers (at start, and again whenever one is replaced).
+A fork copies SQLite's in-process lock bookkeeping but not the locks themselves: a worker
+forked while a job held a write transaction would answer "database is locked" to every write
+for the rest of its life, and one forked with a connection open would read without the locks
+that keep the WAL consistent. So jobs run under `guard()`: no fork happens while one runs, and
+none leaves a connection open behind it."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
+# Held by guarded work, and by a thread of this process that forks for the length of the fork.
+_fork_lock = threading.RLock()
+_local = threading.local()
+
+
+def _before_fork() -> None:
+    _fork_lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _fork_lock.release()
+
+
+def _after_fork_in_child() -> None:
+    global _fork_lock
+    _fork_lock = threading.RLock()  # the child has one thread: nothing of the parent's is running
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Database work in a background thread of a process that may fork: the process does not
+    fork while it runs, and this thread's connections are closed when it ends. Background
+    threads only (it closes the thread's connections, transaction or not)."""
+    with _fork_lock:
+        depth = getattr(_local, "depth", 0)
+        _local.depth = depth + 1
+        try:
+            yield
+        finally:
+            _local.depth = depth
+            if not depth:
+                connections.close_all()
+
+
+def in_background() -> bool:
+    """Whether this thread is running a background job (work it starts may wait for the next
+    run of the job that does it, rather than be done at once)."""
+    return getattr(_local, "depth", 0) > 0
+
+
+def rest(seconds: float) -> None:
+    """A pause between two transactions of a long job (`core.db.WritePacer`). In a guarded job
+    that holds no transaction, the thread's connections are closed and the process may fork
+    while it rests, so that a long lifecycle run does not keep a worker from being started or
+    replaced; anywhere else it only waits."""
+    depth = getattr(_local, "depth", 0)
+    if not depth or any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+        time.sleep(seconds)
+        return
+    connections.close_all()
+    for _ in range(depth):
+        _fork_lock.release()
+    try:
+        time.sleep(seconds)
+    finally:
+        for _ in range(depth):
+            _fork_lock.acquire()
+
+
+# --- the jobs -----------------------------------------------------------------------------------
 
 def sign_checkpoint_if_grown() -> str:
     from certinel.transparency.errors import SignerNotConfigured
@@ -39,30 +115,81 @@ def lifecycle_tick() -> str:
     return str(certificates_tick())
 
 
-JOBS: list[tuple[str, float, Callable[[], str]]] = [
-    ("transparency checkpoint", 60.0, sign_checkpoint_if_grown),
-    ("certificate lifecycle", 3600.0, lifecycle_tick),
+def watch_deliveries() -> str:
+    """Send the watchlist notifications that are due (new ones, and retries whose time has
+    come); one delivery at a time under the guard, so that a slow receiver does not hold up a
+    fork for more than one attempt. Returns what it did ("" when there was nothing to do)."""
+    from certinel.watch import notify
+
+    with guard():
+        due = notify.due_ids()
+    outcomes: dict[str, int] = {}
+    for pk in due:
+        with guard():
+            delivery = notify.deliver(pk)
+        if delivery is not None:
+            outcomes[delivery.status] = outcomes.get(delivery.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: float  # seconds between the starts of two runs
+    run: Callable[[], str]
+    guarded: bool = True  # False: the job takes the guard itself, piece by piece
+
+
+JOBS: list[Job] = [
+    Job("transparency checkpoint", 60.0, sign_checkpoint_if_grown),
+    Job("certificate lifecycle", 3600.0, lifecycle_tick),
+    Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
 ]
 
 
-def _loop(stop: threading.Event) -> None:
-    due = {name: 0.0 for name, _, _ in JOBS}
+def run_job(job: Job) -> str | None:
+    """Run a job once under the guard; a failure is logged, not raised (it runs again later)."""
+    try:
+        if job.guarded:
+            with guard():
+                outcome = job.run()
+        else:
+            outcome = job.run()
+    except Exception:
+        logger.exception("background job %s failed", job.name)
+        return None
+    if outcome:
+        logger.info("%s: %s", job.name, outcome)
+    return outcome
+
+
+def _loop(job: Job, stop: threading.Event) -> None:
     while not stop.is_set():
-        now = time.monotonic()
-        for name, every, job in JOBS:
-            if now >= due[name]:
-                due[name] = now + every
-                try:
-                    logger.info("%s: %s", name, job())
-                except Exception:  # a failing job must not stop the others; it runs again later
-                    logger.exception("background job %s failed", name)
-                finally:
-                    close_old_connections()
-        stop.wait(5.0)
+        started = time.monotonic()
+        run_job(job)
+        stop.wait(max(0.0, job.every - (time.monotonic() - started)))
 
 
-def start() -> threading.Event:
-    """Start the jobs in a daemon thread; set the returned event to stop them."""
-    stop = threading.Event()
-    threading.Thread(target=_loop, args=(stop,), name="certinel-scheduler", daemon=True).start()
-    return stop
+class Running:
+    """The scheduler's threads; `stop()` ends them."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.event = threading.Event()
+        self.threads = [threading.Thread(target=_loop, args=(job, self.event), daemon=True,
+                                         name=f"certinel-{job.name.replace(' ', '-')}") for job in jobs]
+        for thread in self.threads:
+            thread.start()
+
+    def set(self) -> None:
+        self.event.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.event.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def start(jobs: list[Job] | None = None) -> Running:
+    """Start the jobs (default: all of them), each in a daemon thread; `stop()` the returned
+    object to end them."""
+    return Running(JOBS if jobs is None else jobs)

@@ -4,22 +4,36 @@
    the transaction of every change. It only notes the ids of certificate status changes and,
    once per transaction, asks for them to be processed when the transaction commits
    (`transaction.on_commit`); a change that is rolled back notifies nobody.
-2. `fan_out` (a task) finds the watchlists watching each certificate's holder and writes one
+2. `fan_out` finds the watchlists watching each certificate's holder and writes one
    `Notification` per watchlist and change (never twice: a unique constraint) and one
-   `Delivery` per channel (e-mail, webhook), then sends them.
+   `Delivery` per channel (e-mail, webhook), then hands them to `dispatch`.
 3. `deliver` makes one attempt, records it (`DeliveryAttempt`, append-only) and, on failure,
-   schedules the next one with backoff; `deliver_due` retries whatever is due (a periodic
-   task). After `len(BACKOFF) + 1` attempts a delivery is given up ("failed").
+   schedules the next one with backoff (`BACKOFF`); after `len(BACKOFF) + 1` attempts a
+   delivery is given up ("failed"). `deliver_due` attempts whatever is due.
+
+Where the work runs:
+
+* With a Celery broker (`CERTINEL_CELERY_BROKER_URL`): `fan_out` and each attempt are Celery
+  tasks on the workers; a retry is a task sent with a countdown, and beat runs `deliver_due`
+  every 30 seconds for anything a lost message left behind.
+* Without one (`certinel serve`, `certinel demo`, commands): `fan_out` runs right after the
+  commit in the process that made the change (it only writes rows), and the first attempts
+  go to this process's courier thread (courier.py), so a request does not wait for mail
+  servers and webhooks. Retries, and whatever a process did not get to, are sent by the
+  `watch deliveries` job of `certinel serve`'s scheduler (core/scheduler.py), every two
+  seconds. `CERTINEL_WATCH_SEND_INLINE = True` makes the first attempt in the calling thread
+  instead (the tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -40,6 +54,8 @@ ACTIONS = frozenset(f"certificate_{e}" for e in STATUS_EVENTS)
 BACKOFF = (60, 300, 1800, 7200, 21600)
 # While one worker attempts a delivery, others leave it alone for this long.
 LEASE_SECONDS = 120
+# How long an SMTP server may take to answer when EMAIL_TIMEOUT is not set.
+MAIL_TIMEOUT_SECONDS = 20
 
 
 # --- 1. in the transaction of the change ----------------------------------------------------------
@@ -52,10 +68,17 @@ class _Batch:
     def flush(self) -> None:
         self.done = True
         ids, self.ids = self.ids, []
-        if ids:
-            from .tasks import fan_out
+        if not ids:
+            return
+        if not in_process():
+            from .tasks import fan_out as fan_out_task
 
-            fan_out.delay(ids)
+            try:
+                fan_out_task.delay(ids)
+                return
+            except Exception:  # the broker is unreachable: do it here rather than lose the changes
+                logger.exception("Could not queue the notifications of %s changes; making them in-process", len(ids))
+        fan_out(ids)
 
 
 def _registered(connection: Any, batch: _Batch, index: int) -> bool:
@@ -65,14 +88,27 @@ def _registered(connection: Any, batch: _Batch, index: int) -> bool:
     return not batch.done and index < len(hooks) and hooks[index][1] == batch.flush
 
 
+def is_status_change(record: ChangeRecord) -> bool:
+    """Whether a history record is a change of a certificate's status that watchers are told
+    of: one of STATUS_EVENTS, or any other certificate event whose status differs before and
+    after (so that an event added later, such as a transfer's, is not missed)."""
+    if not record.action.startswith("certificate_"):
+        return False
+    if record.action in ACTIONS:
+        return True
+    before, after = record.before or {}, record.after or {}
+    return "status" in after and before.get("status") != after.get("status")
+
+
 def on_change(record: ChangeRecord) -> None:
-    if record.action not in ACTIONS:
+    if not is_status_change(record):
         return
     connection = transaction.get_connection()
     state = getattr(connection, "_certinel_watch_batch", None)
     if state is None or not _registered(connection, *state):
         batch = _Batch()
-        transaction.on_commit(batch.flush)
+        # Robust: a failure here is logged and never turns the committed change into an error.
+        transaction.on_commit(batch.flush, robust=True)
         state = (batch, len(connection.run_on_commit) - 1)
         connection._certinel_watch_batch = state
     state[0].ids.append(record.pk)
@@ -150,8 +186,7 @@ def fan_out(record_ids: list[int]) -> int:
         return 0  # nobody watches anything: nothing to read
     for start in range(0, len(record_ids), 1000):
         made += _fan_out_chunk(record_ids[start:start + 1000])
-    for delivery in made:
-        dispatch(delivery.pk)
+    dispatch_new([delivery.pk for delivery in made])
     return len(made)
 
 
@@ -161,7 +196,7 @@ def _fan_out_chunk(record_ids: list[int]) -> list[Delivery]:
     from certinel.certificates.models import Certificate
 
     ct = ContentType.objects.get_for_model(Certificate)
-    changed = list(ChangeRecord.objects.filter(pk__in=record_ids, content_type=ct, action__in=ACTIONS)
+    changed = list(ChangeRecord.objects.filter(pk__in=record_ids, content_type=ct, action__startswith="certificate_")
                    .values_list("pk", "object_id"))
     holders = dict(Certificate.objects.filter(pk__in={int(object_id) for _pk, object_id in changed})
                    .values_list("pk", "holder_uscc"))
@@ -179,20 +214,62 @@ def _fan_out_chunk(record_ids: list[int]) -> list[Delivery]:
                                           ).order_by("pk")
     for record in records:
         cert = certs.get(int(record.object_id))
+        if not is_status_change(record):
+            continue
         for watchlist in watched.get(cert.holder_uscc, []) if cert is not None else []:
             made += notify(watchlist, event=record.action.removeprefix("certificate_"),
                            payload=payload_for(record, cert, watchlist), change=record, certificate=cert)
     return made
 
 
-def dispatch(delivery_id: int, countdown: int | None = None) -> None:
-    from .tasks import deliver
+def in_process() -> bool:
+    """Whether background work runs in this process (no Celery broker configured)."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
 
-    if countdown and not settings.CELERY_TASK_ALWAYS_EAGER:
-        deliver.apply_async((delivery_id,), countdown=countdown)
-    elif not countdown:
-        deliver.delay(delivery_id)
-    # In-process (no broker), a later attempt waits for `deliver_due`.
+
+def dispatch_new(delivery_ids: list[int]) -> None:
+    """First attempts at deliveries just made (and committed)."""
+    if not delivery_ids:
+        return
+    if not in_process():
+        for pk in delivery_ids:
+            dispatch(pk)
+    elif getattr(settings, "CERTINEL_WATCH_SEND_INLINE", False):
+        for pk in delivery_ids:
+            deliver(pk)
+    elif not _in_background():
+        from .courier import courier
+
+        # After the commit of the caller's transaction, if any: the courier's thread reads them.
+        transaction.on_commit(lambda: courier.send(delivery_ids), robust=True)
+    # In a scheduler job (the lifecycle job expiring certificates): the `watch deliveries` job
+    # sends them within seconds.
+
+
+def _in_background() -> bool:
+    from certinel.core.scheduler import in_background
+
+    return in_background()
+
+
+def dispatch(delivery_id: int, countdown: int | None = None) -> None:
+    """An attempt at a delivery, now or in `countdown` seconds. With a broker, a Celery task
+    (if the broker cannot be reached, the delivery stays due and beat's `deliver_due` sends
+    it); in-process, a first attempt goes the way of `dispatch_new` and a later one waits for
+    the scheduler's `watch deliveries` job."""
+    if in_process():
+        if not countdown:
+            dispatch_new([delivery_id])
+        return
+    from .tasks import deliver as deliver_task
+
+    try:
+        if countdown:
+            deliver_task.apply_async((delivery_id,), countdown=countdown)
+        else:
+            deliver_task.delay(delivery_id)
+    except Exception:
+        logger.exception("Could not queue delivery %s; deliver_due will send it", delivery_id)
 
 
 # --- 3. sending ---------------------------------------------------------------------------------------
@@ -217,7 +294,10 @@ def _email(delivery: Delivery) -> webhooks.PostResult:
         subject = render_to_string("watch/email/subject.txt", context).strip()
         text = render_to_string("watch/email/body.txt", context)
     try:
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [delivery.target], fail_silently=False)
+        # A mail server that does not answer must not hold the sender forever.
+        connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT or MAIL_TIMEOUT_SECONDS)
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [delivery.target], fail_silently=False,
+                  connection=connection)
     except Exception as exc:
         return webhooks.PostResult(False, None, f"{type(exc).__name__}: {exc}"[:500], 0)
     return webhooks.PostResult(True, None, "", 0)
@@ -239,7 +319,14 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | N
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    result = _email(delivery) if delivery.channel == Channel.EMAIL else _webhook(delivery, now)
+    started = time.monotonic()
+    try:
+        result = _email(delivery) if delivery.channel == Channel.EMAIL else _webhook(delivery, now)
+    except Exception as exc:  # e.g. the webhook secret cannot be decrypted: an attempt that failed
+        logger.exception("Delivery %s could not be attempted", delivery_id)
+        result = webhooks.PostResult(False, None, f"{type(exc).__name__}: {exc}"[:500], 0)
+    if not result.duration_ms:
+        result.duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         delivery.attempts += 1
@@ -263,12 +350,18 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | N
     return delivery
 
 
+def due_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """The deliveries whose next attempt is due, the longest waiting first."""
+    now = now or timezone.now()
+    return list(Delivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING),
+                                        next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:limit])
+
+
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Attempt every delivery that is due (the periodic task); returns how many were tried."""
     now = now or timezone.now()
-    due = list(Delivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING),
-                                       next_attempt_at__lte=now).order_by("next_attempt_at")
-               .values_list("pk", flat=True)[:limit])
+    due = due_ids(now=now, limit=limit)
     for pk in due:
         deliver(pk, now=now)
     return len(due)

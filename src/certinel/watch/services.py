@@ -220,12 +220,11 @@ def watchlist_send_test(*, actor: Actor, watchlist: Watchlist) -> int:
     returns how many deliveries were made."""
     from django.utils import timezone
 
-    from .notify import dispatch, notify
+    from .notify import dispatch_new, notify
 
     current = _own(actor, watchlist, locked=False)
     payload = {"type": "test", "event": "test", "sent_for": actor.label,
                "watchlist": {"id": current.pk, "name": current.name}, "created_at": timezone.now().isoformat()}
     deliveries = notify(current, event="test", payload=payload)
-    for delivery in deliveries:
-        dispatch(delivery.pk)
+    dispatch_new([delivery.pk for delivery in deliveries])
     return len(deliveries)

@@ -2,11 +2,13 @@
 
 * Addresses are https, and resolve to public addresses only (no loopback, private, link-local
   or reserved networks: a webhook must not become a way into the server's own network). Plain
-  http and local addresses are allowed only when DEBUG is on or `CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS`
-  is set (development and tests with a receiver on this machine).
-* Each body is signed with the watchlist's secret: `X-Certinel-Signature: sha256=<hex>`, the
-  HMAC-SHA256 of the exact bytes of the body. The body carries its delivery id and the time it
-  was sent, so a receiver can refuse replays.
+  http and local addresses are allowed only when DEBUG is on, `CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS`
+  is set, or in the demo (development, tests and the demo, with a receiver on this machine).
+* Each request is signed with the watchlist's secret (the `whsec_…` string, as UTF-8 bytes):
+  `X-Certinel-Signature: t=<unix seconds>,v1=<hex>`, where hex is the HMAC-SHA256 of
+  `<t>.` followed by the exact bytes of the body. The timestamp is signed with the body, so a
+  receiver that refuses old timestamps refuses replays; the body also carries its delivery
+  id and the time it was sent (docs/verification.md, "Webhooks").
 * Redirects are not followed (a redirect could lead anywhere); the answer must be 2xx.
 """
 
@@ -37,7 +39,10 @@ class WebhookRefused(ValueError):
 
 
 def _local_allowed() -> bool:
-    return bool(settings.DEBUG or getattr(settings, "CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS", False))
+    """Development, tests, and the demo (fictional data served on this machine: `certinel demo`
+    serves with DEBUG off, and a receiver on this machine is how one tries webhooks there)."""
+    return bool(settings.DEBUG or getattr(settings, "CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS", False)
+                or getattr(settings, "CERTINEL_DEMO", False))
 
 
 def _public(address: str) -> bool:
@@ -70,13 +75,38 @@ def addresses_of(host: str, port: int) -> list[str]:
         raise WebhookRefused(_("无法解析主机名 %(host)s。") % {"host": host}) from None
 
 
-def sign(secret: bytes, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+# A receiver should refuse signatures older (or newer) than this many seconds.
+TOLERANCE_SECONDS = 300
 
 
-def verify_signature(secret: bytes, body: bytes, header: str) -> bool:
-    """What a receiver does (documented in docs/verification.md; used by the tests)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+def _mac(secret: bytes, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def sign(secret: bytes, body: bytes, *, timestamp: int | None = None) -> str:
+    """The value of the signature header: `t=<unix seconds>,v1=<HMAC-SHA256 hex of "t." + body>`."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
+
+
+def verify_signature(secret: bytes, body: bytes, header: str, *, tolerance: int = TOLERANCE_SECONDS,
+                     now: float | None = None) -> bool:
+    """What a receiver does (documented in docs/verification.md; used by the tests): the header
+    parses, its timestamp is within `tolerance` seconds of now, and one of its `v1` values is
+    the HMAC of the timestamp and the body."""
+    timestamp, macs = None, []
+    for part in (header or "").split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1":
+            macs.append(value)
+    if timestamp is None or not macs:
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = _mac(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
 
 
 def encode(payload: dict[str, Any]) -> bytes:

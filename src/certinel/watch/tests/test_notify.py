@@ -44,6 +44,7 @@ def watching(buyer, supplier, receiver):
     watchlist, secret = services.watchlist_create(actor=me, name="主要供应商", email="buyer@example.com",
                                                   webhook_url=receiver.url)
     services.watch_item_add(actor=me, watchlist=watchlist, uscc=supplier.uscc, label="华盛")
+    receiver.secret = secret  # the receiver checks every signature itself
     return watchlist, secret
 
 
@@ -65,6 +66,7 @@ def test_a_suspension_reaches_mail_and_webhook(cert, watching, receiver, django_
     # Webhook: one signed POST with the change.
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
+    assert request.verified is True
     assert webhooks.verify_signature(secret.encode(), request.body, request.headers["X-Certinel-Signature"])
     assert not webhooks.verify_signature(b"wrong", request.body, request.headers["X-Certinel-Signature"])
     assert request.headers["X-Certinel-Event"] == "certificate.suspended"

@@ -57,8 +57,12 @@ def test_a_webhook_secret_is_shown_once_and_not_cached(signed_in, buyer, setting
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     page = html(response)
     assert 'id="new-secret"' in page and "whsec_" in page
+    assert "X-Certinel-Signature: t=…,v1=…，其中 t 是发送时间" in page   # how to check it
     watchlist = Watchlist.objects.get(owner=buyer)
-    assert "whsec_" not in html(signed_in.get(f"/watch/{watchlist.pk}/"))
+    page = html(signed_in.get(f"/watch/{watchlist.pk}/"))
+    assert "whsec_" not in page and "X-Certinel-Signature: t=…,v1=…（“t.请求体”的 HMAC-SHA256）" in page
+    english = html(signed_in.get(f"/watch/{watchlist.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "X-Certinel-Signature: t=…,v1=… (the HMAC-SHA256 of “t.body”)" in english
 
 
 def test_form_errors_are_shown(signed_in):

@@ -71,6 +71,18 @@ def test_local_http_webhooks_only_when_allowed(buyer, settings):
     assert secret.startswith("whsec_") and watchlist.has_secret
 
 
+def test_the_demo_takes_a_receiver_on_this_machine(settings):
+    """`certinel demo` serves with DEBUG off; trying webhooks there means a local receiver."""
+    from certinel.watch.webhooks import WebhookRefused, check_url
+
+    settings.DEBUG, settings.CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS = False, False
+    settings.CERTINEL_DEMO = False
+    with pytest.raises(WebhookRefused):
+        check_url("http://127.0.0.1:8302/hook")
+    settings.CERTINEL_DEMO = True
+    assert check_url("http://127.0.0.1:8302/hook") == "http://127.0.0.1:8302/hook"
+
+
 def test_webhook_secret_is_encrypted_and_bound_to_its_watchlist(buyer, settings):
     settings.CERTINEL_WATCH_ALLOW_LOCAL_WEBHOOKS = True
     first, secret = services.watchlist_create(actor=Actor.for_user(buyer), name="一", webhook_url="http://127.0.0.1/h")

@@ -9,6 +9,7 @@ import os
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 
 class Command(BaseCommand):
@@ -68,6 +69,9 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
+        # No connection may cross the fork into the workers (SQLite's locks and a PostgreSQL
+        # socket would be shared with them); the scheduler's jobs close theirs (core/scheduler.py).
+        connections.close_all()
         if settings.CELERY_TASK_ALWAYS_EAGER and not opts["no_scheduler"]:
             from certinel.core import scheduler
 
