@@ -174,7 +174,8 @@ class WritePacer:
     microseconds at a time and can miss every poll of a waiting sign-in for as long as it runs,
     until the sign-in's busy timeout fails it. So, called between two transactions, the pacer
     lets the job work for `work` seconds, then rests it `rest` seconds, outside any transaction
-    and longer than a poll's sleep. On PostgreSQL writers queue on row locks instead."""
+    and longer than a poll's sleep. On PostgreSQL writers queue on row locks instead; the rest
+    is only long enough to let a waiting fork of the server in (`core.scheduler.rest`)."""
 
     def __init__(self, *, work: float = 0.5, rest: float = 0.15, using: str = "default") -> None:
         self.work = work
@@ -183,9 +184,10 @@ class WritePacer:
         self.since = time.monotonic()
 
     def __call__(self) -> None:
+        from certinel.core import scheduler
+
         connection = connections[self.using]
-        if connection.vendor != "sqlite" or connection.in_atomic_block:
+        if connection.in_atomic_block or time.monotonic() - self.since < self.work:
             return  # inside the caller's transaction a rest would only hold the lock longer
-        if time.monotonic() - self.since >= self.work:
-            time.sleep(self.rest)
-            self.since = time.monotonic()
+        scheduler.rest(self.rest if connection.vendor == "sqlite" else 0.01)
+        self.since = time.monotonic()
