@@ -158,7 +158,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-EMAIL_BACKEND = os.environ.get("CERTINEL_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get("CERTINEL_EMAIL_BACKEND", "certinel.core.mail.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("CERTINEL_FROM_EMAIL", "certinel@localhost")
 
 LOGGING = {
