@@ -41,6 +41,8 @@ def acting_body_ids(records: Sequence[ChangeRecord]) -> list[int | None]:
 def leaf_signers(records: Sequence[ChangeRecord]) -> list[Ed25519Signer | None]:
     """A signer per record: the acting body's active key, or None (no body acted, or it has
     no active key)."""
+    if not any(r.actor_id or r.actor_label.startswith("body:") for r in records):
+        return [None] * len(records)  # no person and no body acted (the system, a bulk load)
     body_ids = acting_body_ids(records)
     wanted = {b for b in body_ids if b}
     keys = {k.body_id: k for k in SigningKey.objects.filter(body_id__in=wanted, status=KeyStatus.ACTIVE)

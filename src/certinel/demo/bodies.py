@@ -70,37 +70,38 @@ def _scopes(ctx: Context, body: CertificationBody, profile: str, ccc_codes: list
     """Approve the body for the schemes of its profile; management systems by IAF sector. The
     first body of a profile is a large one: the first management body holds QMS, EMS and
     OHSMS in every sector, the first product body certifies Jiangsu Boutique."""
-    rng, n = ctx.rng, 0
-    grant = services.body_scope_grant
+    rng = ctx.rng
+    grants: list[services.ScopeGrant] = []
+
+    def grant(*, scheme_code: str, iaf_sector: int | None = None, ccc_product_code: str = "", **_: object) -> None:
+        grants.append(services.ScopeGrant(scheme_code, iaf_sector, ccc_product_code, granted))
+
     if profile == "management":
         sectors = list(IAFSector.objects.order_by("number").values_list("number", flat=True))
         for code in ("QMS", "EMS", "OHSMS", *rng.sample(MS_EXTRA, rng.randint(1, 4))):
             chosen = sectors if first and code in ("QMS", "EMS", "OHSMS") else rng.sample(sectors, rng.randint(6, 20))
             for sector in sorted(chosen):
-                grant(actor=ctx.actor, body=body, scheme_code=code, iaf_sector=sector, granted_on=granted)
-                n += 1
+                grant(scheme_code=code, iaf_sector=sector, granted_on=granted)
     elif profile == "product":
         wanted = [c for c in WANTED_CCC if c in ccc_codes]
         others = [c for c in ccc_codes if c not in wanted]
         products = rng.sample(wanted, min(len(wanted), rng.randint(8, 20))) + rng.sample(
             others, min(len(others), rng.randint(0, 5)))
         for product in sorted(products):
-            grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code=product, granted_on=granted)
-            n += 1
+            grant(scheme_code="CCC", ccc_product_code=product, granted_on=granted)
         schemes = rng.sample(PRODUCT, rng.randint(2, 5))
         if first and "JIANGSU-BOUTIQUE" not in schemes:
             schemes.append("JIANGSU-BOUTIQUE")
         for code in schemes:
-            grant(actor=ctx.actor, body=body, scheme_code=code, granted_on=granted)
-            n += 1
+            grant(scheme_code=code, granted_on=granted)
     else:
         for code in rng.sample(SERVICE, rng.randint(3, 7)):
-            grant(actor=ctx.actor, body=body, scheme_code=code, granted_on=granted)
-            n += 1
-        grant(actor=ctx.actor, body=body, scheme_code="QMS", iaf_sector=rng.choice((29, 31, 33, 35)),
+            grant(scheme_code=code, granted_on=granted)
+        grant(scheme_code="QMS", iaf_sector=rng.choice((29, 31, 33, 35)),
               granted_on=granted)
-        n += 1
-    return n
+    # One batch per body: one transaction, its history logged at once.
+    services.body_scopes_grant(actor=ctx.actor, body=body, scopes=grants)
+    return len(grants)
 
 
 def _sample_body(ctx: Context) -> CertificationBody:
@@ -112,12 +113,11 @@ def _sample_body(ctx: Context) -> CertificationBody:
         approval_date=dt.date(2005, 6, 1), region_code="320102", address=ctx.namer.address(place),
         accreditation_no="CNAS C971-M", website="https://www.sample-cb.example", phone=ctx.namer.landline(place),
         legal_representative=ctx.namer.person())
-    for scheme in ("QMS", "EMS"):
-        for sector in (3, 17, 18):
-            services.body_scope_grant(actor=ctx.actor, body=body, scheme_code=scheme, iaf_sector=sector,
-                                      granted_on=dt.date(2018, 1, 1))
-    services.body_scope_grant(actor=ctx.actor, body=body, scheme_code="CCC", ccc_product_code="0701",
-                              granted_on=dt.date(2018, 1, 1))
+    granted = dt.date(2018, 1, 1)
+    services.body_scopes_grant(actor=ctx.actor, body=body, scopes=[
+        *(services.ScopeGrant(scheme, sector, granted_on=granted)
+          for scheme in ("QMS", "EMS") for sector in (3, 17, 18)),
+        services.ScopeGrant("CCC", ccc_product_code="0701", granted_on=granted)])
     return body
 
 

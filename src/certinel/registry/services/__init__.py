@@ -6,12 +6,14 @@ allowed transitions, changes the rows inside one transaction and records the his
 """
 
 from .bodies import (
+    ScopeGrant,
     body_cancel,
     body_create,
     body_reinstate,
     body_revoke,
     body_scope_grant,
     body_scope_withdraw,
+    body_scopes_grant,
     body_suspend,
     body_update,
 )
@@ -45,12 +47,14 @@ from .people import (
 )
 
 __all__ = [
+    "ScopeGrant",
     "body_cancel",
     "body_create",
     "body_reinstate",
     "body_revoke",
     "body_scope_grant",
     "body_scope_withdraw",
+    "body_scopes_grant",
     "body_suspend",
     "body_update",
     "lab_cancel",

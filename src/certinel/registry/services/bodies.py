@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certinel.accounts.models import Role
 from certinel.accounts.permissions import SELF_EDITABLE, require
 from certinel.core.actor import Actor
+from certinel.core.bulk import create_objects
 from certinel.core.errors import ErrorList, FieldError, ValidationFailed
-from certinel.core.history import record_change, snapshot
+from certinel.core.history import change_record, record_change, record_changes, snapshot
 from certinel.core.services import apply_changes, lock, validate_model
 from certinel.reference.choices import ScopeKind
 from certinel.reference.models import IAFSector
@@ -108,12 +111,62 @@ def body_cancel(*, actor: Actor, body: CertificationBody, reason: str, on: dt.da
     return _body_decide(actor=actor, body=body, action="cancel", reason=reason, on=on)
 
 
+@dataclass(frozen=True)
+class ScopeGrant:
+    """One scope to approve a body for (see `body_scope_grant`)."""
+
+    scheme_code: str
+    iaf_sector: int | None = None
+    ccc_product_code: str = ""
+    granted_on: dt.date | None = None
+
+
 def body_scope_grant(*, actor: Actor, body: CertificationBody, scheme_code: str, iaf_sector: int | None = None,
                      ccc_product_code: str = "", granted_on: dt.date | None = None) -> BodyScope:
     """Approve a body for a scheme, narrowed to an IAF sector (management systems) or a CCC
     product (compulsory certification) where the scheme's scope is coded that way."""
-    scheme = scheme_for(scheme_code)
+    return body_scopes_grant(actor=actor, body=body, scopes=[ScopeGrant(scheme_code, iaf_sector, ccc_product_code,
+                                                                        granted_on)])[0]
+
+
+def body_scopes_grant(*, actor: Actor, body: CertificationBody, scopes: list[ScopeGrant]) -> list[BodyScope]:
+    """Approve a body for several scopes at once: each checked as `body_scope_grant` checks it
+    (all refused if one is wrong, every problem named), written in one transaction with one
+    history record each, logged in one batch."""
     errors = ErrorList()
+    resolved = [_resolve_scope(errors, grant, row=n if len(scopes) > 1 else None)
+                for n, grant in enumerate(scopes, start=1)]
+    errors.raise_if_any()
+    keys = [(scheme.pk, sector.pk if sector else None, grant.ccc_product_code)
+            for grant, (scheme, sector) in zip(scopes, resolved, strict=True)]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed(FieldError("scheme", _("The same scope is asked for twice."), "duplicate"))
+    with transaction.atomic():
+        body = lock(CertificationBody, body.pk)
+        require(actor, "decide", "body", body)
+        if body.status != "approved":
+            raise ValidationFailed(FieldError("body", _("Only a body whose approval is in force can be granted "
+                                                        "a scope."), "body_not_approved"))
+        active = set(BodyScope.objects.filter(body=body, withdrawn_on__isnull=True)
+                     .values_list("scheme_id", "iaf_sector_id", "ccc_product_code"))
+        if active & set(keys):
+            raise ValidationFailed(FieldError("scheme", _("The body is already approved for this scope."),
+                                              "duplicate"))
+        created = [BodyScope(body=body, scheme=scheme, iaf_sector=sector, ccc_product_code=grant.ccc_product_code,
+                             granted_on=grant.granted_on or today())
+                   for grant, (scheme, sector) in zip(scopes, resolved, strict=True)]
+        create_objects(created)
+        content_type = ContentType.objects.get_for_model(BodyScope)
+        record_changes([change_record(actor=actor, action="body_scope_granted", obj=scope, before=None,
+                                      after=snapshot(scope), region_code=body.region_code, content_type=content_type)
+                        for scope in created])
+    return created
+
+
+def _resolve_scope(errors: ErrorList, grant: ScopeGrant, *, row: int | None):
+    """The scheme and IAF sector a grant names, with what is wrong with it added to `errors`."""
+    scheme = scheme_for(grant.scheme_code)
+    iaf_sector, ccc_product_code = grant.iaf_sector, grant.ccc_product_code
     sector = None
     if scheme.scope_kind == ScopeKind.IAF:
         if iaf_sector is not None:
@@ -134,23 +187,11 @@ def body_scope_grant(*, actor: Actor, body: CertificationBody, scheme_code: str,
             if not ccc_code_exists(ccc_product_code):
                 errors.add("ccc_product_code", _("'%(code)s' is not a product of the current CCC catalogue.")
                            % {"code": ccc_product_code}, "not_in_catalogue")
-    errors.raise_if_any()
-    with transaction.atomic():
-        body = lock(CertificationBody, body.pk)
-        require(actor, "decide", "body", body)
-        if body.status != "approved":
-            raise ValidationFailed(FieldError("body", _("Only a body whose approval is in force can be granted "
-                                                        "a scope."), "body_not_approved"))
-        duplicate = BodyScope.objects.filter(body=body, scheme=scheme, iaf_sector=sector,
-                                             ccc_product_code=ccc_product_code, withdrawn_on__isnull=True)
-        if duplicate.exists():
-            raise ValidationFailed(FieldError("scheme", _("The body is already approved for this scope."),
-                                              "duplicate"))
-        scope = BodyScope.objects.create(body=body, scheme=scheme, iaf_sector=sector,
-                                         ccc_product_code=ccc_product_code, granted_on=granted_on or today())
-        record_change(actor=actor, action="body_scope_granted", obj=scope, before=None, after=snapshot(scope),
-                      region_code=body.region_code)
-    return scope
+    if row is not None:
+        for error in errors.errors:
+            if error.row is None:
+                error.row = row
+    return scheme, sector
 
 
 def body_scope_withdraw(*, actor: Actor, scope: BodyScope, reason: str, on: dt.date | None = None) -> BodyScope:

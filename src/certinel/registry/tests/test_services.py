@@ -149,6 +149,37 @@ def test_scope_grant_and_withdraw():
     assert BodyScope.objects.filter(body=body).count() == 2
 
 
+def test_scopes_granted_in_one_batch_all_or_nothing():
+    from certinel.core.history import history_for
+    from certinel.transparency.models import LogEntry
+
+    body = build_body()
+    grant = services.ScopeGrant
+    # Every wrong row is named, and nothing is written.
+    with pytest.raises(ValidationFailed) as err:
+        services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[
+            grant("QMS", 17), grant("QMS", 45), grant("EMS", ccc_product_code="0701"), grant("CCC", None, "9999")])
+    assert {(e.row, e.field, e.code) for e in err.value.errors} == {
+        (2, "iaf_sector", "unknown_sector"), (3, "ccc_product_code", "not_applicable"),
+        (4, "ccc_product_code", "not_in_catalogue")}
+    assert not BodyScope.objects.filter(body=body).exists()
+    with pytest.raises(ValidationFailed) as twice:
+        services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 17), grant("QMS", 17)])
+    assert codes(twice.value) == {"scheme": "duplicate"}
+    logged = LogEntry.objects.count()
+    scopes = services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 17), grant("EMS", 18),
+                                                                          grant("CCC", None, "0701")])
+    assert [str(s) for s in scopes] == ["QMS / IAF 17", "EMS / IAF 18", "CCC / 0701"]
+    # One history record and one leaf each, as one service call at a time writes them.
+    assert [r.action for s in scopes for r in history_for(s)] == ["body_scope_granted"] * 3
+    assert LogEntry.objects.count() == logged + 3
+    # A scope already in force refuses the whole batch.
+    with pytest.raises(ValidationFailed) as again:
+        services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 18), grant("EMS", 18)])
+    assert codes(again.value) == {"scheme": "duplicate"}
+    assert BodyScope.objects.filter(body=body).count() == 3
+
+
 @pytest.mark.parametrize(("kwargs", "expected"), [
     ({"scheme_code": "NOPE"}, {"scheme": "unknown_scheme"}),
     ({"scheme_code": "QMS", "iaf_sector": 40}, {"iaf_sector": "unknown_sector"}),
