@@ -8,10 +8,27 @@ them here so that the check of schema-valid requests tests everything else."""
 
 from __future__ import annotations
 
+import ast
 import re
+import threading
 from typing import Any
 
 import schemathesis
+
+# CPython 3.11's parser keeps its recursion-depth bookkeeping in state that threads share:
+# two threads parsing at once can fail with "SystemError: AST constructor recursion depth
+# mismatch". Hypothesis parses source to describe the filters schemathesis builds, in each of
+# its workers, so the parses are taken one at a time.
+_PARSING = threading.Lock()
+_parse = ast.parse
+
+
+def _one_parse_at_a_time(*args: Any, **kwargs: Any) -> Any:
+    with _PARSING:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _one_parse_at_a_time  # type: ignore[assignment]
 
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 REACHABLE = 10_000
