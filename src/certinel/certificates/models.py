@@ -15,9 +15,11 @@ class Certificate(models.Model):
     missed surveillance are applied by a scheduled job and are also computed on read
     (`selectors.effective_status`), so a reader never sees a stale "valid"."""
 
-    number = models.CharField(_("证书编号"), max_length=64, db_index=True)
+    # Looked up through the unique (number, body) below, which begins with it.
+    number = models.CharField(_("证书编号"), max_length=64)
     # No index of their own on the foreign keys and the status and date columns: the composite
-    # indexes below begin with them, and every index costs each reported certificate a write.
+    # indexes below begin with them, and every index costs each reported certificate a write
+    # (docs/performance.md lists each index with the queries that need it).
     scheme = models.ForeignKey("reference.Scheme", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("认证制度"), db_index=False)
     body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="certificates",
@@ -25,7 +27,9 @@ class Certificate(models.Model):
     holder = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, related_name="certificates",
                                verbose_name=_("获证组织"), db_index=False)
     holder_name = models.CharField(_("证书上的组织名称"), max_length=200)
-    holder_uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    # Indexed by certificate_holder_uscc_idx (a plain index: a field's db_index would also make
+    # PostgreSQL's pattern index for LIKE, which no query uses).
+    holder_uscc = models.CharField(_("统一社会信用代码"), max_length=18)
     # The holder's region, repeated so that jurisdictions filter without a join.
     region_code = models.CharField(_("区划代码"), max_length=6)
     standards = models.CharField(_("认证依据"), max_length=255, blank=True)
@@ -48,8 +52,11 @@ class Certificate(models.Model):
     last_surveillance_on = models.DateField(_("最近监督日期"), null=True, blank=True)
     next_surveillance_due = models.DateField(_("下次监督截止"), null=True, blank=True)
     signed_by = models.CharField(_("签发人"), max_length=64)
+    # Indexed by certificate_transferred_idx, only where it is set (a few certificates in a
+    # thousand).
     transferred_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="transferred_to", verbose_name=_("转自证书"))
+                                         related_name="transferred_to", verbose_name=_("转自证书"),
+                                         db_index=False)
     version = models.PositiveIntegerField(_("版本"), default=1)
     reported_at = models.DateTimeField(_("报送时间"), default=timezone.now)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
@@ -61,7 +68,9 @@ class Certificate(models.Model):
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
         ordering = ["-issued_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["body", "number"], name="certificate_body_number_uniq")]
+        # Number first: it serves every look-up by number (verification, its fingerprint, the
+        # search, the import), with or without the body.
+        constraints = [models.UniqueConstraint(fields=["number", "body"], name="certificate_number_body_uniq")]
         # Pages come in issue order straight from an index whose leading columns are the
         # filter (docs/verification.md, "Performance").
         indexes = [
@@ -78,6 +87,9 @@ class Certificate(models.Model):
             models.Index(fields=["status", "-issued_on", "-id"], name="certificate_status_issued_idx"),
             models.Index(fields=["status", "next_surveillance_due", "expires_on"], name="certificate_surveillance_idx"),
             models.Index(fields=["expires_on", "region_code"], name="certificate_expiry_region_idx"),
+            models.Index(fields=["holder_uscc"], name="certificate_holder_uscc_idx"),
+            models.Index(fields=["transferred_from"], condition=models.Q(transferred_from__isnull=False),
+                         name="certificate_transferred_idx"),
         ]
 
     def __str__(self) -> str:

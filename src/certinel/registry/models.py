@@ -23,10 +23,12 @@ from .choices import (
 
 class Located(models.Model):
     """Something registered in a region. `region_code` repeats the region's code so that
-    jurisdictions (code prefixes) filter without a join."""
+    jurisdictions (code prefixes) filter without a join. Nothing looks rows up by the region's
+    id, so it has no index (a region is deleted only by a reference sync, whose protection
+    check may read the table once)."""
 
     region = models.ForeignKey("reference.Region", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("行政区划"))
+                               verbose_name=_("行政区划"), db_index=False)
     region_code = models.CharField(_("区划代码"), max_length=6, db_index=True, editable=False)
 
     class Meta:
@@ -207,6 +209,9 @@ class OrganizationName(models.Model):
 
 class Site(Located, TimeStamped):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sites")
+    # Sites are read by their organization only (jurisdictions filter them by the
+    # organization's region): no index on their own region code.
+    region_code = models.CharField(_("区划代码"), max_length=6, editable=False)
     kind = models.CharField(_("类型"), max_length=16, choices=SiteKind.choices)
     name = models.CharField(_("名称"), max_length=200, blank=True)
     address = models.CharField(_("地址"), max_length=255)
