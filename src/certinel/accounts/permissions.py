@@ -69,6 +69,11 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     # answer (confirm or object), never the body that asked.
     ("transfer", "view"): {ORG: OWN, CB: OWN, REG: JUR},
     ("transfer", "answer"): {ORG: OWN, CB: OWN},
+    # The serious-violation list: regulators of the subject's region serve notices and decide;
+    # the subject's own users state its case and apply for early removal.
+    ("credit", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
+    ("credit", "decide"): {REG: JUR},
+    ("credit", "answer"): {ORG: OWN, CB: OWN, LAB: OWN},
     # History.
     ("history", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
 }
@@ -91,6 +96,7 @@ KIND_LABELS: dict[str, Promise] = {
     "certificate": pgettext_lazy("permission kind", "certificate"),
     "history": pgettext_lazy("permission kind", "history record"),
     "transfer": pgettext_lazy("permission kind", "certificate transfer"),
+    "credit": pgettext_lazy("permission kind", "serious-violation list record"),
 }
 ACTION_PHRASES: dict[str, Promise] = {
     "view": pgettext_lazy("permission action", "view %(what)s"),
@@ -138,7 +144,17 @@ def owns(user: User, kind: str, obj: Any, action: str = "view") -> bool:
         return _owns_history(user, obj)
     if kind == "transfer":
         return _owns_transfer(user, obj, action)
+    if kind == "credit":
+        return _owns_credit(user, obj)
     return False
+
+
+def _owns_credit(user: User, record: Any) -> bool:
+    """A notice or list entry is its subject's: the organization's, body's or lab's users'."""
+    return ((user.role == Role.ORG_USER and user.organization_id is not None
+             and record.organization_id == user.organization_id)
+            or (user.role == Role.CB_OPERATOR and user.body_id is not None and record.body_id == user.body_id)
+            or (user.role == Role.LAB_OPERATOR and user.lab_id is not None and record.lab_id == user.lab_id))
 
 
 def _owns_transfer(user: User, transfer: Any, action: str) -> bool:
@@ -219,6 +235,14 @@ def scope(user: User | None, action: str, kind: str, queryset: QuerySet) -> Quer
             return queryset.filter(body_id=user.body_id)
         if user.role == Role.ORG_USER and user.organization_id:
             return queryset.filter(holder_id=user.organization_id)
+        return queryset.none()
+    if kind == "credit":
+        if user.role == Role.CB_OPERATOR and user.body_id:
+            return queryset.filter(body_id=user.body_id)
+        if user.role == Role.LAB_OPERATOR and user.lab_id:
+            return queryset.filter(lab_id=user.lab_id)
+        if user.role == Role.ORG_USER and user.organization_id:
+            return queryset.filter(organization_id=user.organization_id)
         return queryset.none()
     if kind == "transfer":
         if user.role == Role.CB_OPERATOR and user.body_id:

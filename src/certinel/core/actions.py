@@ -99,6 +99,17 @@ ACTION_LABELS: dict[str, Promise] = {
     "watchlist_resumed": _("关注清单恢复通知"),
     "watch_item_added": _("关注供应商增加"),
     "watch_item_removed": _("关注供应商移除"),
+    # The serious-violation list (credit.services).
+    "credit_notice_served": _("列入严重违法失信名单前告知"),
+    "credit_case_stated": _("当事人陈述申辩"),
+    "credit_notice_decided": _("作出列入决定"),
+    "credit_notice_dropped": _("决定不予列入"),
+    "credit_listed": _("列入严重违法失信名单"),
+    "credit_removal_requested": _("申请提前移出严重违法失信名单"),
+    "credit_removal_refused": _("提前移出申请未获准"),
+    "credit_removed_early": _("提前移出严重违法失信名单"),
+    "credit_expired": _("期满移出严重违法失信名单"),
+    "credit_annulled": _("撤销列入严重违法失信名单"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes
@@ -110,6 +121,7 @@ SYSTEM_WORDS: dict[str, Promise] = {
     "信息更正": _("信息更正"),
     "系统（到期自动处理）": _("系统（到期自动处理）"),
     "系统（转换异议期满自动处理）": _("系统（转换异议期满自动处理）"),
+    "名单期限届满": _("名单期限届满"),
 }
 
 # What the log's pages say for an entry of a private kind (transparency.privacy): the log

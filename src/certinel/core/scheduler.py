@@ -115,6 +115,14 @@ def lifecycle_tick() -> str:
     return str(certificates_tick())
 
 
+def credit_expiry() -> str:
+    """Remove the serious-violation list's entries whose maximum period has run."""
+    from certinel.credit.services import entries_expire
+
+    done = entries_expire()
+    return f"{done} removed" if done else ""
+
+
 def watch_deliveries() -> str:
     """Send the watchlist notifications that are due (new ones, and retries whose time has
     come); one delivery at a time under the guard, so that a slow receiver does not hold up a
@@ -143,6 +151,7 @@ class Job:
 JOBS: list[Job] = [
     Job("transparency checkpoint", 60.0, sign_checkpoint_if_grown),
     Job("certificate lifecycle", 3600.0, lifecycle_tick),
+    Job("credit list expiry", 3600.0, credit_expiry),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
 ]
 

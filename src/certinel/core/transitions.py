@@ -36,6 +36,8 @@ SUBJECT_LABELS: dict[str, Promise] = {
     "signing key": pgettext_lazy("transition subject", "signing key"),
     "revocation status": pgettext_lazy("transition subject", "revocation status"),
     "suspension status": pgettext_lazy("transition subject", "suspension status"),
+    "listing notice": pgettext_lazy("transition subject", "listing notice"),
+    "list entry": pgettext_lazy("transition subject", "list entry"),
 }
 ACTION_LABELS: dict[str, Promise] = {
     "suspend": pgettext_lazy("transition action", "suspend"),
@@ -60,6 +62,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "revoke_compromised": pgettext_lazy("transition action", "revoke as compromised"),
     "set": pgettext_lazy("transition action", "set"),
     "clear": pgettext_lazy("transition action", "clear"),
+    "state_case": pgettext_lazy("transition action", "state the case against"),
+    "decide": pgettext_lazy("transition action", "decide on"),
+    "drop": pgettext_lazy("transition action", "drop"),
+    "request_removal": pgettext_lazy("transition action", "apply for the early removal of"),
+    "refuse_removal": pgettext_lazy("transition action", "refuse the early removal of"),
+    "remove_early": pgettext_lazy("transition action", "remove early"),
+    "annul": pgettext_lazy("transition action", "annul"),
 }
 STATE_LABELS: dict[str, Promise] = {
     "approved": pgettext_lazy("transition state", "approved"),
@@ -77,6 +86,13 @@ STATE_LABELS: dict[str, Promise] = {
     "compromised": pgettext_lazy("transition state", "compromised"),
     "set": pgettext_lazy("transition state", "set"),
     "clear": pgettext_lazy("transition state", "clear"),
+    "open": pgettext_lazy("transition state", "open for a statement"),
+    "decided": pgettext_lazy("transition state", "decided"),
+    "dropped": pgettext_lazy("transition state", "dropped"),
+    "listed": pgettext_lazy("transition state", "listed"),
+    "removal_requested": pgettext_lazy("transition state", "awaiting a decision on early removal"),
+    "removed_early": pgettext_lazy("transition state", "removed early"),
+    "annulled": pgettext_lazy("transition state", "annulled"),
 }
 # States whose word depends on what is in that state.
 SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "certinel.portal",
     "certinel.demo",
     "certinel.watch",
+    "certinel.credit",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "certificates-tick": {"task": "certinel.certificates.tasks.tick", "schedule": 3600.0},
+    "credit-expire": {"task": "certinel.credit.tasks.expire", "schedule": 3600.0},
     "transparency-checkpoint": {"task": "certinel.transparency.tasks.checkpoint", "schedule": 60.0},
     # Retries are sent with a countdown; this catches any delivery whose message was lost.
     "watch-deliver-due": {"task": "certinel.watch.tasks.deliver_due", "schedule": 30.0},

@@ -33,12 +33,15 @@ PUBLIC_KINDS: dict[str, str] = {
     "credentials.statuslist": "a published status list (e-certificates)",
     "credentials.statusentry": "a status bit of an e-certificate (e-certificates)",
     "credentials.issuedcredential": "an e-certificate issued or re-signed (e-certificates)",
+    "credit.listentry": "an entry on the list of seriously illegal and dishonest subjects, published by law "
+                        "(SAMR Order No. 44; R3.3, R3.4)",
 }
 
 # Fields of public kinds that are personal data: a leaf holds them only as salted hashes.
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.person": ("name", "phone", "email", "id_number_tail"),
     "registry.organization": ("contact_phone", "contact_email"),
+    "credit.listentry": ("removal_request",),
 }
 
 # The leaf type of a private record.

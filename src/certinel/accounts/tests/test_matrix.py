@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from certinel.accounts.models import Role
 from certinel.accounts.permissions import can, scope
+from certinel.core.actor import Actor
 from certinel.core.history import history_for
 from certinel.core.testing.builders import (
     SYSTEM,
@@ -217,3 +218,57 @@ def test_only_the_parties_asked_may_answer_a_transfer(transfer_world, user):
                          signed_by="某人")
     transfer_world["transfer"].refresh_from_db()
     assert transfer_world["transfer"].state == "pending"
+
+
+# --- The serious-violation list (credit) -------------------------------------------------------
+
+@pytest.fixture
+def credit_world(world):
+    from certinel.credit.services import notice_serve
+
+    regulator = Actor.for_user(world["users"]["reg_province"])
+    beijing = Actor.for_user(world["users"]["reg_beijing"])
+    facts = {"violation": "出具虚假认证证书", "basis": "《认证认可条例》", "penalty": "吊销营业执照",
+             "authority": "市场监督管理局"}
+    for name, subject, actor in (("notice_org", "org_own", regulator), ("notice_body", "body_own", regulator),
+                                 ("notice_lab", "lab_own", regulator), ("notice_qinhuai", "org_qinhuai", regulator),
+                                 ("notice_beijing_lab", "lab_beijing", beijing)):
+        world[name] = notice_serve(actor=actor, uscc=world[subject].uscc, penalty_decision_no=f"罚{name}", **facts)
+    return world
+
+
+CREDIT_EXPECTED = {
+    ("credit", "view", "notice_org"): {"org_user"} | REGS_320102,
+    ("credit", "view", "notice_body"): {"cb_operator"} | REGS_320102,
+    ("credit", "view", "notice_lab"): {"lab_operator"} | REGS_320102,
+    ("credit", "view", "notice_qinhuai"): {"reg_province", "reg_city", "admin"},
+    ("credit", "decide", "notice_org"): REGS_320102,
+    ("credit", "decide", "notice_qinhuai"): {"reg_province", "reg_city", "admin"},
+    ("credit", "decide", "notice_beijing_lab"): {"reg_beijing", "admin"},
+    ("credit", "answer", "notice_org"): {"org_user", "admin"},
+    ("credit", "answer", "notice_body"): {"cb_operator", "admin"},
+    ("credit", "answer", "notice_lab"): {"lab_operator", "admin"},
+    ("credit", "answer", "notice_qinhuai"): {"admin"},
+}
+
+
+@pytest.mark.parametrize(("kind", "action", "obj"), list(CREDIT_EXPECTED))
+def test_credit_matrix(credit_world, kind, action, obj):
+    allowed = {name for name in USERS if can(credit_world["users"][name], action, kind, credit_world[obj])}
+    assert allowed == CREDIT_EXPECTED[(kind, action, obj)]
+
+
+def test_scope_of_credit_records(credit_world):
+    from certinel.credit.models import ListNotice
+
+    def seen(name: str) -> set[str]:
+        rows = scope(credit_world["users"][name], "view", "credit", ListNotice.objects.all())
+        return {n for n in ("notice_org", "notice_body", "notice_lab", "notice_qinhuai", "notice_beijing_lab")
+                if rows.filter(pk=credit_world[n].pk).exists()}
+
+    assert seen("org_user") == {"notice_org"}
+    assert seen("cb_operator") == {"notice_body"}
+    assert seen("lab_operator") == {"notice_lab"}
+    assert seen("reg_district") == {"notice_org", "notice_body", "notice_lab"}
+    assert seen("reg_beijing") == {"notice_beijing_lab"}
+    assert seen("anonymous") == set()

@@ -104,6 +104,15 @@ include-operation-id = "report_batch"
 # A schema-valid batch can still name a scheme, sector or holder the register does not know:
 # the batch then answers 422 with every row's error, as documented.
 checks.positive_data_acceptance.expected-statuses = ["200", "422"]
+
+[[operations]]
+include-operation-id = "check_eligibility"
+# A code of the declared form can still fail its check character: a documented 422.
+checks.positive_data_acceptance.expected-statuses = ["200", "422"]
+
+[[operations]]
+include-operation-id = "check_eligibility_batch"
+checks.positive_data_acceptance.expected-statuses = ["200", "422"]
 """
 
 

@@ -1,0 +1,94 @@
+"""The list of seriously illegal and dishonest subjects (严重违法失信名单, SAMR Order No. 44).
+
+A regulator first serves a notice (`ListNotice`: the facts, the heavier penalty they drew and
+the subject's right to state its case), then decides to list the subject (`ListEntry`). The
+notice is private (the subject has not been listed and may never be); the entry is public from
+the day it is decided: who, why, on what penalty, by which authority, and its dates. Both
+change only through `credit.services`, each change with its history record and log leaf."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certinel.core.models import TimeStamped
+
+from .choices import EntryStatus, NoticeStatus, SubjectKind
+
+
+class Subject(models.Model):
+    """Who a notice or an entry is about: one organization, body or lab, with its code and name
+    as they were when the decision was made."""
+
+    subject_kind = models.CharField(_("主体类型"), max_length=16, choices=SubjectKind.choices)
+    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("获证组织"))
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("认证机构"))
+    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="+", verbose_name=_("检验检测机构"))
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    subject_name = models.CharField(_("主体名称"), max_length=200)
+    region_code = models.CharField(_("区划代码"), max_length=6, db_index=True)
+    violation = models.TextField(_("严重违法失信行为"))
+    basis = models.CharField(_("违反的规定"), max_length=255)
+    penalty_decision_no = models.CharField(_("行政处罚决定书文号"), max_length=100)
+    penalty = models.CharField(_("较重行政处罚"), max_length=255)
+    authority = models.CharField(_("作出决定的机关"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject(self):
+        return self.organization or self.body or self.lab
+
+
+class ListNotice(Subject, TimeStamped):
+    """A notice served before listing: the subject may state its case until `statement_until`."""
+
+    served_on = models.DateField(_("告知日期"))
+    statement_until = models.DateField(_("陈述申辩截止"))
+    statement = models.TextField(_("当事人陈述申辩"), blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
+    policy = models.CharField(_("依据的期限规则"), max_length=32)
+
+    class Meta:
+        verbose_name = _("列入前告知")
+        verbose_name_plural = _("列入前告知")
+        ordering = ["-served_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ({self.penalty_decision_no})"
+
+
+class ListEntry(Subject, TimeStamped):
+    """A subject on the list, from the decision to its removal."""
+
+    notice = models.OneToOneField(ListNotice, on_delete=models.PROTECT, related_name="entry",
+                                  verbose_name=_("列入前告知"))
+    decision_no = models.CharField(_("列入决定书文号"), max_length=100)
+    listed_on = models.DateField(_("列入日期"))
+    earliest_removal_on = models.DateField(_("最早可申请移出日期"))
+    expires_on = models.DateField(_("期满移出日期"))
+    status = models.CharField(_("状态"), max_length=20, choices=EntryStatus.choices, default=EntryStatus.LISTED)
+    removal_request = models.TextField(_("提前移出申请"), blank=True)
+    removal_requested_on = models.DateField(_("申请日期"), null=True, blank=True)
+    ended_on = models.DateField(_("移出日期"), null=True, blank=True)
+    end_reason = models.TextField(_("移出理由"), blank=True)
+    policy = models.CharField(_("依据的期限规则"), max_length=32)
+    decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
+
+    # The subject's own application text may hold commercial detail: the public log keeps a
+    # salted hash of it (the regulator reads it here).
+    HISTORY_PERSONAL = ("removal_request",)
+
+    class Meta:
+        verbose_name = _("严重违法失信名单条目")
+        verbose_name_plural = _("严重违法失信名单")
+        ordering = ["-listed_on", "-id"]
+        indexes = [models.Index(fields=["status", "expires_on"], name="credit_entry_status_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ({self.decision_no})"
