@@ -23,6 +23,7 @@ from .bodies import make_bodies, make_labs
 from .bulk import OrganizationLoader, chunks
 from .certificates import FULL_CERTIFICATES, make_certificates
 from .context import Context, NullReporter, Reporter
+from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
@@ -65,6 +66,7 @@ class Summary:
     index_rows: int = 0
     people: int = 0
     certificates: int = 0
+    listed: int = 0  # subjects on the serious-violation list
     accounts: int = 0
     history: int = 0
     seconds: float = 0.0
@@ -144,6 +146,7 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         summary.people = make_people(ctx, bodies, labs, cqo_orgs, scale=max(scale, 0.05))
         summary.certificates = make_certificates(ctx, bodies, _scaled(FULL_CERTIFICATES, scale, 30), showcase)
         summary.bound = _accounts(ctx, bodies, labs, showcase)
+        summary.listed = make_credit(ctx)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 

@@ -95,6 +95,11 @@ def _status_bits() -> list[str]:
     return [f"credential_{purpose}_{change}" for purpose in StatusPurpose.values for change in ("set", "cleared")]
 
 
+def _credit_decisions() -> list[str]:
+    # credit.services._entry_decide: the regulator's decisions on an entry, one event each.
+    return ["credit_removed_early", "credit_removal_refused", "credit_annulled"]
+
+
 # Actions built from data: (file, the action's expression as written) -> every value it takes.
 BUILT: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("certificates/lifecycle.py", "f'certificate_{event_kind}'"): _certificate_events,
@@ -102,6 +107,7 @@ BUILT: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("registry/services/common.py", "f'{event}_{PAST_TENSE[action]}'"): _decided,
     ("registry/services/common.py", "event"): _withdrawn,
     ("credentials/services.py", "action"): _status_bits,
+    ("credit/services.py", "event"): _credit_decisions,
 }
 
 
