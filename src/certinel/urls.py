@@ -12,6 +12,7 @@ urlpatterns = [
     path("report/", include("certinel.certificates.urls_import")),
     path("log/", include("certinel.transparency.urls")),
     path("watch/", include("certinel.watch.urls")),
+    path("credit/", include("certinel.credit.urls")),
     path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]
