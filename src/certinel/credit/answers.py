@@ -36,19 +36,22 @@ class AnswerInvalid(ValueError):
 
 
 def check_answer(note: str | bytes, *, vkey: str) -> CheckedAnswer:
-    """Verify a signed answer against the log's verifier key; its content when genuine."""
+    """Verify a signed answer against the log's verifier key (or keys, one a line, as `/log/key`
+    gives them while a key is being rotated); its content when genuine."""
     try:
-        verifier = parse_verifier_key(vkey.strip())
+        verifiers = [parse_verifier_key(k) for k in vkey.split()]
     except NoteError as exc:
         raise AnswerInvalid(f"the key is not a verifier key: {exc}") from exc
+    if not verifiers:
+        raise AnswerInvalid("no verifier key given")
     try:
-        opened = open_note(note, [verifier])
+        opened = open_note(note, verifiers)
     except NoteError as exc:
-        raise AnswerInvalid(f"the signature does not verify under {verifier.name}: {exc}") from exc
+        raise AnswerInvalid(f"the signature does not verify under {verifiers[0].name}: {exc}") from exc
     try:
         body = json.loads(opened.text)
     except ValueError as exc:
         raise AnswerInvalid("the signed text is not an answer") from exc
     if not isinstance(body, dict) or body.get("type") != ANSWER_TYPE or not isinstance(body.get("answers"), list):
         raise AnswerInvalid("the signed text is not an answer of the joint punishment check")
-    return CheckedAnswer(str(body.get("register", "")), body["answers"], verifier.name)
+    return CheckedAnswer(str(body.get("register", "")), body["answers"], opened.signatures[0].name)

@@ -160,7 +160,7 @@ def check_eligibility(request: HttpRequest, query: Query[EligibilityQuery]):
     return eligibility_many([code], purpose=query.purpose)[0].as_dict()
 
 
-@router.post("/credit/eligibility", response={200: EligibilityBatchOut, **ERRORS, 503: ErrorOut},
+@router.post("/credit/eligibility", response={200: EligibilityBatchOut, 400: ErrorOut, **ERRORS, 503: ErrorOut},
              summary="Check up to 10,000 subjects at once, with a signed answer on request")
 def check_eligibility_batch(request: HttpRequest, payload: EligibilityBatchIn):
     """The check for each code, in the order sent. With `signed`, `signed_answer` is a signed

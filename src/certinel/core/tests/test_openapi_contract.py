@@ -146,8 +146,13 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                     elif path.startswith("/api/v1/organizations/"):
                         example = DOC_ORG
                     filled = filled.replace("{" + parameter["name"] + "}", example)
-            body = json.dumps({"dry_run": True, "certificates": []}).encode() if method == "post" else None
-            query = "?number=TQ2401001Q" if operation["operationId"] == "verify" else ""
+            body = None
+            if operation["operationId"] == "report_batch":
+                body = json.dumps({"dry_run": True, "certificates": []}).encode()
+            elif operation["operationId"] == "check_eligibility_batch":
+                body = json.dumps({"purpose": "procurement", "codes": [DOC_ORG]}).encode()
+            query = {"verify": "?number=TQ2401001Q",
+                     "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement"}.get(operation["operationId"], "")
             out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
     return out
 

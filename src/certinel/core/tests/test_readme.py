@@ -101,6 +101,10 @@ SERVED = Skip("the server of this test is `certinel serve --bind 127.0.0.1:PORT`
 MAKE = Skip("a make target: it installs and then runs `certinel demo` or the suite, lint or benchmarks, which "
             "this suite does not run from inside itself")
 
+# A signed answer of the joint punishment check, written and verified offline with the log's key.
+SIGNED_ANSWER = ("certinel credit eligible 913201024B3XJ56N9P --purpose tendering --signed answer.txt && "
+                 'certinel credit check-answer answer.txt --key "$(curl -s http://127.0.0.1:8000/log/key)"')
+
 CHECKS: dict[str, Run | Skip] = {
     # The README's own search example: what curl sends must be what the server accepts.
     "curl -G 'http://127.0.0.1:8000/api/v1/organizations' --data-urlencode 'q=科技' -d region=3201":
@@ -126,6 +130,13 @@ CHECKS: dict[str, Run | Skip] = {
     "certinel log status": Run(),
     "certinel log keygen": Run(expect="verifier key"),
     "certinel log keygen --out FILE": Run("certinel log keygen --out log.key && test -s log.key"),
+    ".venv/bin/certinel credit eligible 913201024B3XJ56N9P --purpose procurement --json":
+        Run(expect='"eligible": true'),
+    "certinel credit eligible USCC --purpose P": Run("certinel credit eligible 913201024B3XJ56N9P --purpose awards",
+                                                     "eligible"),
+    "certinel credit check-answer FILE --key K": Run(SIGNED_ANSWER, "GENUINE"),
+    "certinel credit check-answer": Run(SIGNED_ANSWER, "GENUINE"),
+    "certinel credit expire": Run(expect="removed"),
     "certinel backup FILE": Run("certinel backup certinel.backup && test -s certinel.backup"),
     "certinel restore FILE": Skip("it replaces the database under this test's server; core/tests/test_backup.py "
                                   "backs up and restores on both databases"),
