@@ -26,6 +26,9 @@ from .choices import IN_FORCE
 from .forms import SHOWN_ERRORS, CheckForm, CodesInvalid, ListFilters, purpose_label
 from .policy import list_policy
 
+# Up to this many codes, the result table lists every one.
+ALL_ROWS_UP_TO = 200
+
 
 def _policy(region: str = ""):
     return list_policy(on=timezone.localdate(), region_code=region or "")
@@ -103,6 +106,9 @@ def _check_context(request: HttpRequest, form: CheckForm, answers, **extra: Any)
     return {
         "form": form, "answers": answers, "purpose": purpose, "purpose_label": purpose_label(purpose),
         "not_eligible": sum(1 for a in answers if not a.eligible) if answers else 0,
+        # A long list shows only the codes that are not eligible (the signed answer holds all).
+        "rows": answers if answers is None or len(answers) <= ALL_ROWS_UP_TO
+        else [a for a in answers if not a.eligible],
         "bad_codes": bad[:SHOWN_ERRORS], "bad_more": max(0, len(bad) - SHOWN_ERRORS),
         "codes_invalid": form.is_bound and any(
             isinstance(e, CodesInvalid) for e in form.errors.as_data().get("codes", [])),

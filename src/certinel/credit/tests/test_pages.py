@@ -265,6 +265,9 @@ def test_a_long_list_is_checked_by_post_and_its_answer_signed_by_post(world, sig
     response = client.post("/credit/check/", {"codes": "\r\n".join(codes), "purpose": "tendering"})
     html = response.content.decode()
     assert response.status_code == 200 and "核查 1501 个代码，其中 1 个不符合条件" in html
+    # The table lists only the code that is not eligible.
+    table = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert world.listed.uscc in table and codes[0] not in table and "下表只列出不符合条件的 1 个代码" in html
     # The download is a form that sends the codes again (an address would be too long).
     assert 'action="/credit/check/answer/"' in html and "/credit/check/answer/?" not in html
     sent = re.search(r'<textarea name="codes" hidden>([^<]*)</textarea>', html).group(1)
