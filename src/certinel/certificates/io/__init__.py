@@ -8,9 +8,9 @@ Export: the public fields of certificates as CSV, XLSX, JSON lines or Parquet, s
 """
 
 from .errors import FileInfo, FileRejected, RowError
-from .importer import DEFAULT_CHUNK, ImportResult, import_file, run_import
+from .importer import DEFAULT_CHUNK, Cancel, ImportCancelled, ImportResult, import_file, run_import
 from .readers import Table, open_table
 from .report import write_report
 
-__all__ = ["DEFAULT_CHUNK", "FileInfo", "FileRejected", "ImportResult", "RowError", "Table",
-           "import_file", "open_table", "run_import", "write_report"]
+__all__ = ["DEFAULT_CHUNK", "Cancel", "FileInfo", "FileRejected", "ImportCancelled", "ImportResult", "RowError",
+           "Table", "import_file", "open_table", "run_import", "write_report"]
