@@ -30,6 +30,8 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "credentials": {"full": [[]], "quick": [["--n", "30", "--repeat", "1"]]},
     "certificates": {"full": [[]], "quick": [["--quick"]]},
     "register_search": {"full": [[]], "quick": [["--quick"]]},
+    "credit": {"full": [["--db", "postgres"], ["--db", "sqlite"]],
+               "quick": [["--db", "sqlite", "--organizations", "2000"]]},
 }
 
 

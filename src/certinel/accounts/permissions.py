@@ -74,6 +74,9 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     ("credit", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
     ("credit", "decide"): {REG: JUR},
     ("credit", "answer"): {ORG: OWN, CB: OWN, LAB: OWN},
+    # Credit risk classes: an internal reference for allocating supervision, never public and
+    # never shown to the subject (SAMR 2022 No. 6): regulators of the subject's region only.
+    ("credit_class", "view"): {REG: JUR},
     # History.
     ("history", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
 }
@@ -97,6 +100,7 @@ KIND_LABELS: dict[str, Promise] = {
     "history": pgettext_lazy("permission kind", "history record"),
     "transfer": pgettext_lazy("permission kind", "certificate transfer"),
     "credit": pgettext_lazy("permission kind", "serious-violation list record"),
+    "credit_class": pgettext_lazy("permission kind", "credit risk class"),
 }
 ACTION_PHRASES: dict[str, Promise] = {
     "view": pgettext_lazy("permission action", "view %(what)s"),

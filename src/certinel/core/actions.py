@@ -110,6 +110,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "credit_removed_early": _("提前移出严重违法失信名单"),
     "credit_expired": _("期满移出严重违法失信名单"),
     "credit_annulled": _("撤销列入严重违法失信名单"),
+    # Credit files and risk classes (credit.services_facts, credit.automatic, credit.services_classes).
+    "credit_fact_recorded": _("信用事项记入档案"),
+    "credit_fact_annulled": _("信用事项撤销"),
+    "credit_class_assigned": _("信用风险分类评定"),
+    "credit_class_changed": _("信用风险分类变更"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes

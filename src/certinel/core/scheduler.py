@@ -123,6 +123,14 @@ def credit_expiry() -> str:
     return f"{done} removed" if done else ""
 
 
+def credit_classes() -> str:
+    """Recompute the credit risk classes (facts age out of their scorecards' windows)."""
+    from certinel.credit.services_classes import classes_recompute
+
+    done = classes_recompute(around_step=guard)  # a step at a time under the guard
+    return f"{done.assigned} assigned, {done.changed} changed" if done.assigned or done.changed else ""
+
+
 def watch_deliveries() -> str:
     """Send the watchlist notifications that are due (new ones, and retries whose time has
     come); one delivery at a time under the guard, so that a slow receiver does not hold up a
@@ -152,6 +160,7 @@ JOBS: list[Job] = [
     Job("transparency checkpoint", 60.0, sign_checkpoint_if_grown),
     Job("certificate lifecycle", 3600.0, lifecycle_tick),
     Job("credit list expiry", 3600.0, credit_expiry),
+    Job("credit classes", 86400.0, credit_classes, guarded=False),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
 ]
 

@@ -38,6 +38,7 @@ SUBJECT_LABELS: dict[str, Promise] = {
     "suspension status": pgettext_lazy("transition subject", "suspension status"),
     "listing notice": pgettext_lazy("transition subject", "listing notice"),
     "list entry": pgettext_lazy("transition subject", "list entry"),
+    "credit fact": pgettext_lazy("transition subject", "credit fact"),
 }
 ACTION_LABELS: dict[str, Promise] = {
     "suspend": pgettext_lazy("transition action", "suspend"),
@@ -93,6 +94,7 @@ STATE_LABELS: dict[str, Promise] = {
     "removal_requested": pgettext_lazy("transition state", "awaiting a decision on early removal"),
     "removed_early": pgettext_lazy("transition state", "removed early"),
     "annulled": pgettext_lazy("transition state", "annulled"),
+    "recorded": pgettext_lazy("transition state", "recorded"),
 }
 # States whose word depends on what is in that state.
 SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {

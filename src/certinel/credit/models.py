@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 
 from certinel.core.models import TimeStamped
 
-from .choices import EntryStatus, NoticeStatus, SubjectKind
+from .choices import (
+    CreditSubjectKind,
+    EntryStatus,
+    FactKind,
+    FactStatus,
+    NoticeStatus,
+    RiskClass,
+    Severity,
+    SubjectKind,
+)
 
 
 class Subject(models.Model):
@@ -92,3 +101,91 @@ class ListEntry(Subject, TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.subject_name} ({self.decision_no})"
+
+
+# --- Credit files and risk classes (issue 13) -------------------------------------------------------
+
+class CreditSubject(models.Model):
+    """Whom a fact or a class is about: an organization, body or lab, or a practitioner (a
+    registered person: auditor, signatory). `region_code` is the subject's region when the row
+    was written, which decides which regulators see it."""
+
+    subject_kind = models.CharField(_("主体类型"), max_length=16, choices=CreditSubjectKind.choices)
+    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("获证组织"))
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("认证机构"))
+    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="+", verbose_name=_("检验检测机构"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("从业人员"))
+    region_code = models.CharField(_("区划代码"), max_length=6, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject(self):
+        return self.organization or self.body or self.lab or self.person
+
+    @property
+    def subject_id(self) -> int | None:
+        return getattr(self, f"{self.subject_kind}_id", None)
+
+
+class CreditFact(CreditSubject, TimeStamped):
+    """One fact of a subject's credit file: what happened, when, on which decision, from which
+    source. Regulators record facts (by form, API or file); Certinel records the facts its own
+    events make (a certificate suspended or revoked, a listing, late reporting), each linked to
+    the history record it came from, so that an event replayed never makes a second fact."""
+
+    kind = models.CharField(_("事项类别"), max_length=32, choices=FactKind.choices)
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    source = models.CharField(_("信息来源"), max_length=64)
+    decision_no = models.CharField(_("决定书文号"), max_length=100, blank=True)
+    authority = models.CharField(_("作出决定的机关"), max_length=200, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    recorded_by = models.CharField(_("记录人"), max_length=150)
+    change_record = models.ForeignKey("core.ChangeRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("来源变更记录"))
+    status = models.CharField(_("状态"), max_length=16, choices=FactStatus.choices, default=FactStatus.RECORDED)
+
+    class Meta:
+        verbose_name = _("信用事项")
+        verbose_name_plural = _("信用档案")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change_record", "kind"], condition=models.Q(change_record__isnull=False),
+                                    name="creditfact_change_record_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on} ({self.decision_no or self.source})"
+
+
+class CreditClass(CreditSubject):
+    """A subject's current credit risk class, computed from its facts by the scorecard in force.
+    One row per subject; each change of it is a history record (the history of its classes).
+    Private: only regulators of the subject's region see it (SAMR 2022 No. 6)."""
+
+    grade = models.CharField(_("信用风险分类"), max_length=1, choices=RiskClass.choices)
+    score = models.IntegerField(_("得分"))
+    scorecard = models.CharField(_("评分规则版本"), max_length=64)
+    facts_counted = models.IntegerField(_("计入的事项数"), default=0)
+    explanation = models.JSONField(_("评分说明"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("信用风险分类")
+        verbose_name_plural = _("信用风险分类")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=[name], condition=models.Q(**{f"{name}__isnull": False}),
+                                    name=f"creditclass_{name}_uniq")
+            for name in ("organization", "body", "lab", "person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind}:{self.subject_id} {self.grade}"

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from certinel.core.regions import within_region
 
 from .choices import IN_FORCE
-from .models import ListEntry
+from .models import CreditClass, CreditFact, ListEntry
 from .policy import Measure, measures, purposes
 
 MAX_CODES = 10_000
@@ -106,3 +106,63 @@ def answer_text(answers: list[Eligibility], *, origin: str) -> str:
     body = {"type": "certinel-credit-eligibility", "register": origin,
             "answers": [a.as_dict() for a in answers]}
     return dumps(json.loads(json.dumps(body))).decode() + "\n"
+
+
+# --- Credit files and risk classes (private: regulators of the subject's region) ------------------
+
+def class_current(*, kind: str, subject: Any, on: dt.date | None = None) -> CreditClass:
+    """A subject's class: its stored row, or the clean class of its edition when it has never
+    had a fact (not stored). No permission check: callers showing it check `credit_class`."""
+    from .services_classes import clean_class
+
+    found = CreditClass.objects.filter(subject_kind=kind, **{f"{kind}_id": subject.pk}).first()
+    if found is not None:
+        return found
+    clean = clean_class(kind=kind, region_code=getattr(subject, "region_code", "") or "", on=on)
+    setattr(clean, kind, subject)
+    return clean
+
+
+def class_for(*, actor: Any, kind: str, subject: Any, on: dt.date | None = None) -> CreditClass:
+    """A subject's class with the explanation of every point, for a regulator of its region."""
+    from certinel.accounts.permissions import require
+
+    found = class_current(kind=kind, subject=subject, on=on)
+    require(actor, "view", "credit_class", found)
+    return found
+
+
+def classes_visible(*, actor: Any, grade: str = "") -> QuerySet[CreditClass]:
+    """The stored classes the actor may see (regulators: their jurisdiction), worst first."""
+    from certinel.accounts.permissions import scope
+
+    rows = scope(actor.user, "view", "credit_class", CreditClass.objects.all())
+    if grade:
+        rows = rows.filter(grade=grade)
+    return rows.order_by("-grade", "score", "id")
+
+
+def class_history(*, actor: Any, row: CreditClass) -> list[dict[str, Any]]:
+    """Every class a subject has had, oldest first: each state (class, score, edition,
+    explanation) as the history records it, with when and why it changed."""
+    from certinel.accounts.permissions import require
+    from certinel.core.history import history_for
+
+    require(actor, "view", "credit_class", row)
+    state: dict[str, Any] = {}
+    out = []
+    for record in history_for(row):
+        state = {**state, **(record.after or {})}
+        out.append({"time": record.time, "action": record.action, "grade": state.get("grade"),
+                    "score": state.get("score"), "scorecard": state.get("scorecard"),
+                    "explanation": state.get("explanation")})
+    return out
+
+
+def facts_visible(*, actor: Any, kind: str, subject: Any) -> QuerySet[CreditFact]:
+    """A subject's facts the actor may see (its own users and regulators of its region),
+    newest first; annulled facts included (their status says so)."""
+    from certinel.accounts.permissions import scope
+
+    rows = CreditFact.objects.filter(subject_kind=kind, **{f"{kind}_id": subject.pk})
+    return scope(actor.user, "view", "credit", rows).order_by("-occurred_on", "-id")

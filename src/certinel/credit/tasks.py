@@ -11,3 +11,11 @@ from . import services
 def expire() -> int:
     """Remove the list's entries whose maximum period has run."""
     return services.entries_expire()
+
+
+@shared_task(name="certinel.credit.tasks.classify")
+def classify() -> int:
+    """Recompute every subject's credit risk class (facts age out of their windows)."""
+    from .services_classes import classes_recompute
+
+    return classes_recompute().total

@@ -20,3 +20,9 @@ ENTRY = Transitions("list entry", {
     "expire": ({"listed", "removal_requested"}, "expired"),
     "annul": ({"listed", "removal_requested"}, "annulled"),
 })
+
+# A fact of a credit file: annulled when the decision it rests on is set aside (or it was
+# recorded in error); an annulled fact no longer counts and takes no further step.
+FACT = Transitions("credit fact", {
+    "annul": ({"recorded"}, "annulled"),
+})

@@ -7,6 +7,8 @@ Wuxi (3202); Beijing (11) elsewhere."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -272,3 +274,60 @@ def test_scope_of_credit_records(credit_world):
     assert seen("reg_district") == {"notice_org", "notice_body", "notice_lab"}
     assert seen("reg_beijing") == {"notice_beijing_lab"}
     assert seen("anonymous") == set()
+
+
+# --- Credit risk classes (credit_class): regulators of the subject's region only ---------------------
+
+@pytest.fixture
+def class_world(world):
+    from certinel.credit.services_facts import fact_record
+
+    regulator = Actor.for_user(world["users"]["reg_province"])
+    beijing = Actor.for_user(world["users"]["reg_beijing"])
+    for name, subject, actor in (("org_own", "org_own", regulator), ("org_qinhuai", "org_qinhuai", regulator),
+                                 ("body_own", "body_own", regulator), ("lab_own", "lab_own", regulator),
+                                 ("lab_beijing", "lab_beijing", beijing)):
+        fact_record(actor=actor, subject=world[subject].uscc, kind="complaint_upheld", severity="general",
+                    occurred_on=dt.date.today(), decision_no=f"诉{name}",
+                    authority="市场监督管理局")
+    from certinel.credit.models import CreditClass
+
+    for name in ("org_own", "org_qinhuai", "body_own", "lab_own", "lab_beijing"):
+        kind = {"org": "organization", "bod": "body", "lab": "lab"}[name[:3]]
+        world[f"class_{name}"] = CreditClass.objects.get(**{kind: world[name]})
+    return world
+
+
+CLASS_EXPECTED = {
+    ("credit_class", "view", "class_org_own"): REGS_320102,
+    ("credit_class", "view", "class_body_own"): REGS_320102,
+    ("credit_class", "view", "class_lab_own"): REGS_320102,
+    ("credit_class", "view", "class_org_qinhuai"): {"reg_province", "reg_city", "admin"},
+    ("credit_class", "view", "class_lab_beijing"): {"reg_beijing", "admin"},
+    # nobody changes a class by hand: it is computed
+    ("credit_class", "change", "class_org_own"): {"admin"},
+    ("credit_class", "decide", "class_org_own"): {"admin"},
+}
+
+
+@pytest.mark.parametrize(("kind", "action", "obj"), list(CLASS_EXPECTED))
+def test_credit_class_matrix(class_world, kind, action, obj):
+    """The subject's own users never see their class (SAMR 2022 No. 6: an internal reference)."""
+    allowed = {name for name in USERS if can(class_world["users"][name], action, kind, class_world[obj])}
+    assert allowed == CLASS_EXPECTED[(kind, action, obj)]
+
+
+def test_scope_of_credit_classes(class_world):
+    from certinel.credit.models import CreditClass
+
+    def seen(name: str) -> set[str]:
+        rows = scope(class_world["users"][name], "view", "credit_class", CreditClass.objects.all())
+        return {n for n in ("org_own", "org_qinhuai", "body_own", "lab_own", "lab_beijing")
+                if rows.filter(pk=class_world[f"class_{n}"].pk).exists()}
+
+    for own in ("org_user", "cb_operator", "lab_operator", "anonymous"):
+        assert seen(own) == set()
+    assert seen("reg_district") == {"org_own", "body_own", "lab_own"}
+    assert seen("reg_city") == {"org_own", "org_qinhuai", "body_own", "lab_own"}
+    assert seen("reg_beijing") == {"lab_beijing"}
+    assert seen("admin") == {"org_own", "org_qinhuai", "body_own", "lab_own", "lab_beijing"}

@@ -11,6 +11,14 @@
         Exit 0: genuine; 1: not.
     certinel credit expire [--on DATE]
         remove every entry whose maximum period has run (the scheduled job does it daily).
+    certinel credit facts import FILE [--dry-run] [--as USERNAME] [--json]
+        import a CSV or XLSX file of credit facts (docs/credit.md), all or nothing: every bad
+        row is printed with its row number, column and reason. Exit 0: imported (or, with
+        --dry-run, all good); 1: bad rows, nothing written; 2: the file cannot be read.
+    certinel credit classify (--all | CODE ...) [--on DATE] [--json]
+        recompute credit risk classes: of every subject with facts (--all, the scheduled job
+        does it daily), or of the subjects with these credit codes or registration numbers,
+        printing each class with the explanation of its points.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from certinel.core.actor import Actor
 from certinel.credit.answers import AnswerInvalid, check_answer, signed_answer
 from certinel.credit.policy import purposes
 from certinel.credit.selectors import MAX_CODES, eligibility_many
@@ -46,6 +55,20 @@ class Command(BaseCommand):
                             help="The log's verifier key (from /log/key), or a file holding it.")
         expire = sub.add_parser("expire", help="Remove entries whose maximum period has run.")
         expire.add_argument("--on", type=dt.date.fromisoformat, help="The day (default: today).")
+        facts = sub.add_parser("facts", help="Credit files: facts of subjects.")
+        facts_sub = facts.add_subparsers(dest="facts_action", required=True)
+        imp = facts_sub.add_parser("import", help="Import a file of facts (all or nothing).")
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="Check every row, write nothing.")
+        imp.add_argument("--as", dest="as_user", metavar="USERNAME",
+                         help="The acting regulator (its jurisdiction is checked); default: the system.")
+        imp.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        classify = sub.add_parser("classify", help="Recompute credit risk classes.")
+        classify.add_argument("--all", action="store_true", help="Every subject with facts or a class.")
+        classify.add_argument("code", nargs="*", default=[],
+                              help="Credit codes or practitioners' registration numbers.")
+        classify.add_argument("--on", type=dt.date.fromisoformat, help="The day (default: today).")
+        classify.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
@@ -106,3 +129,83 @@ class Command(BaseCommand):
     def _expire(self, opts: dict[str, Any]) -> None:
         done = entries_expire(on=opts.get("on"))
         self.stdout.write(f"{done} entr{'y' if done == 1 else 'ies'} removed at the end of the period.")
+
+    def _facts(self, opts: dict[str, Any]) -> None:
+        from certinel.certificates.io.errors import FileRejected
+        from certinel.core.models import Via
+        from certinel.credit.services_facts import facts_import
+
+        actor = Actor.system("credit:import", via=Via.IMPORT)
+        if opts.get("as_user"):
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(username=opts["as_user"]).first()
+            if user is None or not user.is_active:
+                raise CommandError(f"No active user {opts['as_user']!r}.", returncode=2)
+            actor = Actor.for_user(user, via=Via.IMPORT)
+        try:
+            result = facts_import(actor=actor, source=opts["file"], dry_run=opts["dry_run"])
+        except FileRejected as exc:
+            if opts["json"]:
+                self.stdout.write(json.dumps({"rejected": exc.as_dict()}, ensure_ascii=False))
+            else:
+                self.stdout.write(f"REJECTED: {exc.message}")
+                for e in exc.errors:
+                    self.stdout.write(f"  row {e.row}, {e.column}: {e.message}")
+            raise SystemExit(2) from None
+        if opts["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+        else:
+            for e in result.errors:
+                self.stdout.write(f"row {e.row}, {e.column}: {e.message} [{e.code}]")
+            if result.errors:
+                self.stdout.write(f"{len(result.errors)} error(s) in {result.rows} row(s): nothing imported.")
+            elif result.dry_run:
+                self.stdout.write(f"{result.rows} row(s) checked, all good (dry run: nothing written).")
+            else:
+                self.stdout.write(f"{result.created} fact(s) recorded.")
+        if result.errors:
+            raise SystemExit(1)
+
+    def _classify(self, opts: dict[str, Any]) -> None:
+        from certinel.core.errors import NotFound
+        from certinel.credit.scorecard import ScorecardError
+        from certinel.credit.selectors import class_current
+        from certinel.credit.services_classes import classes_recompute
+        from certinel.credit.services_facts import fact_subject
+
+        if bool(opts["all"]) == bool(opts["code"]):
+            raise CommandError("Give either --all or one or more codes.", returncode=2)
+        try:
+            if opts["all"]:
+                done = classes_recompute(on=opts.get("on"))
+                summary = {"assigned": done.assigned, "changed": done.changed, "unchanged": done.unchanged,
+                           "classes": dict(sorted(done.grades.items()))}
+                self.stdout.write(json.dumps(summary) if opts["json"] else
+                                  f"{done.total} subject(s): {done.assigned} classified for the first time, "
+                                  f"{done.changed} changed, {done.unchanged} unchanged; "
+                                  + ", ".join(f"{g} {n}" for g, n in sorted(done.grades.items())))
+                return
+            subjects = [fact_subject(code) for code in opts["code"]]
+            rows = []
+            for subject in subjects:
+                classes_recompute(on=opts.get("on"), subjects={subject.kind: [subject.obj.pk]})
+                found = class_current(kind=subject.kind, subject=subject.obj, on=opts.get("on"))
+                rows.append((subject, found))
+        except (ScorecardError, NotFound) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        if opts["json"]:
+            out = [{"subject": str(s.obj), "kind": s.kind, "class": c.grade, "score": c.score,
+                    "explanation": c.explanation} for s, c in rows]
+            self.stdout.write(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False))
+            return
+        for subject, found in rows:
+            ex = found.explanation
+            self.stdout.write(f"{subject.obj} ({subject.kind}): class {found.grade}, score {found.score} of "
+                              f"{ex['base']} ({ex['scorecard']})")
+            for line in ex["indicators"]:
+                self.stdout.write(f"    {line['code']}: {line['facts']} x {line['points_each']}"
+                                  f"{' (cap ' + str(line['cap']) + ')' if line['cap'] else ''} = {line['deducted']}"
+                                  f"  [{line['source']}]")
+            if ex["limited_to"]:
+                self.stdout.write(f"    class limited to {ex['limited_to']} by an indicator")
