@@ -291,3 +291,14 @@ def test_the_classes_are_recomputed_on_schedule(monkeypatch):
     assert scheduler.credit_classes() == "0 assigned, 1 changed"
     assert CreditClass.objects.get(organization=org).score == 100
     assert job.every == 86400.0
+
+
+@pytest.mark.django_db
+def test_the_history_pages_show_a_class_change_without_its_explanation_inline():
+    from certinel.portal.views.history import present
+
+    org = build_org()
+    record(regulator(), org.uscc)
+    shown = present(history_for(CreditClass.objects.get(organization=org)).get())
+    assert any(str(c.after) in ("详情", "Details") for c in shown.changes)
+    assert all(not isinstance(c.after, dict) for c in shown.changes)

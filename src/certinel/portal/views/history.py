@@ -49,6 +49,9 @@ def _value(field, value: Any) -> Any:
         return "—"
     if isinstance(value, str) and value.startswith("hmac-sha256:"):
         return _("（个人信息，不显示）")
+    if isinstance(value, dict | list):
+        # structured data (a credit class's explanation): shown by the page of its object
+        return _("详情")
     choices = dict(field.flatchoices) if field is not None and field.choices else {}
     return recorded(choices.get(value, value))
 
