@@ -32,6 +32,9 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "register_search": {"full": [[]], "quick": [["--quick"]]},
     "credit": {"full": [["--db", "postgres"], ["--db", "sqlite"]],
                "quick": [["--db", "sqlite", "--organizations", "2000"]]},
+    "credit_check": {"full": [["--db", "postgres"], ["--db", "sqlite"]],
+                     "quick": [["--db", "sqlite", "--organizations", "1000", "--listed", "50", "--singles", "200",
+                                "--batches", "2"]]},
 }
 
 
