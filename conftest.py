@@ -21,12 +21,30 @@ def _reload_reference(sender, **kwargs) -> None:
 post_migrate.connect(_reload_reference, dispatch_uid="certinel-tests-reload-reference")
 
 
+def _keep_reference_tables() -> None:
+    """Transactional tests empty every table when they end; the reference code lists are the
+    same for every test and no test changes them for good, so their tables are left as they
+    are instead of being emptied and loaded again (a second a test on PostgreSQL, half of it
+    on SQLite). `_reload_reference` still loads them should a test have emptied them."""
+    from django.apps import apps
+
+    kept = {model._meta.db_table for model in apps.get_app_config("reference").get_models()}
+    operations = type(connection.ops)
+    flush = operations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+        return flush(self, style, [t for t in tables if t not in kept], **kwargs)
+
+    operations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database may be emptied between transactional tests: allow it to empty the
     append-only tables (tests of the guard remove this permission inside their transaction)."""
     from certinel.reference.testing import ensure_reference_data
 
+    _keep_reference_tables()
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {MAINTENANCE_TABLE}")

@@ -118,7 +118,7 @@ checks.positive_data_acceptance.expected-statuses = ["200", "422"]
 
 def test_schemathesis_finds_nothing_against_a_live_server(served, tmp_path):
     config = tmp_path / "schemathesis.toml"
-    config.write_text(CONFIG.format(examples=os.environ.get("CERTINEL_SCHEMATHESIS_EXAMPLES", "8")))
+    config.write_text(CONFIG.format(examples=os.environ.get("CERTINEL_SCHEMATHESIS_EXAMPLES", "5")))
     command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
                f"{served.url}/api/v1/openapi.json", "--checks", "all", "--workers", "2", "--seed", "20260511",
                "--request-timeout", "30", "--no-color", "--suppress-health-check", "all",
