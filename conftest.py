@@ -28,7 +28,7 @@ def _keep_reference_tables() -> None:
     on SQLite). `_reload_reference` still loads them should a test have emptied them."""
     from django.apps import apps
 
-    kept = {model._meta.db_table for model in apps.get_app_config("reference").get_models()}
+    kept = {model._meta.db_table for model in apps.get_app_config("reference").get_models(include_auto_created=True)}
     operations = type(connection.ops)
     flush = operations.sql_flush
 
