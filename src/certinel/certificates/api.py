@@ -262,7 +262,7 @@ def outcome_message(verdict: selectors.Verdict) -> str:
     if verdict.outcome == selectors.SEVERAL:
         return _("有多个认证机构使用该证书编号，请输入持有人名称以确定是哪一张。")
     if verdict.outcome == selectors.INCONSISTENT:
-        return _("本平台登记的该证书信息与透明日志的记录不一致（可能被绕过正常流程修改）：不要凭此结果认定证书有效，请向发证机构和监管部门核实。")
+        return _("本平台登记的该证书信息与透明日志的记录不一致（可能被绕过正常流程修改）：不要凭此结果认定证书有效，请向发证机构和监管部门核实。")  # noqa: E501 - one message
     return _("本平台没有登记编号为 %(number)s 的证书。") % {"number": verdict.number}
 
 

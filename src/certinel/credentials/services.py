@@ -132,8 +132,8 @@ def _sign(document: dict[str, Any], *, key: SigningKey, host: str, now: dt.datet
 def _open_list(*, actor: Actor, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
     """The body's current list for `purpose` at this address with room left (locked), or a new one
     (recorded in the history: a list is part of the public register)."""
-    current = (StatusList.objects.select_for_update(no_key=True).filter(body=body, purpose=purpose, host=host, scheme=scheme)
-               .order_by("-number").first())
+    current = (StatusList.objects.select_for_update(no_key=True)
+               .filter(body=body, purpose=purpose, host=host, scheme=scheme).order_by("-number").first())
     if current is not None and current.allocated < current.size:
         return current
     number = (StatusList.objects.filter(body=body, purpose=purpose).aggregate(m=Max("number"))["m"] or 0) + 1

@@ -37,8 +37,10 @@ from .models import ListEntry, ListNotice
 from .policy import list_policy
 from .transitions import ENTRY, NOTICE
 
-SUBJECT_MODELS = {SubjectKind.ORGANIZATION: Organization, SubjectKind.BODY: CertificationBody, SubjectKind.LAB: Lab}
-_SUBJECT_FIELD = {SubjectKind.ORGANIZATION: "organization", SubjectKind.BODY: "body", SubjectKind.LAB: "lab"}
+SUBJECT_MODELS: dict[str, type[Organization] | type[CertificationBody] | type[Lab]] = {
+    SubjectKind.ORGANIZATION: Organization, SubjectKind.BODY: CertificationBody, SubjectKind.LAB: Lab}
+_SUBJECT_FIELD: dict[str, str] = {SubjectKind.ORGANIZATION: "organization", SubjectKind.BODY: "body",
+                                  SubjectKind.LAB: "lab"}
 
 
 def subject_by_uscc(uscc: str) -> tuple[str, Organization | CertificationBody | Lab]:

@@ -101,7 +101,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     return render(request, "credit/cases/notice_new.html", {"form": form})
 
 
-def _visible(user: Any, model: type, pk: int):
+def _visible(user: Any, model: type[ListNotice] | type[ListEntry], pk: int) -> Any:
     obj = model.objects.filter(pk=pk).first()
     if obj is None or not can(user, "view", "credit", obj):
         raise Http404(_("没有这项记录，或者您无权查看。"))
