@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_manage
+from . import views, views_dashboard, views_manage
 
 app_name = "credit"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/notice/new/", views_manage.notice_new, name="notice_new"),
     path("cases/notice/<int:pk>/", views_manage.notice_detail, name="notice"),
     path("cases/entry/<int:pk>/", views_manage.entry_detail, name="entry"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
 ]
