@@ -8,6 +8,9 @@ from django.db.models.signals import post_migrate
 
 from certinel.core.db import MAINTENANCE_TABLE
 
+# The browser tests' fixtures (`browser`, `shots`), for every app's tests.
+pytest_plugins = ["certinel.core.testing.browser_fixtures"]
+
 
 def _reload_reference(sender, **kwargs) -> None:
     """Transactional tests empty the database when they end (Django's flush), then send

@@ -178,7 +178,7 @@ def test_past_10000_the_page_and_the_download_state_the_exact_total(client):
 # --- in a browser ----------------------------------------------------------------------------
 
 # The browser and live-server fixtures of the certificate pages' tests.
-from .test_pages import NO_CHROMIUM, available, browser, page_for, shots, site  # noqa: E402, F401
+from .test_pages import NO_CHROMIUM, available, page_for, site  # noqa: E402, F401
 
 
 @pytest.mark.browser

@@ -194,42 +194,13 @@ def test_dates_in_the_future_are_fine_for_filters(client, world):
 # --- in headless Chromium ------------------------------------------------------------------------
 # Screenshots go to a temporary folder (CERTINEL_SCREENSHOTS names another).
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
 from urllib.parse import urlparse  # noqa: E402
 
-from certinel.core.testing.browser import CHROMIUM, LAUNCH_ARGS, available  # noqa: E402
+from certinel.core.testing.browser import CHROMIUM, available  # noqa: E402
 
 NO_CHROMIUM = f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package to run these tests."
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
-    # between browser steps, synchronously.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    import os
-
-    folder = Path(os.environ.get("CERTINEL_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

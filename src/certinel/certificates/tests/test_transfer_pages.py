@@ -4,14 +4,12 @@ certificate's public page, both languages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from certinel.certificates.models import CertificateTransfer
-from certinel.core.testing.browser import CHROMIUM, LAUNCH_ARGS, available
+from certinel.core.testing.browser import CHROMIUM, available
 
 from .test_transfers import World, reload
 
@@ -134,31 +132,6 @@ def test_in_english(client, world, transfer):
 NO_CHROMIUM = f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package to run these tests."
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    import os
-
-    folder = Path(os.environ.get("CERTINEL_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.mark.browser

@@ -6,15 +6,13 @@ them offline and INVALID once a byte of the credential is changed."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from certinel.certificates import services
 from certinel.certificates.views import qr_svg
-from certinel.core.testing.browser import CHROMIUM, LAUNCH_ARGS, available
+from certinel.core.testing.browser import CHROMIUM, available
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, certificate_data
 
 from .test_verify import run
@@ -22,23 +20,6 @@ from .test_verify import run
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not available(), reason=f"Chromium is not installed at {CHROMIUM}")]
 
-
-@pytest.fixture
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM is used between browser steps
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def test_downloads_from_the_certificate_page_check_offline(browser, transactional_db, live_server, settings,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
@@ -18,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from certinel.accounts.models import Role
-from certinel.core.testing.browser import CHROMIUM, LAUNCH_ARGS, available
+from certinel.core.testing.browser import CHROMIUM, available
 from certinel.core.testing.builders import actor_for, build_lab, build_org, build_user
 from certinel.credit import services
 from certinel.credit.answers import AnswerInvalid, check_answer
@@ -359,31 +358,6 @@ def test_the_navigation_lists_the_pages(world):
 NO_CHROMIUM = f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package to run these tests."
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    import os
-
-    folder = Path(os.environ.get("CERTINEL_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.mark.browser
