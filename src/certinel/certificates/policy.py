@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from certinel.core.editions import edition_for
+
 TRANSFER_POLICY_FILE = Path(__file__).with_name("transfer_policy.csv")
 
 
@@ -53,8 +55,7 @@ def _rows(path: Path) -> tuple[TransferPolicy, ...]:
 def transfer_policy(*, on: dt.date, region_code: str = "", path: Path | None = None) -> TransferPolicy:
     """The objection period in force on `on` for a holder in `region_code`: among the rows in
     effect that day, the one of the narrowest region that contains it, the latest of those."""
-    rows = [r for r in _rows(path or TRANSFER_POLICY_FILE)
-            if (r.effective_from is None or r.effective_from <= on) and region_code.startswith(r.region)]
-    if not rows:
+    found = edition_for(_rows(path or TRANSFER_POLICY_FILE), on=on, region_code=region_code)
+    if found is None:
         raise ValueError(f"No transfer policy is in force on {on} for region {region_code or '(none)'}.")
-    return max(rows, key=lambda r: (len(r.region), r.effective_from or dt.date.min))
+    return found

@@ -102,6 +102,16 @@ class CreateAppendOnlyGuard(migrations.operations.base.Operation):
         return "Create the append-only guard"
 
 
+def drop_column_indexes(schema_editor, model, names) -> None:  # type: ignore[no-untyped-def]
+    """Drop the indexes on exactly one of these fields' columns that are not unique (so not
+    the constraints that cover them; on PostgreSQL the LIKE pattern index too), found by
+    introspection: their names are whatever created them."""
+    for name in names:
+        column = model._meta.get_field(name).column
+        for index in schema_editor._constraint_names(model, [column], index=True, unique=False, primary_key=False):
+            schema_editor.execute(schema_editor._delete_index_sql(model, index))
+
+
 class DropColumnIndexes(migrations.operations.base.Operation):
     """Drop the single-column indexes Django made for some fields (`db_index`, a foreign key)
     and nothing else. Paired with the fields' AlterField in the migration state (through
@@ -119,14 +129,7 @@ class DropColumnIndexes(migrations.operations.base.Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        for name in self.fields:
-            column = model._meta.get_field(name).column
-            # Indexes on exactly this one column, not unique (so not the constraints that
-            # cover it), found by introspection: their names are whatever created them.
-            for index in schema_editor._constraint_names(model, [column], index=True, unique=False,
-                                                         primary_key=False):
-                schema_editor.execute(schema_editor._delete_index_sql(model, index))
+        drop_column_indexes(schema_editor, from_state.apps.get_model(app_label, self.model_name), self.fields)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)

@@ -10,22 +10,22 @@ All public: a check needs no key. A signed answer is a signed note under the log
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from certinel.accounts.auth import OptionalApiKey
 from certinel.core.errors import DomainError, FieldError, ValidationFailed
 from certinel.reference.identifiers import IdentifierError, validate_uscc
-from certinel.registry.filters import REGION_PATTERN, TEXT_PATTERN, blank_is_none, declared
+from certinel.registry.filters import declared
 from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 from certinel.transparency.errors import SignerNotConfigured
 
 from .answers import signed_answer
+from .forms import ListFilters
 from .policy import purposes
 from .selectors import MAX_CODES, eligibility_many, entries_published
 
@@ -33,31 +33,6 @@ router = Router(auth=OptionalApiKey(), tags=["credit"])
 USCC_PATTERN = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"
 Purpose = Literal[purposes()]  # type: ignore[valid-type]
 ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-
-
-class ListFilters(Schema):
-    q: str | None = Field(None, max_length=100, description="Part of the subject's name, or its whole USCC.",
-                          json_schema_extra=declared(TEXT_PATTERN))
-    region: str | None = Field(None, description="Region code prefix: 32 (province), 3201 (city), 320102.",
-                               json_schema_extra=declared(REGION_PATTERN), examples=["32"])
-    page: int = Field(1, ge=1, le=10000, description="Page number, from 1.")
-    page_size: int = Field(20, ge=1, le=100, description="Results per page (at most 100).")
-
-    _blank = field_validator("q", "region", mode="before")(blank_is_none)
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(REGION_PATTERN, value):
-            raise ValueError("a region is a 2-digit province, 4-digit city or 6-digit county code (GB/T 2260)")
-        return value
-
-    @field_validator("q")
-    @classmethod
-    def _q(cls, value: str | None) -> str | None:
-        if value is not None and "\x00" in value:
-            raise ValueError("NUL is not allowed")
-        return value
 
 
 class EntryOut(Schema):

@@ -47,10 +47,12 @@ def purpose_choices() -> list[tuple[str, str]]:
 
 
 class ListFilters(_Paged):
-    """The published list's filters: a name or a code, a region prefix."""
+    """The published list's filters, for the page and the API: a name or a code, a region prefix."""
 
-    q: str | None = Field(None, max_length=100, json_schema_extra=declared(TEXT_PATTERN))
-    region: str | None = Field(None, json_schema_extra=declared(REGION_PATTERN))
+    q: str | None = Field(None, max_length=100, description="Part of the subject's name, or its whole USCC.",
+                          json_schema_extra=declared(TEXT_PATTERN))
+    region: str | None = Field(None, description="Region code prefix: 32 (province), 3201 (city), 320102.",
+                               json_schema_extra=declared(REGION_PATTERN), examples=["32"])
 
     _blank = field_validator("q", "region", mode="before")(blank_is_none)
 

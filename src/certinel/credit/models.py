@@ -30,6 +30,7 @@ class Subject(models.Model):
     """Who a notice or an entry is about: one organization, body or lab, with its code and name
     as they were when the decision was made."""
 
+    # Each kind is also the name of the field that points at the subject.
     subject_kind = models.CharField(_("主体类型"), max_length=16, choices=SubjectKind.choices)
     organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("获证组织"))

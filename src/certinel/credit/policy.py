@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from certinel.core.editions import edition_for
+
 HERE = Path(__file__).parent
 LIST_POLICY_FILE = HERE / "list_policy.csv"
 MEASURES_FILE = HERE / "measures.csv"
@@ -77,11 +79,10 @@ def _policies(path: Path) -> tuple[ListPolicy, ...]:
 def list_policy(*, on: dt.date, region_code: str = "", path: Path | None = None) -> ListPolicy:
     """The rule in force on `on` for a subject in `region_code`: the narrowest region's, the
     latest of those."""
-    rows = [r for r in _policies(path or LIST_POLICY_FILE)
-            if (r.effective_from is None or r.effective_from <= on) and region_code.startswith(r.region)]
-    if not rows:
+    found = edition_for(_policies(path or LIST_POLICY_FILE), on=on, region_code=region_code)
+    if found is None:
         raise ValueError(f"No list policy is in force on {on} for region {region_code or '(none)'}.")
-    return max(rows, key=lambda r: (len(r.region), r.effective_from or dt.date.min))
+    return found
 
 
 @cache

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from certinel.core.editions import edition_for, in_force
+
 from .choices import CreditSubjectKind, FactKind, RiskClass, Severity
 
 SCORECARD_DIR = Path(__file__).parent / "scorecards"
@@ -198,18 +200,17 @@ def scorecard_for(subject_kind: str, *, on: dt.date, region_code: str = "",
                   directory: Path | None = None) -> Scorecard:
     """The edition in force on `on` for a subject of this kind in `region_code`: the narrowest
     region's, the latest of those."""
-    cards = [c for c in scorecards(directory) if c.subject_kind == subject_kind
-             and (c.effective_from is None or c.effective_from <= on) and (region_code or "").startswith(c.region)]
-    if not cards:
+    card = edition_for([c for c in scorecards(directory) if c.subject_kind == subject_kind], on=on,
+                       region_code=region_code)
+    if card is None:
         raise ScorecardError(f"No scorecard for {subject_kind} is in force on {on} in region "
                              f"{region_code or '(none)'}.")
-    return max(cards, key=lambda c: (len(c.region), c.effective_from or dt.date.min))
+    return card
 
 
 def editions_for(subject_kind: str, *, on: dt.date, directory: Path | None = None) -> list[Scorecard]:
     """Every edition of this kind that may apply on `on` (to any region)."""
-    return [c for c in scorecards(directory) if c.subject_kind == subject_kind
-            and (c.effective_from is None or c.effective_from <= on)]
+    return in_force([c for c in scorecards(directory) if c.subject_kind == subject_kind], on=on)
 
 
 def score(card: Scorecard, counts: dict[tuple[str, str, int], int]) -> tuple[str, int, int, dict[str, Any]]:

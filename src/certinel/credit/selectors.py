@@ -4,7 +4,6 @@ punishment check ("may this subject take part in this?")."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +104,7 @@ def answer_text(answers: list[Eligibility], *, origin: str) -> str:
 
     body = {"type": "certinel-credit-eligibility", "register": origin,
             "answers": [a.as_dict() for a in answers]}
-    return dumps(json.loads(json.dumps(body))).decode() + "\n"
+    return dumps(body).decode() + "\n"  # plain values already: text, numbers, booleans, lists
 
 
 # --- Credit files and risk classes (private: regulators of the subject's region) ------------------

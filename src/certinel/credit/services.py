@@ -39,8 +39,6 @@ from .transitions import ENTRY, NOTICE
 
 SUBJECT_MODELS: dict[str, type[Organization] | type[CertificationBody] | type[Lab]] = {
     SubjectKind.ORGANIZATION: Organization, SubjectKind.BODY: CertificationBody, SubjectKind.LAB: Lab}
-_SUBJECT_FIELD: dict[str, str] = {SubjectKind.ORGANIZATION: "organization", SubjectKind.BODY: "body",
-                                  SubjectKind.LAB: "lab"}
 
 
 def subject_by_uscc(uscc: str) -> tuple[str, Organization | CertificationBody | Lab]:
@@ -82,7 +80,7 @@ def notice_serve(*, actor: Actor, uscc: str, violation: str, basis: str, penalty
                             authority=authority.strip(), served_on=served_on,
                             statement_until=served_on + dt.timedelta(days=policy.statement_days),
                             policy=policy.label)
-        setattr(notice, _SUBJECT_FIELD[kind], subject)
+        setattr(notice, kind, subject)  # a subject kind is the name of its field
         notice.save()
         record_change(actor=actor, action="credit_notice_served", obj=notice, before=None, after=snapshot(notice))
     return notice

@@ -2,6 +2,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import UniqueConstraint
 
+from certinel.core.db import drop_column_indexes
+
 
 class MoveIndexes(migrations.operations.base.Operation):
     """Applies `state_operations` that change only a model's indexes and constraints, and moves
@@ -58,13 +60,9 @@ class MoveIndexes(migrations.operations.base.Operation):
         for constraint in old._meta.constraints:
             if new_constraints.get(constraint.name) != old_constraints[constraint.name]:
                 schema_editor.remove_constraint(old, constraint)
-        for field in old._meta.local_concrete_fields:
-            if field.db_index and not field.unique and not new._meta.get_field(field.name).db_index:
-                # Indexes on exactly this one column (with PostgreSQL's pattern index for LIKE),
-                # found by introspection: their names are whatever created them.
-                for name in schema_editor._constraint_names(old, [field.column], index=True, unique=False,
-                                                            primary_key=False):
-                    schema_editor.execute(schema_editor._delete_index_sql(old, name))
+        drop_column_indexes(schema_editor, old, [
+            f.name for f in old._meta.local_concrete_fields
+            if f.db_index and not f.unique and not new._meta.get_field(f.name).db_index])
         for field in new._meta.local_concrete_fields:
             if field.db_index and not field.unique and not old._meta.get_field(field.name).db_index:
                 for sql in schema_editor._field_indexes_sql(new, field):
