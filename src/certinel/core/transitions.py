@@ -39,6 +39,12 @@ SUBJECT_LABELS: dict[str, Promise] = {
     "listing notice": pgettext_lazy("transition subject", "listing notice"),
     "list entry": pgettext_lazy("transition subject", "list entry"),
     "credit fact": pgettext_lazy("transition subject", "credit fact"),
+    "published fact": pgettext_lazy("transition subject", "published credit information"),
+    "repair request": pgettext_lazy("transition subject", "credit repair request"),
+    "inspection plan": pgettext_lazy("transition subject", "inspection plan"),
+    "inspection": pgettext_lazy("transition subject", "inspection"),
+    "follow-up measure": pgettext_lazy("transition subject", "follow-up measure"),
+    "sampling task": pgettext_lazy("transition subject", "sampling task"),
 }
 ACTION_LABELS: dict[str, Promise] = {
     "suspend": pgettext_lazy("transition action", "suspend"),
@@ -70,6 +76,18 @@ ACTION_LABELS: dict[str, Promise] = {
     "refuse_removal": pgettext_lazy("transition action", "refuse the early removal of"),
     "remove_early": pgettext_lazy("transition action", "remove early"),
     "annul": pgettext_lazy("transition action", "annul"),
+    "repair": pgettext_lazy("transition action", "end the display on repair of"),
+    "withdraw": pgettext_lazy("transition action", "withdraw"),
+    "approve": pgettext_lazy("transition action", "approve"),
+    "refuse": pgettext_lazy("transition action", "refuse"),
+    "publish": pgettext_lazy("transition action", "publish"),
+    "enter_source": pgettext_lazy("transition action", "enter the random value of"),
+    "draw": pgettext_lazy("transition action", "draw"),
+    "close": pgettext_lazy("transition action", "close"),
+    "reassign": pgettext_lazy("transition action", "reassign the inspectors of"),
+    "record": pgettext_lazy("transition action", "record the results of"),
+    "follow_up": pgettext_lazy("transition action", "order a follow-up measure on"),
+    "add_batch": pgettext_lazy("transition action", "add a sampled batch to"),
 }
 STATE_LABELS: dict[str, Promise] = {
     "approved": pgettext_lazy("transition state", "approved"),
@@ -95,6 +113,17 @@ STATE_LABELS: dict[str, Promise] = {
     "removed_early": pgettext_lazy("transition state", "removed early"),
     "annulled": pgettext_lazy("transition state", "annulled"),
     "recorded": pgettext_lazy("transition state", "recorded"),
+    "displayed": pgettext_lazy("transition state", "displayed"),
+    "repaired": pgettext_lazy("transition state", "no longer displayed after a repair"),
+    "withdrawn": pgettext_lazy("transition state", "withdrawn"),
+    "pending": pgettext_lazy("transition state", "awaiting a decision"),
+    "refused": pgettext_lazy("transition state", "refused"),
+    "draft": pgettext_lazy("transition state", "a draft"),
+    "published": pgettext_lazy("transition state", "published"),
+    "drawn": pgettext_lazy("transition state", "drawn"),
+    "closed": pgettext_lazy("transition state", "closed"),
+    "assigned": pgettext_lazy("transition state", "assigned"),
+    "done": pgettext_lazy("transition state", "done"),
 }
 # States whose word depends on what is in that state.
 SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "certinel.demo",
     "certinel.watch",
     "certinel.credit",
+    "certinel.supervision",
 ]
 
 MIDDLEWARE = [

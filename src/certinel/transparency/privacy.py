@@ -35,6 +35,12 @@ PUBLIC_KINDS: dict[str, str] = {
     "credentials.issuedcredential": "an e-certificate issued or re-signed (e-certificates)",
     "credit.listentry": "an entry on the list of seriously illegal and dishonest subjects, published by law "
                         "(SAMR Order No. 44; R3.3, R3.4)",
+    "credit.factpublication": "an administrative penalty or award published on its subject's credit page, and the "
+                              "end of its display (SAMR Order No. 45; R3.3)",
+    "supervision.plan": "a random-inspection plan, its frozen directory's hash, random source and draw (R3.1)",
+    "supervision.inspection": "a drawn subject, its inspectors' directory codes and its published result (R3.1)",
+    "supervision.samplingtask": "a supervision sampling task (R3.7)",
+    "supervision.samplebatch": "a sampled batch, the lab that tested it and its result (R3.7)",
 }
 
 # Fields of public kinds that are personal data: a leaf holds them only as salted hashes.

@@ -1,0 +1,259 @@
+"""Inspections of drawn subjects, each step in one transaction with its history record and log
+leaf:
+
+* `inspection_reassign`: replace an inspector (absence, a conflict found late) by another of the
+  plan's frozen directory who has no conflict with the subject, with the reason;
+* `inspection_record`: the result of every inspection item of the plan (conforming,
+  non-conforming, could not inspect), findings and evidence files, and the summary to publish;
+* `follow_up_order` / `follow_up_close`: rectification by a deadline, suspension of the
+  subject's certificates (through the certificate services), referral to a case;
+* `inspection_publish`: the summary made public, within the working days the rules allow, or
+  later with the reason recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.timezone import localdate as today_
+from django.utils.translation import gettext as _
+
+from certinel.accounts.permissions import require
+from certinel.certificates.models import Certificate
+from certinel.certificates.services import certificate_act
+from certinel.core.actor import Actor
+from certinel.core.errors import ErrorList, FieldError, NotFound, ValidationFailed
+from certinel.core.history import change_record as new_record
+from certinel.core.history import record_change, record_changes, snapshot
+from certinel.core.services import lock
+
+from . import policy as rules
+from .choices import FollowUpKind, Outcome
+from .models import FollowUp, Inspection, ItemResult, Plan
+from .transitions import FOLLOW_UP, INSPECTION
+
+
+@dataclass
+class ItemFinding:
+    item_code: str
+    outcome: str
+    findings: str = ""
+    evidence: UploadedFile | None = None
+
+
+def inspection_for(plan: Plan, uscc: str) -> Inspection:
+    """The inspection of a subject in a plan: only drawn subjects have one."""
+    found = plan.inspections.filter(uscc=(uscc or "").strip().upper()).first()
+    if found is None:
+        raise NotFound(_("%(uscc)s was not drawn in plan %(plan)s: only drawn subjects are inspected under it.")
+                       % {"uscc": uscc or "—", "plan": plan.number}, field="uscc")
+    return found
+
+
+def _frozen_inspectors(plan: Plan) -> dict[str, Any]:
+    return json.loads(plan.directory.inputs)["inspectors"]
+
+
+def conflict_reason(inspection: Inspection, code: str) -> str | None:
+    """Why this inspector may not inspect this subject, or None."""
+    frozen = _frozen_inspectors(inspection.plan)
+    entry = next((i for i in frozen["directory"] if i["id"] == code), None)
+    if entry is None:
+        return _("%(code)s is not in the plan's inspector directory.") % {"code": code}
+    if code in frozen.get("subjects", {}).get(inspection.uscc, {}).get("excluded", []):
+        return _("%(code)s declared a conflict of interest with %(subject)s, or inspected it last time.") % {
+            "code": code, "subject": inspection.subject_name}
+    rule = frozen.get("region_rule", "any")
+    if rule == "same" and entry["region"] != inspection.region_code:
+        return _("The rules require an inspector of the subject's own region; %(code)s is not.") % {"code": code}
+    if rule == "other" and entry["region"] == inspection.region_code:
+        return _("The rules require an inspector from another region than the subject's; %(code)s is of the same "
+                 "region.") % {"code": code}
+    if code in inspection.inspectors:
+        return _("%(code)s is already assigned to this inspection.") % {"code": code}
+    return None
+
+
+def inspection_reassign(*, actor: Actor, inspection: Inspection, replace: str, by: str, reason: str) -> Inspection:
+    errors = ErrorList()
+    if not (reason or "").strip():
+        errors.add("reason", _("A reason is required for this decision."), "required")
+    errors.raise_if_any()
+    with transaction.atomic():
+        inspection = lock(Inspection, inspection.pk)
+        require(actor, "decide", "supervision", inspection)
+        INSPECTION.target("reassign", inspection.status)
+        if replace not in inspection.inspectors:
+            raise ValidationFailed(FieldError("replace", _("%(code)s is not assigned to this inspection.")
+                                              % {"code": replace}, "not_assigned"))
+        why = conflict_reason(inspection, by)
+        if why:
+            raise ValidationFailed(FieldError("by", why, "conflict"))
+        before = snapshot(inspection)
+        inspection.inspectors = [by if c == replace else c for c in inspection.inspectors]
+        inspection.save()
+        record_change(actor=actor, action="supervision_inspector_replaced", obj=inspection, before=before,
+                      after=snapshot(inspection), reason=reason.strip())
+    return inspection
+
+
+def _evidence_hash(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.date, findings: list[ItemFinding],
+                      summary: str) -> Inspection:
+    """Record (or correct, until published) the result of every item of the plan."""
+    errors = ErrorList()
+    plan_items = list(inspection.plan.items)
+    by_code = {f.item_code: f for f in findings}
+    for f in findings:
+        if f.item_code not in plan_items:
+            errors.add("findings", _("%(code)s is not an item of plan %(plan)s.")
+                       % {"code": f.item_code, "plan": inspection.plan.number}, "unknown_item")
+        if f.outcome not in Outcome.values:
+            errors.add(f"findings.{f.item_code}", _("Choose conforming, non-conforming or could not inspect."),
+                       "invalid")
+        elif f.outcome != Outcome.CONFORMING and not f.findings.strip():
+            errors.add(f"findings.{f.item_code}", _("Describe what was found (or why the item could not be "
+                                                    "inspected)."), "required")
+    for code in plan_items:
+        if code not in by_code:
+            errors.add(f"findings.{code}", _("Record a result for item %(code)s.") % {"code": code}, "required")
+    if not isinstance(inspected_on, dt.date):
+        errors.add("inspected_on", _("Give the day of the inspection."), "required")
+    elif inspected_on > today_():
+        errors.add("inspected_on", _("This date lies in the future."), "future_date")
+    elif inspected_on < inspection.plan.starts_on:
+        errors.add("inspected_on", _("The plan's inspections start on %(day)s.") % {"day": inspection.plan.starts_on},
+                   "too_early")
+    if not (summary or "").strip():
+        errors.add("summary", _("Write the result as it will be published."), "required")
+    errors.raise_if_any()
+    outcomes = {f.outcome for f in findings}
+    outcome = (Outcome.NONCONFORMING if Outcome.NONCONFORMING in outcomes
+               else Outcome.NOT_INSPECTED if outcomes == {Outcome.NOT_INSPECTED} else Outcome.CONFORMING)
+    with transaction.atomic():
+        inspection = lock(Inspection, inspection.pk)
+        require(actor, "record", "supervision", inspection)
+        status = INSPECTION.target("record", inspection.status)
+        records = []
+        for f in findings:
+            result = ItemResult.objects.filter(inspection=inspection, item_code=f.item_code).first()
+            before = snapshot(result) if result else None
+            result = result or ItemResult(inspection=inspection, item_code=f.item_code)
+            result.outcome, result.findings, result.recorded_by = f.outcome, f.findings.strip(), actor.label[:150]
+            if f.evidence is not None:
+                result.evidence_sha256 = _evidence_hash(f.evidence)
+                result.evidence.save(f.evidence.name, f.evidence, save=False)
+            result.save()
+            records.append(new_record(actor=actor, action="supervision_item_recorded", obj=result, before=before,
+                                      after=snapshot(result), region_code=inspection.region_code))
+        before = snapshot(inspection)
+        inspection.status, inspection.inspected_on = status, inspected_on
+        inspection.outcome, inspection.summary = outcome, summary.strip()
+        inspection.save()
+        records.append(new_record(actor=actor, action="supervision_result_recorded", obj=inspection, before=before,
+                                  after=snapshot(inspection)))
+        record_changes(records)
+    return inspection
+
+
+def inspection_publish(*, actor: Actor, inspection: Inspection, late_reason: str = "",
+                       on: dt.date | None = None) -> Inspection:
+    """Publish the result; past the time limit only with the reason for the delay."""
+    on = on or today_()
+    with transaction.atomic():
+        inspection = lock(Inspection, inspection.pk)
+        require(actor, "decide", "supervision", inspection)
+        status = INSPECTION.target("publish", inspection.status)
+        if on > inspection.publish_due and not (late_reason or "").strip():
+            proc = rules.procedure(on=on, region_code=inspection.plan.region_code)
+            raise ValidationFailed(FieldError("late_reason", _(
+                "The result was due for publication by %(due)s (%(days)s working days after the inspections ended: "
+                "%(source)s); publishing it now needs the reason for the delay.")
+                % {"due": inspection.publish_due, "days": proc.publish_within_working_days, "source": proc.source},
+                "late"))
+        before = snapshot(inspection)
+        inspection.status, inspection.published_on = status, on
+        if on > inspection.publish_due:
+            inspection.late_reason = late_reason.strip()
+        inspection.save()
+        record_change(actor=actor, action="supervision_result_published", obj=inspection, before=before,
+                      after=snapshot(inspection))
+    return inspection
+
+
+def follow_up_order(*, actor: Actor, inspection: Inspection, kind: str, details: str, due_on: dt.date | None = None,
+                    certificates: list[str] | None = None, signed_by: str = "") -> FollowUp:
+    """Order a measure after a finding. A suspension suspends each named certificate of the
+    subject through the certificate services, until the rectification deadline."""
+    errors = ErrorList()
+    if kind not in FollowUpKind.values:
+        errors.add("kind", _("Choose rectification, suspension or referral."), "invalid")
+    if not (details or "").strip():
+        errors.add("details", _("This field is required."), "required")
+    if kind in (FollowUpKind.RECTIFICATION, FollowUpKind.SUSPENSION):
+        if due_on is None:
+            errors.add("due_on", _("Give the deadline."), "required")
+        elif due_on <= today_():
+            errors.add("due_on", _("The deadline must lie in the future."), "past")
+    numbers = [n.strip() for n in certificates or [] if n.strip()]
+    if kind == FollowUpKind.SUSPENSION:
+        if not numbers:
+            errors.add("certificates", _("Name the certificates to suspend."), "required")
+        if not (signed_by or "").strip():
+            errors.add("signed_by", _("Name the person who signed this decision (who signs is accountable)."),
+                       "required")
+    errors.raise_if_any()
+    with transaction.atomic():
+        inspection = lock(Inspection, inspection.pk)
+        require(actor, "decide", "supervision", inspection)
+        INSPECTION.target("follow_up", inspection.status)
+        if inspection.outcome != Outcome.NONCONFORMING:
+            raise ValidationFailed(FieldError("kind", _("Measures follow a non-conforming result; this inspection "
+                                                        "found none."), "no_finding"))
+        suspended = []
+        if kind == FollowUpKind.SUSPENSION:
+            certs = {c.number: c for c in Certificate.objects.filter(holder__uscc=inspection.uscc, number__in=numbers)}
+            missing = [n for n in numbers if n not in certs]
+            if missing:
+                raise ValidationFailed(FieldError("certificates", _(
+                    "%(numbers)s: no such certificate of %(subject)s.") % {"numbers": ", ".join(missing),
+                                                                         "subject": inspection.subject_name},
+                    "unknown_certificate"))
+            for number in numbers:
+                certificate_act(actor=actor, certificate=certs[number], action="suspend", signed_by=signed_by,
+                                reason=_("Random inspection %(plan)s: %(details)s")
+                                % {"plan": inspection.plan.number, "details": details.strip()},
+                                details={"until": due_on}, system=True)
+                suspended.append(number)
+        follow_up = FollowUp.objects.create(inspection=inspection, kind=kind, details=details.strip(), due_on=due_on,
+                                            certificates=suspended)
+        record_change(actor=actor, action="supervision_follow_up_ordered", obj=follow_up, before=None,
+                      after=snapshot(follow_up), region_code=inspection.region_code)
+    return follow_up
+
+
+def follow_up_close(*, actor: Actor, follow_up: FollowUp, details: str) -> FollowUp:
+    if not (details or "").strip():
+        raise ValidationFailed(FieldError("details", _("Say how the measure was completed."), "required"))
+    with transaction.atomic():
+        follow_up = lock(FollowUp, follow_up.pk)
+        require(actor, "decide", "supervision", follow_up.inspection)
+        before = snapshot(follow_up)
+        follow_up.status = FOLLOW_UP.target("close", follow_up.status)
+        follow_up.closed_on = today_()
+        follow_up.save()
+        record_change(actor=actor, action="supervision_follow_up_closed", obj=follow_up, before=before,
+                      after=snapshot(follow_up), reason=details.strip(), region_code=follow_up.inspection.region_code)
+    return follow_up
