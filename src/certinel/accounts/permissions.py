@@ -77,6 +77,16 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     # Credit risk classes: an internal reference for allocating supervision, never public and
     # never shown to the subject (SAMR 2022 No. 6): regulators of the subject's region only.
     ("credit_class", "view"): {REG: JUR},
+    # Random inspections and supervision sampling: regulators of the plan's region build plans,
+    # draw, assign, record results and publish them; the inspected subject sees its own
+    # inspection (findings and measures) before they are published. The inspector directory
+    # holds names: regulators only.
+    ("supervision", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
+    ("supervision", "decide"): {REG: JUR},
+    ("supervision", "record"): {REG: JUR},
+    ("inspector", "view"): {REG: JUR},
+    ("inspector", "change"): {REG: JUR},
+    ("sampling", "decide"): {REG: JUR},
     # History.
     ("history", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
 }
@@ -101,6 +111,9 @@ KIND_LABELS: dict[str, Promise] = {
     "transfer": pgettext_lazy("permission kind", "certificate transfer"),
     "credit": pgettext_lazy("permission kind", "serious-violation list record"),
     "credit_class": pgettext_lazy("permission kind", "credit risk class"),
+    "supervision": pgettext_lazy("permission kind", "random inspection"),
+    "inspector": pgettext_lazy("permission kind", "inspector"),
+    "sampling": pgettext_lazy("permission kind", "supervision sampling task"),
 }
 ACTION_PHRASES: dict[str, Promise] = {
     "view": pgettext_lazy("permission action", "view %(what)s"),
@@ -110,6 +123,7 @@ ACTION_PHRASES: dict[str, Promise] = {
     "manage_keys": pgettext_lazy("permission action", "manage the API keys of %(what)s"),
     "report": pgettext_lazy("permission action", "report %(what)s"),
     "answer": pgettext_lazy("permission action", "confirm or object to %(what)s"),
+    "record": pgettext_lazy("permission action", "record the results of %(what)s"),
 }
 
 
@@ -148,7 +162,7 @@ def owns(user: User, kind: str, obj: Any, action: str = "view") -> bool:
         return _owns_history(user, obj)
     if kind == "transfer":
         return _owns_transfer(user, obj, action)
-    if kind == "credit":
+    if kind in ("credit", "supervision"):
         return _owns_credit(user, obj)
     return False
 
@@ -240,7 +254,7 @@ def scope(user: User | None, action: str, kind: str, queryset: QuerySet) -> Quer
         if user.role == Role.ORG_USER and user.organization_id:
             return queryset.filter(holder_id=user.organization_id)
         return queryset.none()
-    if kind == "credit":
+    if kind in ("credit", "supervision"):
         if user.role == Role.CB_OPERATOR and user.body_id:
             return queryset.filter(body_id=user.body_id)
         if user.role == Role.LAB_OPERATOR and user.lab_id:
