@@ -143,11 +143,13 @@ def _register_routers() -> None:
     from certinel.certificates.api_reporting import router as reporting_router
     from certinel.credit.api import router as credit_router
     from certinel.registry.api import router as registry_router
+    from certinel.supervision.api import router as supervision_router
 
     api.add_router("/", registry_router)
     api.add_router("/", reporting_router)
     api.add_router("/", certificates_router)
     api.add_router("/", credit_router)
+    api.add_router("/", supervision_router)
 
 
 _register_routers()

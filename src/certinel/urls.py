@@ -13,6 +13,7 @@ urlpatterns = [
     path("log/", include("certinel.transparency.urls")),
     path("watch/", include("certinel.watch.urls")),
     path("credit/", include("certinel.credit.urls")),
+    path("supervision/", include("certinel.supervision.urls")),
     path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]

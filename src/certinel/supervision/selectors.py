@@ -15,20 +15,26 @@ from django.utils.timezone import localdate as today_
 from certinel.core.workdays import working_days_between
 
 from . import policy as rules
-from .choices import InspectionStatus, PlanStatus, SampleResult, SamplingTaskStatus
+from .choices import InspectionStatus, SampleResult, SamplingTaskStatus
 from .models import Inspection, Plan, SampleBatch
 
-PUBLIC_PLAN_STATES = (PlanStatus.PUBLISHED, PlanStatus.DRAWN, PlanStatus.CLOSED, PlanStatus.CANCELLED)
+
+def published_plans() -> QuerySet[Plan]:
+    """Plans that were ever published (a plan cancelled after publication stays visible, with
+    its status; a draft never was)."""
+    return Plan.objects.filter(published_at__isnull=False)
 
 
 def plans_public(*, region: str = "", year: int | None = None) -> QuerySet[Plan]:
-    found = Plan.objects.filter(status__in=PUBLIC_PLAN_STATES)
+    found = published_plans()
     if region:
         found = found.filter(region_code__startswith=region)
     if year:
         found = found.filter(starts_on__year=year)
-    return found.annotate(n_inspections=Count("inspections"),
-                          n_published=Count("inspections", filter=Q(inspections__status=InspectionStatus.PUBLISHED)))
+    return found.annotate(
+        n_inspections=Count("inspections"),
+        n_published=Count("inspections", filter=Q(inspections__status=InspectionStatus.PUBLISHED)),
+    ).order_by("-starts_on", "-id")
 
 
 def results_of_subject(uscc: str) -> QuerySet[Inspection]:
