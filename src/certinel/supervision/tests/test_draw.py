@@ -7,10 +7,16 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
+from certinel.core.testing.browser import CHROMIUM
+from certinel.core.testing.browser import available as browser_available
 from certinel.supervision import draw
 from certinel.supervision.draw import (
     DrawInputError,
@@ -454,3 +460,154 @@ def test_a_subject_with_too_few_inspectors_in_a_plan():
     published["inspectors"]["subjects"] = {s: {"region": "3209"} for s in published["inspectors"]["subjects"]}
     with pytest.raises(TooFewInspectors, match=r"Subject 'A\d{3}': 0 eligible inspectors, 2 needed"):
         replay(published)
+
+
+# ------------------------------------------------------------------------------ the browser replayer
+
+REPLAY_JS = Path(draw.__file__).parent / "static" / "supervision" / "replay.js"
+
+
+def in_chromium(test):
+    """A test of replay.js in headless Chromium (skipped where Chromium is missing)."""
+    skip = pytest.mark.skipif(not browser_available(), reason=f"Chromium is not installed at {CHROMIUM}")
+    return pytest.mark.browser(skip(test))
+
+
+@pytest.fixture
+def replay_page(browser, tmp_path):
+    """replay.js on a tiny static page of its own, opened from the disk: no server at all."""
+    shutil.copy(REPLAY_JS, tmp_path / "replay.js")
+    page_file = tmp_path / "replay.html"
+    page_file.write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><title>replay</title>'
+        '<script src="replay.js"></script></head><body></body></html>',
+        encoding="utf-8",
+    )
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    yield page
+    page.close()
+
+
+def js_replay(page, cases: list[dict]) -> list[list[int]]:
+    return page.evaluate(
+        """async cases => {
+            const out = [];
+            for (const c of cases) {
+                out.push(await certinelReplay({pool: new Array(c.n).fill("x"), count: c.count,
+                                               sources: c.sources, profile: c.profile}));
+            }
+            return out;
+        }""",
+        cases,
+    )
+
+
+@in_chromium
+def test_browser_replays_rfc3797_section_6(replay_page):
+    positions = replay_page.evaluate(
+        "args => certinelReplay(args)", {"pool": RFC_POOL, "count": 10, "sources": RFC_SOURCES, "profile": "rfc3797"}
+    )
+    assert positions == RFC_SELECTED[:10]
+    assert replay_page.evaluate("s => certinelCanonicalKey(s)", RFC_SOURCES) == RFC_KEY.decode()
+
+
+@in_chromium
+def test_browser_draws_equal_python_draws(replay_page):
+    rng = random.Random(1321)
+    texts = [
+        "9319",
+        "上证指数 3051.25",
+        "-3 007 0.50",
+        "１２ ３",
+        "W 4-1",
+        "2, 5, 12",
+        "ＡＢＣ　def",
+        "12345678901234567890 1",
+    ]
+    cases = []
+    for n in [1, 2, 25, 64, 65, 1000, 4096, 30_000]:
+        for profile in ("sha256", "rfc3797"):
+            count = rng.randint(0, min(n, 3000))
+            cases.append({"n": n, "count": count, "sources": rng.sample(texts, rng.randint(1, 3)), "profile": profile})
+    cases.append({"n": 70_000, "count": 65_600, "sources": ["42"], "profile": "sha256"})  # the four-byte counter
+    expected = [[p + 1 for p in select(c["n"], c["count"], c["sources"], profile=c["profile"])] for c in cases]
+    assert js_replay(replay_page, cases) == expected
+    keys = replay_page.evaluate("texts => texts.map(t => certinelCanonicalKey([t]))", texts)
+    assert keys == [canonical_key([t]).decode() for t in texts]
+
+
+@in_chromium
+def test_browser_hashes_and_big_remainders(replay_page):
+    messages = [bytes((i * 7 + 3) % 256 for i in range(n)) for n in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 200)]
+    messages.append("上证指数 3051.25/".encode())
+    got = replay_page.evaluate(
+        """messages => messages.map(m => {
+            const bytes = new Uint8Array(m), hex = b => Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+            return [hex(certinelDrawInternals.md5(bytes)), hex(certinelDrawInternals.sha256(bytes))];
+        })""",
+        [list(m) for m in messages],
+    )
+    assert got == [[hashlib.md5(m, usedforsecurity=False).hexdigest(), hashlib.sha256(m).hexdigest()] for m in messages]
+    digest = hashlib.sha256(b"remainder").digest()
+    moduli = [1, 7, 2**40, 2**40 + 1, 2**53 - 1, 10**15 + 37]
+    remainders = replay_page.evaluate(
+        "args => args.moduli.map(m => certinelDrawInternals.modulo(new Uint8Array(args.digest), m))",
+        {"digest": list(digest), "moduli": moduli},
+    )
+    assert remainders == [int.from_bytes(digest, "big") % m for m in moduli]
+
+
+def big_plan(rule: str, profile: str) -> dict:
+    rng = random.Random(rule)
+    regions = ["3201", "3202", "3203"]
+    directory = [{"id": f"I{n:03d}", "region": rng.choice(regions)} for n in range(60)]
+    strata = [
+        {"label": label, "count": count, "pool": [f"{label}{n:05d}" for n in range(size)]}
+        for label, size, count in (("A", 3000, 90), ("B", 400, 40), ("C", 50, 20), ("D", 12, 10))
+    ]
+    ids = [d["id"] for d in directory]
+    subjects = {
+        entry: {"region": rng.choice(regions), "excluded": rng.sample(ids, rng.choice([0, 0, 1, 3]))}
+        for stratum in strata
+        for entry in stratum["pool"]
+    }
+    return {
+        "version": 1,
+        "profile": profile,
+        "sources": ["20250105 8 16 23", "一二三 ABC"],
+        "strata": strata,
+        "inspectors": {"per_subject": 3, "region_rule": rule, "directory": directory, "subjects": subjects},
+    }
+
+
+@in_chromium
+def test_browser_replays_published_plans_byte_for_byte(replay_page):
+    plans = [plan(), big_plan("other", "sha256"), big_plan("any", "rfc3797")]
+    for published in plans:
+        text = replay_page.evaluate("p => certinelReplayPublished(p).then(certinelDumps)", published)
+        assert text == dumps(replay(published))
+
+
+@in_chromium
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("certinelReplay({pool: ['a', 'b'], count: 3, sources: ['1']})", "The count (3) is larger than the pool (2)."),
+        ("certinelReplay({pool: ['a'], count: 1, sources: ['1'], profile: 'md5'})", 'Unknown profile "md5"'),
+        ("certinelReplay({pool: ['a'], count: 1, sources: []})", "At least one public source"),
+        ("certinelReplay({pool: ['a'], count: 1, sources: ['  ']})", "Source 1 is empty."),
+        ("certinelReplayPublished({version: 2})", "Unsupported plan version 2"),
+    ],
+)
+def test_browser_reports_bad_input(replay_page, script, message):
+    with pytest.raises(PlaywrightError, match=re.escape(message)):
+        replay_page.evaluate(f"() => {script}")
+
+
+@in_chromium
+def test_browser_names_the_subject_with_too_few_inspectors(replay_page):
+    published = plan()
+    published["inspectors"]["subjects"] = {s: {"region": "3209"} for s in published["inspectors"]["subjects"]}
+    with pytest.raises(PlaywrightError, match=r"Subject \"A\d{3}\": 0 eligible inspectors, 2 needed"):
+        replay_page.evaluate("p => certinelReplayPublished(p)", published)

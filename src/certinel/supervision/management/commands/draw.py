@@ -142,13 +142,13 @@ class Command(BaseCommand):
                 returncode=2,
             )
         plan = read_json(opts["published"], "plan")
+        expected = read_json(opts["expect"], "result") if opts["expect"] else None
         try:
             result = replay(plan)
         except DrawInputError as exc:
             raise CommandError(f"{opts['published']}: {exc}", returncode=2) from None
         self.stdout.write(dumps(result))
         if opts["expect"]:
-            expected = read_json(opts["expect"], "result")
             if expected != result:
                 self.stderr.write(
                     f"DIFFERENT: the replay differs from {opts['expect']} at {first_difference(result, expected)}."
