@@ -27,6 +27,7 @@ from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
+from .supervision import make_supervision
 
 PROVINCE = "32"
 FULL_ORGANIZATIONS = 20_000
@@ -67,6 +68,9 @@ class Summary:
     people: int = 0
     certificates: int = 0
     listed: int = 0  # subjects on the serious-violation list
+    inspection_plans: int = 0
+    inspections: int = 0
+    sampled_batches: int = 0
     accounts: int = 0
     history: int = 0
     seconds: float = 0.0
@@ -147,6 +151,9 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         summary.certificates = make_certificates(ctx, bodies, _scaled(FULL_CERTIFICATES, scale, 30), showcase)
         summary.bound = _accounts(ctx, bodies, labs, showcase)
         summary.listed = make_credit(ctx)
+        supervised = make_supervision(ctx)
+        summary.inspection_plans, summary.inspections, summary.sampled_batches = (
+            supervised.plans, supervised.inspections, supervised.batches)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 

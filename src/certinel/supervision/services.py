@@ -61,7 +61,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_plan(data: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
+def _check_plan(data: dict[str, Any], *, now: dt.datetime) -> dict[str, Any]:
     """The plan's fields, checked against the rules in force: every problem at once."""
     errors = ErrorList()
     clean: dict[str, Any] = {}
@@ -89,13 +89,20 @@ def _check_plan(data: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
     clean["starts_on"], clean["ends_on"] = starts, ends
     after = data.get("source_available_after")
     if not isinstance(after, dt.datetime):
-        errors.add("source_available_after", _("Say from when the random value will exist (a future drand round's "
-                                               "time, a lottery's drawing time)."), "required")
-    elif after <= timezone.now():
-        errors.add("source_available_after", _("The random source must be named before its value exists: choose a "
-                                               "future round or drawing."), "not_future")
+        errors.add(
+            "source_available_after",
+            _("Say from when the random value will exist (a future drand round's time, a lottery's drawing time)."),
+            "required",
+        )
+    elif after <= now:
+        errors.add(
+            "source_available_after",
+            _("The random source must be named before its value exists: choose a future round or drawing."),
+            "not_future",
+        )
     clean["source_available_after"] = after
     codes = [str(c).strip() for c in (data.get("items") or []) if str(c).strip()]
+    on = timezone.localdate(now)
     known = {i.code: i for i in rules.items(subject_kind=kind, on=on, region_code=clean["region_code"])}
     if not codes:
         errors.add("items", _("Choose at least one inspection item."), "required")
@@ -126,17 +133,19 @@ def _check_plan(data: dict[str, Any], *, on: dt.date) -> dict[str, Any]:
             errors.add(f"ratios.{credit_class}", _(
                 "The share for credit class %(c)s must lie between %(lo)s %% and %(hi)s %% (%(source)s).")
                 % {"c": credit_class, "lo": rule.min_percent, "hi": rule.max_percent, "source": rule.source},
-                "out_of_range")
-        ratios[credit_class] = str(percent.normalize()) if percent == percent.to_integral() else str(percent)
+                "out_of_range",
+            )
+        ratios[credit_class] = format(percent.normalize(), "f")
         clean["rules"] = rule.label
     clean["ratios"] = ratios
     errors.raise_if_any()
     return clean
 
 
-def plan_create(*, actor: Actor, data: dict[str, Any]) -> Plan:
-    """A new draft plan."""
-    clean = _check_plan(data, on=today_())
+def plan_create(*, actor: Actor, data: dict[str, Any], now: dt.datetime | None = None) -> Plan:
+    """A new draft plan (`now`, here and below: the moment of the decision, for the demo's
+    history and tests; the clock otherwise)."""
+    clean = _check_plan(data, now=now or timezone.now())
     require(actor, "decide", "supervision", region_code=clean["region_code"])
     with transaction.atomic():
         if Plan.objects.filter(number=clean["number"]).exists():
@@ -148,18 +157,28 @@ def plan_create(*, actor: Actor, data: dict[str, Any]) -> Plan:
     return plan
 
 
-def plan_update(*, actor: Actor, plan: Plan, data: dict[str, Any]) -> Plan:
+def plan_update(*, actor: Actor, plan: Plan, data: dict[str, Any], now: dt.datetime | None = None) -> Plan:
     """Change a draft; a published plan never changes."""
     with transaction.atomic():
         plan = lock(Plan, plan.pk)
         require(actor, "decide", "supervision", plan)
         if plan.status != PlanStatus.DRAFT:
-            raise ValidationFailed(FieldError("status", _(
-                "Plan %(n)s was published on %(day)s; a published plan cannot change (cancel it and publish a new "
-                "one).") % {"n": plan.number, "day": timezone.localtime(plan.published_at).date()
-                           if plan.published_at else "—"}, "published"))
+            raise ValidationFailed(
+                FieldError(
+                    "status",
+                    _(
+                        "Plan %(n)s was published on %(day)s; a published plan cannot change "
+                        "(cancel it and publish a new one)."
+                    )
+                    % {
+                        "n": plan.number,
+                        "day": timezone.localtime(plan.published_at).date() if plan.published_at else "—",
+                    },
+                    "published",
+                )
+            )
         merged = {name: getattr(plan, name) for name in PLAN_FIELDS} | data
-        clean = _check_plan(merged, on=today_())
+        clean = _check_plan(merged, now=now or timezone.now())
         require(actor, "decide", "supervision", region_code=clean["region_code"])
         before = snapshot(plan)
         for name, value in clean.items():
@@ -210,11 +229,11 @@ def _last_inspectors(usccs: set[str], before_plan: Plan) -> dict[str, list[str]]
     return last
 
 
-def build_inputs(plan: Plan) -> dict[str, Any]:
+def build_inputs(plan: Plan, *, on: dt.date | None = None) -> dict[str, Any]:
     """The published inputs of the plan's draw, in the format `certinel draw replay --published`
     reads (docs/draws.md), with no source yet: its value is entered when it exists. Subjects are
     named by credit code, inspectors by directory code; nothing personal."""
-    proc = rules.procedure(on=today_(), region_code=plan.region_code)
+    proc = rules.procedure(on=on or today_(), region_code=plan.region_code)
     pools = _pools(plan)
     strata = []
     for credit_class in rules.CREDIT_CLASSES:
@@ -246,18 +265,26 @@ def build_inputs(plan: Plan) -> dict[str, Any]:
     }
 
 
-def plan_publish(*, actor: Actor, plan: Plan) -> Plan:
+def plan_publish(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Plan:
     """Freeze the directories and publish the plan with the hash of its draw's inputs."""
     with transaction.atomic():
         plan = lock(Plan, plan.pk)
         require(actor, "decide", "supervision", plan)
         status = PLAN.target("publish", plan.status)
-        if plan.source_available_after <= timezone.now():
-            raise ValidationFailed(FieldError("source_available_after", _(
-                "The random source's value exists already (from %(when)s): name a future round or drawing before "
-                "publishing.") % {"when": timezone.localtime(plan.source_available_after).strftime("%Y-%m-%d %H:%M")},
-                "not_future"))
-        inputs = build_inputs(plan)
+        now = now or timezone.now()
+        if plan.source_available_after <= now:
+            raise ValidationFailed(
+                FieldError(
+                    "source_available_after",
+                    _(
+                        "The random source's value exists already (from %(when)s): "
+                        "name a future round or drawing before publishing."
+                    )
+                    % {"when": timezone.localtime(plan.source_available_after).strftime("%Y-%m-%d %H:%M")},
+                    "not_future",
+                )
+            )
+        inputs = build_inputs(plan, on=timezone.localdate(now))
         total = sum(len(s["pool"]) for s in inputs["strata"])
         if total == 0:
             raise ValidationFailed(FieldError("region_code", _(
@@ -266,7 +293,7 @@ def plan_publish(*, actor: Actor, plan: Plan) -> Plan:
         text = draw.dumps(inputs).encode()
         before = snapshot(plan)
         plan.status = status
-        plan.published_at = timezone.now()
+        plan.published_at = now
         plan.directory_hash = _sha256(text)
         plan.strata = [{"label": s["label"], "percent": plan.ratios.get(s["label"], "0"),
                         "pool_size": len(s["pool"]), "count": s["count"]} for s in inputs["strata"]]
@@ -321,17 +348,26 @@ def published_inputs(plan: Plan) -> dict[str, Any]:
     return inputs
 
 
-def plan_draw(*, actor: Actor, plan: Plan) -> Plan:
+def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Plan:
     """Draw the subjects and their inspectors; each drawn subject becomes an inspection."""
     with transaction.atomic():
         plan = lock(Plan, plan.pk)
         require(actor, "decide", "supervision", plan)
         if plan.status == PlanStatus.PUBLISHED and not plan.source_values:
-            raise ValidationFailed(FieldError("source_values", _(
-                "The random value of %(source)s is not known yet (it exists from %(when)s); the draw cannot run "
-                "before it is entered.") % {"source": plan.source_description,
-                                          "when": timezone.localtime(plan.source_available_after)
-                                          .strftime("%Y-%m-%d %H:%M")}, "no_random_value"))
+            raise ValidationFailed(
+                FieldError(
+                    "source_values",
+                    _(
+                        "The random value of %(source)s is not known yet (it exists from %(when)s); "
+                        "the draw cannot run before it is entered."
+                    )
+                    % {
+                        "source": plan.source_description,
+                        "when": timezone.localtime(plan.source_available_after).strftime("%Y-%m-%d %H:%M"),
+                    },
+                    "no_random_value",
+                )
+            )
         status = PLAN.target("draw", plan.status)
         inputs = published_inputs(plan)
         try:
@@ -339,7 +375,8 @@ def plan_draw(*, actor: Actor, plan: Plan) -> Plan:
         except draw.DrawInputError as exc:
             raise ValidationFailed(FieldError("inspectors", str(exc), "cannot_draw")) from None
         text = draw.dumps(result).encode()
-        proc = rules.procedure(on=today_(), region_code=plan.region_code)
+        now = now or timezone.now()
+        proc = rules.procedure(on=timezone.localdate(now), region_code=plan.region_code)
         due = add_working_days(plan.ends_on, proc.publish_within_working_days)
         model, _active = SUBJECT_MODELS[plan.subject_kind]
         positions = {uscc: position for stratum in result["strata"]
@@ -348,7 +385,7 @@ def plan_draw(*, actor: Actor, plan: Plan) -> Plan:
         subjects = {o.uscc: o for o in model.objects.filter(uscc__in=list(positions))}
         before = snapshot(plan)
         plan.status = status
-        plan.drawn_at = timezone.now()
+        plan.drawn_at = now
         plan.result_hash = _sha256(text)
         plan.save()
         directory = plan.directory

@@ -178,11 +178,18 @@ def inspection_publish(*, actor: Actor, inspection: Inspection, late_reason: str
         status = INSPECTION.target("publish", inspection.status)
         if on > inspection.publish_due and not (late_reason or "").strip():
             proc = rules.procedure(on=on, region_code=inspection.plan.region_code)
-            raise ValidationFailed(FieldError("late_reason", _(
-                "The result was due for publication by %(due)s (%(days)s working days after the inspections ended: "
-                "%(source)s); publishing it now needs the reason for the delay.")
-                % {"due": inspection.publish_due, "days": proc.publish_within_working_days, "source": proc.source},
-                "late"))
+            raise ValidationFailed(
+                FieldError(
+                    "late_reason",
+                    _(
+                        "The result was due for publication by %(due)s "
+                        "(%(days)s working days after the inspections ended: %(source)s); "
+                        "publishing it now needs the reason for the delay."
+                    )
+                    % {"due": inspection.publish_due, "days": proc.publish_within_working_days, "source": proc.source},
+                    "late",
+                )
+            )
         before = snapshot(inspection)
         inspection.status, inspection.published_on = status, on
         if on > inspection.publish_due:

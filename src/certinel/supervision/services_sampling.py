@@ -39,10 +39,16 @@ from .transitions import SAMPLING_TASK
 def sampling_task_create(*, actor: Actor, number: str, title: str, level: str, region_code: str, authority: str,
                          product: str, period: str, product_codes: list[str] | None = None) -> SamplingTask:
     errors = ErrorList()
-    values = {"number": number, "title": title, "region_code": region_code, "authority": authority,
-              "product": product, "period": period}
+    values = {
+        "number": number,
+        "title": title,
+        "region_code": region_code or "",
+        "authority": authority,
+        "product": product,
+        "period": period,
+    }
     for name, value in values.items():
-        if not (value or "").strip():
+        if name != "region_code" and not (value or "").strip():
             errors.add(name, _("This field is required."), "required")
     if level not in SamplingLevel.values:
         errors.add("level", _("Choose national or provincial."), "invalid")

@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from certinel.certificates.services import certificate_issue
 from certinel.core.actor import Actor
 from certinel.core.errors import NotFound, NotPermitted, TransitionNotAllowed, ValidationFailed
 from certinel.core.history import history_for
 from certinel.core.testing.builders import body_with_scopes, certificate_data
 from certinel.core.workdays import add_working_days
-from certinel.certificates.services import certificate_issue
 from certinel.supervision import draw
 from certinel.supervision.choices import InspectionStatus, Outcome, PlanStatus
 from certinel.supervision.models import Inspection, Plan

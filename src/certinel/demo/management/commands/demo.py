@@ -119,8 +119,9 @@ class Command(BaseCommand):
                 f"[green]构建完成 built[/] in {summary.seconds:.0f} s: {summary.bodies} certification bodies "
                 f"({summary.scopes} approved scopes), {summary.labs} labs ({summary.scope_items} scope lines), "
                 f"{summary.organizations:,} organizations ({summary.sites:,} sites, {summary.former_names} former "
-                f"names), {summary.people:,} people, {summary.certificates:,} certificates, {summary.history:,} "
-                "history records.")
+                f"names), {summary.people:,} people, {summary.certificates:,} certificates, "
+                f"{summary.inspection_plans} inspection plans ({summary.inspections} inspections), "
+                f"{summary.sampled_batches} sampled batches, {summary.history:,} history records.")
         self._accounts(console)
 
     def _national(self, console: Console, opts) -> None:
