@@ -35,6 +35,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "credit_check": {"full": [["--db", "postgres"], ["--db", "sqlite"]],
                      "quick": [["--db", "sqlite", "--organizations", "1000", "--listed", "50", "--singles", "200",
                                 "--batches", "2"]]},
+    "draw": {"full": [[]], "quick": [["--quick"]]},
 }
 
 

@@ -15,15 +15,17 @@ the command line.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 FORMAT_VERSION = 1
 REGION_RULES = ("any", "same", "other")
@@ -250,17 +252,15 @@ def draw_strata(
 # Inspectors: for each drawn subject, k of the eligible inspectors, on a key of its own.
 
 
-@dataclass(frozen=True)
-class Inspector:
+class Inspector(NamedTuple):
     id: str
     region: str
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     id: str
     region: str | None = None
-    excluded: frozenset[str] = frozenset()
+    excluded: Collection[str] = ()  # inspector ids: declared conflicts, the subject's last inspector
 
 
 def inspector_salt(subject_id: str) -> bytes:
@@ -296,16 +296,28 @@ class _Directory:
             self._others[region] = [p for p, r in enumerate(self.regions) if r != region]  # type: ignore[index]
         return self._others[region]  # type: ignore[index]
 
+    def skipped(self, base: list[int], rule: str, subject: Subject) -> list[int]:
+        """The sorted indices in `base` of the subject's excluded inspectors (others are not in it)."""
+        found = set()
+        for inspector in subject.excluded:
+            p = self.position.get(inspector)
+            if p is not None and (rule == "any" or (self.regions[p] == subject.region) == (rule == "same")):
+                found.add(bisect_left(base, p))
+        return sorted(found)
+
+
+_COUNTERS = [counter(j) for j in range(4)]
+
 
 def _pick(key: bytes, hash_: Callable[[bytes], Any], base: list[int], skipped: list[int], k: int) -> list[int]:
     """k selections from `base` less the sorted base indices `skipped` (changed in place)."""
     eligible = len(base) - len(skipped)
     picked = []
     for j in range(k):
-        c = j.to_bytes(2 if j < 65536 else 4, "big")
+        c = _COUNTERS[j] if j < 4 else counter(j)
         idx = int.from_bytes(hash_(c + key + c).digest(), "big") % (eligible - j)
-        at = 0
-        while at < len(skipped) and skipped[at] <= idx:  # the idx-th base index not skipped
+        at, ends = 0, len(skipped)
+        while at < ends and skipped[at] <= idx:  # the idx-th base index not skipped
             idx += 1
             at += 1
         skipped.insert(at, idx)
@@ -342,13 +354,7 @@ def draw_inspectors(
         if region_rule != "any" and not isinstance(subject.region, str):
             raise DrawInputError(f"Subject {subject.id!r} has no region (the region rule is {region_rule!r}).")
         base = book.base(region_rule, subject.region)
-        skipped = sorted(
-            {
-                bisect_left(base, p)
-                for p in (book.position.get(i) for i in subject.excluded)
-                if p is not None and _allowed(region_rule, book.regions[p], subject.region)
-            }
-        )
+        skipped = book.skipped(base, region_rule, subject) if subject.excluded else []
         if len(base) - len(skipped) < per_subject:
             raise TooFewInspectors(
                 subject.id,
@@ -359,10 +365,6 @@ def draw_inspectors(
         picked = _pick(key + inspector_salt(subject.id), chosen.hash, base, skipped, per_subject)
         result.append((subject.id, [book.ids[p] for p in picked]))
     return result
-
-
-def _allowed(rule: str, inspector_region: str, subject_region: str | None) -> bool:
-    return rule == "any" or (inspector_region == subject_region) == (rule == "same")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,9 +398,10 @@ def _strata(plan: Mapping) -> list[tuple[str, list[str], int]]:
         label = _field(stratum, "label", str, where)
         pool = _field(stratum, "pool", list, where)
         count = _field(stratum, "count", int, where)
-        for i, entry in enumerate(pool, 1):
-            if not isinstance(entry, str) or not entry:
-                raise DrawInputError(f"Stratum {label!r}, pool entry {i}: must be non-empty text.")
+        if set(map(type, pool)) - {str} or "" in pool:  # checked in C; the loop only finds the culprit
+            for i, entry in enumerate(pool, 1):
+                if not isinstance(entry, str) or not entry:
+                    raise DrawInputError(f"Stratum {label!r}, pool entry {i}: must be non-empty text.")
         before = len(seen)
         seen.update(pool)
         if len(seen) != before + len(pool):
@@ -434,24 +437,46 @@ def _inspection(spec: Any) -> tuple[int, str, list[Inspector], dict[str, Any]]:
     return (_field(spec, "per_subject", int, where), _field(spec, "region_rule", str, where), directory, subjects)
 
 
+_SUBJECT_KEYS = frozenset({"region", "excluded"})
+
+
 def _subject(subject_id: str, attributes: Any) -> Subject:
-    where = f"Subject {subject_id!r}"
     if attributes is None:
         return Subject(subject_id)
-    if not isinstance(attributes, Mapping):
-        raise DrawInputError(f"{where}: must be an object with region and excluded.")
-    _only(attributes, {"region", "excluded"}, where)
+    if type(attributes) is not dict and not isinstance(attributes, Mapping):
+        raise DrawInputError(f"Subject {subject_id!r}: must be an object with region and excluded.")
+    if not attributes.keys() <= _SUBJECT_KEYS:
+        _only(attributes, _SUBJECT_KEYS, f"Subject {subject_id!r}")
     region = attributes.get("region")
-    excluded = attributes.get("excluded", [])
-    if region is not None and not isinstance(region, str):
-        raise DrawInputError(f"{where}: the region must be text.")
-    if not isinstance(excluded, list) or not all(isinstance(i, str) for i in excluded):
-        raise DrawInputError(f"{where}: 'excluded' must be a list of inspector ids.")
-    return Subject(subject_id, region, frozenset(excluded))
+    excluded = attributes.get("excluded", ())
+    if region is not None and type(region) is not str:
+        raise DrawInputError(f"Subject {subject_id!r}: the region must be text.")
+    if excluded != () and (type(excluded) is not list or not all(type(i) is str for i in excluded)):
+        raise DrawInputError(f"Subject {subject_id!r}: 'excluded' must be a list of inspector ids.")
+    return Subject(subject_id, region, excluded)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A replay makes no reference cycles, but a plan of a million subjects is millions of objects:
+    a full collection of them, which the replay's own allocations would set off, costs more than
+    the draw. The collector is paused for the replay and resumed after it (if it ran before)."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 def replay(published: Mapping[str, Any]) -> dict[str, Any]:
     """The result of a published plan: what the server publishes and what anyone recomputes."""
+    with _collector_paused():
+        return _replay(published)
+
+
+def _replay(published: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(published, Mapping):
         raise DrawInputError("The published plan must be a JSON object.")
     _only(published, _PLAN_KEYS, "The plan")
@@ -485,7 +510,6 @@ def replay(published: Mapping[str, Any]) -> dict[str, Any]:
     if "inspectors" in published:
         per_subject, rule, directory, attributes = _inspection(published["inspectors"])
         order = [(label, pool[p]) for label, pool, _count in strata for p in drawn[label]]
-        stratum_of = {subject: label for label, subject in order}
         teams = draw_inspectors(
             [_subject(s, attributes.get(s)) for _label, s in order],
             directory,
@@ -494,7 +518,10 @@ def replay(published: Mapping[str, Any]) -> dict[str, Any]:
             region_rule=rule,
             profile=profile,
         )
-        result["inspectors"] = [{"subject": s, "stratum": stratum_of[s], "inspectors": team} for s, team in teams]
+        result["inspectors"] = [
+            {"subject": s, "stratum": label, "inspectors": team}
+            for (label, _s), (s, team) in zip(order, teams, strict=True)
+        ]
     return result
 
 

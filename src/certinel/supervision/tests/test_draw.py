@@ -455,6 +455,24 @@ def test_bad_plans(changes, message):
         replay(plan(**changes))
 
 
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"region": 3201}, "the region must be text"),
+        ({"region": "3201", "excluded": "I1"}, "'excluded' must be a list of inspector ids"),
+        ({"region": "3201", "excluded": ""}, "'excluded' must be a list of inspector ids"),
+        ({"region": "3201", "excluded": [1]}, "'excluded' must be a list of inspector ids"),
+        ({"region": "3201", "last": "I1"}, "unknown field last"),
+        (["3201"], "must be an object with region and excluded"),
+    ],
+)
+def test_bad_subject_attributes_in_a_plan(attributes, message):
+    published = plan()
+    published["inspectors"]["subjects"] = dict.fromkeys(published["inspectors"]["subjects"], attributes)
+    with pytest.raises(DrawInputError, match=r"Subject '[AB]\d{3}': " + re.escape(message)):
+        replay(published)
+
+
 def test_a_subject_with_too_few_inspectors_in_a_plan():
     published = plan()
     published["inspectors"]["subjects"] = {s: {"region": "3209"} for s in published["inspectors"]["subjects"]}
