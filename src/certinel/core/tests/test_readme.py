@@ -105,6 +105,9 @@ MAKE = Skip("a make target: it installs and then runs `certinel demo` or the sui
 SIGNED_ANSWER = ("certinel credit eligible 913201024B3XJ56N9P --purpose tendering --signed answer.txt && "
                  'certinel credit check-answer answer.txt --key "$(curl -s http://127.0.0.1:8000/log/key)"')
 
+# RFC 3797 §6: the selection from a pool of 25 with its example's three sources.
+RFC3797_EXAMPLE = "17 7 2 16 25 23 8 24 19 13"
+
 CHECKS: dict[str, Run | Skip] = {
     # The README's own search example: what curl sends must be what the server accepts.
     "curl -G 'http://127.0.0.1:8000/api/v1/organizations' --data-urlencode 'q=科技' -d region=3201":
@@ -137,6 +140,16 @@ CHECKS: dict[str, Run | Skip] = {
     "certinel credit check-answer FILE --key K": Run(SIGNED_ANSWER, "GENUINE"),
     "certinel credit check-answer": Skip("the table's `certinel credit check-answer FILE --key K` runs it"),
     "certinel credit expire": Run(expect="removed"),
+    ".venv/bin/certinel draw replay --published inputs.json --expect result.json":
+        Skip("needs a drawn plan; supervision/tests/test_draw_cli.py replays a published plan through the installed "
+             "command, and supervision/tests/test_api.py the server's downloads"),
+    "certinel draw replay --pool FILE --count N --source S --profile rfc3797":
+        Run("seq 1 25 > pool.txt && certinel draw replay --pool pool.txt --count 10 --source 9319 "
+            "--source '2 5 12 8 10' --source '9 18 26 34 41 45' --profile rfc3797 | paste -sd ' '", RFC3797_EXAMPLE),
+    ".venv/bin/certinel sampling plan --lot-size 1000 --level II --aql 2.5 --json":
+        Run(expect='{"code_letter": "J", "sample_size": 80, "accept": 5, "reject": 6}'),
+    "certinel sampling plan --lot-size N --level II --aql A":
+        Run("certinel sampling plan --lot-size 1000 --level II --aql 2.5", "J"),
     "certinel backup FILE": Run("certinel backup certinel.backup && test -s certinel.backup"),
     "certinel restore FILE": Skip("it replaces the database under this test's server; core/tests/test_backup.py "
                                   "backs up and restores on both databases"),
