@@ -492,7 +492,7 @@ def _replay(published: Mapping[str, Any]) -> dict[str, Any]:
     drawn = draw_strata([(label, len(pool), count) for label, pool, count in strata], sources, profile)
     result: dict[str, Any] = {"version": FORMAT_VERSION}
     if "plan" in published:
-        result["plan"] = published["plan"]
+        result["plan"] = _field(published, "plan", str, "The plan")
     result.update(
         profile=profile,
         key=canonical_key(sources).decode("utf-8"),

@@ -427,6 +427,7 @@ def test_a_plan_without_inspectors():
         ({"version": 2}, "Unsupported plan version 2"),
         ({"version": None}, "Unsupported plan version None"),
         ({"seed": 1}, "unknown field seed"),
+        ({"plan": 7}, "'plan' has the wrong type"),
         ({"profile": "sha1"}, "Unknown profile 'sha1'"),
         ({"sources": []}, "At least one public source"),
         ({"sources": [20250105]}, "every source must be text"),
@@ -478,6 +479,41 @@ def test_a_subject_with_too_few_inspectors_in_a_plan():
     published["inspectors"]["subjects"] = {s: {"region": "3209"} for s in published["inspectors"]["subjects"]}
     with pytest.raises(TooFewInspectors, match=r"Subject 'A\d{3}': 0 eligible inspectors, 2 needed"):
         replay(published)
+
+
+# ------------------------------------------------------------------------------ docs/draws.md
+
+DOC = Path(__file__).resolve().parents[4] / "docs" / "draws.md"
+DOC_SOURCES = ["20250107 3 11 19 24 30 33", "上证指数 3211.39"]
+
+
+def doc_block(name: str) -> dict:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("```json", text.index(f"<!-- {name} -->")) + len("```json")
+    return json.loads(text[start : text.index("```", start)])
+
+
+def test_the_documented_plan_gives_the_documented_result():
+    assert replay(doc_block("example-plan")) == doc_block("example-result")
+
+
+def test_the_documented_worked_examples():
+    text = DOC.read_text(encoding="utf-8")
+    assert canonical_key(DOC_SOURCES) == "3.11.19.24.30.33.20250107./上证指数 3211.39/".encode()
+    assert len(canonical_key(DOC_SOURCES)) == 48
+    for step in explain(10, 3, DOC_SOURCES):
+        rank = int(step.digest, 16) % step.remaining
+        assert f"| {step.j} | `{step.digest}` | {step.remaining} | {rank} | {step.index} |" in text
+    for step in explain(25, 10, RFC_SOURCES, profile="rfc3797"):
+        assert f"| {step.j + 1} | `{step.digest}` | {step.remaining} | {step.index + 1} (" in text
+    assert draw_strata([("A", 10, 3), ("B", 4, 2)], DOC_SOURCES) == {"A": [2, 9, 1], "B": [1, 0]}
+    directory = [Inspector(f"JC0{n}", "3202" if n == 2 else "3201") for n in range(1, 6)]
+    subject = Subject("91320102000000000001", "3201", ["JC03"])
+    assert draw_inspectors([subject], directory, sources=DOC_SOURCES, region_rule="same") == [
+        ("91320102000000000001", ["JC05", "JC01"])
+    ]
+    for part in canonical_key(["0.50 00.25 3"]), canonical_key(["-3 2 -10"]), canonical_key(["１２ ３"]):
+        assert f"`{part.decode()}`" in text
 
 
 # ------------------------------------------------------------------------------ the browser replayer

@@ -372,7 +372,7 @@
     }
     var keyText = canonicalKeyText(sources), key = bytesOf(keyText), strata = readStrata(plan), labels = new Set();
     var result = { version: VERSION };
-    if ("plan" in plan) result.plan = plan.plan;
+    if ("plan" in plan) result.plan = field(plan, "plan", "string", "The plan");
     result.profile = profile.name;
     result.key = keyText;
     result.strata = strata.map(function (s) {
