@@ -383,14 +383,15 @@ def _field(obj: Any, name: str, kind: type | tuple[type, ...], where: str) -> An
     return value
 
 
-def _only(obj: Mapping, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(obj) - allowed)
+def _only(obj: Mapping, allowed: Collection[str], where: str) -> None:
+    unknown = sorted(set(obj).difference(allowed))
     if unknown:
         raise DrawInputError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}.")
 
 
 def _strata(plan: Mapping) -> list[tuple[str, list[str], int]]:
-    strata, seen = [], set()
+    strata: list[tuple[str, list[str], int]] = []
+    seen: set[str] = set()
     for n, stratum in enumerate(_field(plan, "strata", list, "The plan"), 1):
         where = f"Stratum {n}"
         if isinstance(stratum, Mapping):
@@ -419,7 +420,7 @@ def _duplicate(pool: list[str], earlier: list[tuple[str, list[str], int]]) -> st
     return ""
 
 
-def _inspection(spec: Any) -> tuple[int, str, list[Inspector], dict[str, Any]]:
+def _inspection(spec: Any) -> tuple[int, str, list[Inspector], Mapping[str, Any]]:
     where = "The plan's inspectors"
     if not isinstance(spec, Mapping):
         raise DrawInputError(f"{where} must be an object.")
