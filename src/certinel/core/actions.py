@@ -115,6 +115,14 @@ ACTION_LABELS: dict[str, Promise] = {
     "credit_fact_annulled": _("信用事项撤销"),
     "credit_class_assigned": _("信用风险分类评定"),
     "credit_class_changed": _("信用风险分类变更"),
+    # Published facts and credit repair (credit.services_repair).
+    "credit_fact_published": _("信用信息公示"),
+    "credit_publication_repaired": _("信用修复后停止公示"),
+    "credit_publication_expired": _("公示期满停止公示"),
+    "credit_publication_withdrawn": _("信用事项撤销，停止公示"),
+    "credit_repair_requested": _("申请信用修复"),
+    "credit_repair_approved": _("准予信用修复"),
+    "credit_repair_refused": _("不予信用修复"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes
@@ -127,6 +135,7 @@ SYSTEM_WORDS: dict[str, Promise] = {
     "系统（到期自动处理）": _("系统（到期自动处理）"),
     "系统（转换异议期满自动处理）": _("系统（转换异议期满自动处理）"),
     "名单期限届满": _("名单期限届满"),
+    "公示期届满": _("公示期届满"),
 }
 
 # What the log's pages say for an entry of a private kind (transparency.privacy): the log

@@ -123,6 +123,14 @@ def credit_expiry() -> str:
     return f"{done} removed" if done else ""
 
 
+def credit_displays() -> str:
+    """End the display of published penalties whose maximum period has run."""
+    from certinel.credit.services_repair import publications_expire
+
+    done = publications_expire()
+    return f"{done} ended" if done else ""
+
+
 def credit_classes() -> str:
     """Recompute the credit risk classes (facts age out of their scorecards' windows)."""
     from certinel.credit.services_classes import classes_recompute
@@ -160,6 +168,7 @@ JOBS: list[Job] = [
     Job("transparency checkpoint", 60.0, sign_checkpoint_if_grown),
     Job("certificate lifecycle", 3600.0, lifecycle_tick),
     Job("credit list expiry", 3600.0, credit_expiry),
+    Job("credit penalty displays", 3600.0, credit_displays),
     Job("credit classes", 86400.0, credit_classes, guarded=False),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
 ]

@@ -129,6 +129,7 @@ STATE_LABELS: dict[str, Promise] = {
 SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {
     ("organization", "active"): pgettext_lazy("organization state", "active"),
     ("signing key", "active"): pgettext_lazy("signing key state", "active"),
+    ("repair request", "approved"): pgettext_lazy("repair request state", "approved"),
 }
 
 

@@ -78,3 +78,26 @@ class RiskClass(models.TextChoices):
     B = "B", _("B 类（信用风险一般）")
     C = "C", _("C 类（信用风险较高）")
     D = "D", _("D 类（信用风险高）")
+
+
+# --- Published facts and credit repair (SAMR Order No. 45; 信用修复) --------------------------------
+
+# The kinds of fact a regulator may publish on a subject's public credit page.
+PUBLISHABLE_KINDS = (FactKind.ADMINISTRATIVE_PENALTY, FactKind.AWARD)
+
+
+class PublicationStatus(models.TextChoices):
+    """A published fact on the subject's public credit page."""
+
+    DISPLAYED = "displayed", _("公示中")
+    REPAIRED = "repaired", _("信用修复后停止公示")
+    EXPIRED = "expired", _("公示期满")
+    WITHDRAWN = "withdrawn", _("撤销公示")
+
+
+class RepairStatus(models.TextChoices):
+    """A subject's request for credit repair of a published penalty."""
+
+    PENDING = "pending", _("待决定")
+    APPROVED = "approved", _("准予修复")
+    REFUSED = "refused", _("不予修复")

@@ -20,15 +20,17 @@ from .choices import (
     FactKind,
     FactStatus,
     NoticeStatus,
+    PublicationStatus,
+    RepairStatus,
     RiskClass,
     Severity,
     SubjectKind,
 )
 
 
-class Subject(models.Model):
-    """Who a notice or an entry is about: one organization, body or lab, with its code and name
-    as they were when the decision was made."""
+class SubjectRef(models.Model):
+    """Whom a public record is about: one organization, body or lab, with its code and name as
+    they were when the decision was made."""
 
     # Each kind is also the name of the field that points at the subject.
     subject_kind = models.CharField(_("主体类型"), max_length=16, choices=SubjectKind.choices)
@@ -41,6 +43,18 @@ class Subject(models.Model):
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
     subject_name = models.CharField(_("主体名称"), max_length=200)
     region_code = models.CharField(_("区划代码"), max_length=6, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject(self):
+        return self.organization or self.body or self.lab
+
+
+class Subject(SubjectRef):
+    """Who a notice or an entry is about, and the violation and penalty it rests on."""
+
     violation = models.TextField(_("严重违法失信行为"))
     basis = models.CharField(_("违反的规定"), max_length=255)
     penalty_decision_no = models.CharField(_("行政处罚决定书文号"), max_length=100)
@@ -49,10 +63,6 @@ class Subject(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def subject(self):
-        return self.organization or self.body or self.lab
 
 
 class ListNotice(Subject, TimeStamped):
@@ -190,3 +200,68 @@ class CreditClass(CreditSubject):
 
     def __str__(self) -> str:
         return f"{self.subject_kind}:{self.subject_id} {self.grade}"
+
+
+# --- Published facts and credit repair (SAMR Order No. 45; 信用修复) --------------------------------
+
+class FactPublication(SubjectRef, TimeStamped):
+    """A fact of a subject's credit file published on its public credit page: an administrative
+    penalty (its display period fixed by its severity, `display_policy.csv`) or an award. Public
+    from the day it is published; only what the regulator wrote for the public is shown, never
+    the file's other facts or the subject's class. A display ends when a repair is granted, when
+    its maximum period has run (the scheduled job), or when its fact is annulled."""
+
+    fact = models.OneToOneField(CreditFact, on_delete=models.PROTECT, related_name="publication",
+                                verbose_name=_("信用事项"))
+    kind = models.CharField(_("事项类别"), max_length=32, choices=FactKind.choices)
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
+    decision_no = models.CharField(_("决定书文号"), max_length=100)
+    authority = models.CharField(_("作出决定的机关"), max_length=200)
+    decided_on = models.DateField(_("决定日期"))
+    summary = models.TextField(_("公示内容"))
+    published_on = models.DateField(_("公示日期"))
+    repair_from = models.DateField(_("最短公示期满日期"), null=True, blank=True)
+    display_until = models.DateField(_("公示截止日期"), null=True, blank=True)
+    policy = models.CharField(_("依据的期限规则"), max_length=32, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=PublicationStatus.choices,
+                              default=PublicationStatus.DISPLAYED)
+    ended_on = models.DateField(_("停止公示日期"), null=True, blank=True)
+    # The subject's public pledge, made in the repair request that was granted (published
+    # with the outcome; the request itself and its evidence stay private).
+    pledge = models.TextField(_("信用承诺"), blank=True)
+
+    class Meta:
+        verbose_name = _("信用信息公示")
+        verbose_name_plural = _("信用信息公示")
+        ordering = ["-published_on", "-id"]
+        indexes = [models.Index(fields=["status", "display_until"], name="credit_pub_status_until_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ({self.decision_no})"
+
+
+class RepairRequest(SubjectRef, TimeStamped):
+    """A subject's request for credit repair (信用修复) of a published penalty: what it did to
+    correct it, its evidence files and its pledge. Private: its subject's users and the
+    regulators of its region see it; only the outcome (the display ended, with the pledge) is
+    public."""
+
+    publication = models.ForeignKey(FactPublication, on_delete=models.PROTECT, related_name="repair_requests",
+                                    verbose_name=_("信用信息公示"))
+    statement = models.TextField(_("纠正失信行为的情况"))
+    pledge = models.TextField(_("信用承诺"))
+    # [{"name", "sha256", "size", "content_type"}]: the files are kept by their digest
+    # (`credit/evidence.py`), outside any folder a web server publishes.
+    evidence = models.JSONField(_("证明材料"), default=list)
+    requested_on = models.DateField(_("申请日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=RepairStatus.choices, default=RepairStatus.PENDING)
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    reason = models.TextField(_("决定理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("信用修复申请")
+        verbose_name_plural = _("信用修复申请")
+        ordering = ["-requested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ({self.publication.decision_no})"

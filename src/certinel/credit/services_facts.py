@@ -5,6 +5,7 @@ it (`services_classes.py`).
 
 * `fact_record`: a regulator of the subject's region records a fact with its decision;
 * `fact_annul`: the decision a fact rests on was set aside (or the fact was recorded in error);
+  its publication, if displayed, is withdrawn with it;
 * `facts_import`: a CSV or XLSX file of facts, all or nothing: every bad row is reported with
   its row number, column and reason, and nothing is written unless every row is good (a dry
   run checks only)."""
@@ -36,6 +37,7 @@ from certinel.registry.models import CertificationBody, Lab, Organization, Perso
 from .choices import CreditSubjectKind, FactKind, FactStatus, Severity
 from .models import CreditFact
 from .services_classes import classes_recompute, subjects_of
+from .services_repair import publication_withdraw
 from .transitions import FACT
 
 # Kinds Certinel records from its own events; a regulator does not record them by hand (they
@@ -180,6 +182,7 @@ def _annul(actor: Actor, fact: CreditFact, reason: str) -> CreditFact:
     fact.save()
     record_change(actor=actor, action="credit_fact_annulled", obj=fact, before=before, after=snapshot(fact),
                   reason=reason)
+    publication_withdraw(actor=actor, fact=fact, reason=reason)  # no longer published either
     classes_recompute(subjects=subjects_of([fact]))
     return fact
 

@@ -13,6 +13,14 @@ def expire() -> int:
     return services.entries_expire()
 
 
+@shared_task(name="certinel.credit.tasks.end_displays")
+def end_displays() -> int:
+    """End the display of published penalties whose maximum period has run."""
+    from .services_repair import publications_expire
+
+    return publications_expire()
+
+
 @shared_task(name="certinel.credit.tasks.classify")
 def classify() -> int:
     """Recompute every subject's credit risk class (facts age out of their windows)."""

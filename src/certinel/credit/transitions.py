@@ -26,3 +26,17 @@ ENTRY = Transitions("list entry", {
 FACT = Transitions("credit fact", {
     "annul": ({"recorded"}, "annulled"),
 })
+
+# A fact published on the subject's credit page: its display ends early when a repair is
+# granted, at the end of its maximum period, or when the fact is annulled.
+PUBLICATION = Transitions("published fact", {
+    "repair": ({"displayed"}, "repaired"),
+    "expire": ({"displayed"}, "expired"),
+    "withdraw": ({"displayed"}, "withdrawn"),
+})
+
+# A request for credit repair: decided once, by a regulator, with reasons.
+REPAIR = Transitions("repair request", {
+    "approve": ({"pending"}, "approved"),
+    "refuse": ({"pending"}, "refused"),
+})

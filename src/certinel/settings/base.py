@@ -181,6 +181,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "certificates-tick": {"task": "certinel.certificates.tasks.tick", "schedule": 3600.0},
     "credit-expire": {"task": "certinel.credit.tasks.expire", "schedule": 3600.0},
+    "credit-displays-expire": {"task": "certinel.credit.tasks.end_displays", "schedule": 3600.0},
     "credit-classify": {"task": "certinel.credit.tasks.classify", "schedule": 86400.0},
     "transparency-checkpoint": {"task": "certinel.transparency.tasks.checkpoint", "schedule": 60.0},
     # Retries are sent with a countdown; this catches any delivery whose message was lost.

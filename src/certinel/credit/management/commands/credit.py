@@ -1,4 +1,4 @@
-"""`certinel credit eligible|check-answer|expire`: the serious-violation list from the command line.
+"""`certinel credit eligible|check-answer|expire|penalties|facts|classify`: credit from the command line.
 
     certinel credit eligible USCC [USCC ...] --purpose PURPOSE [--json] [--signed FILE]
         may these subjects take part (public procurement, tendering, licensing, awards,
@@ -11,6 +11,9 @@
         Exit 0: genuine; 1: not.
     certinel credit expire [--on DATE]
         remove every entry whose maximum period has run (the scheduled job does it daily).
+    certinel credit penalties expire [--on DATE]
+        end the display of every published penalty whose maximum period has run (the scheduled
+        job does it hourly).
     certinel credit facts import FILE [--dry-run] [--as USERNAME] [--json]
         import a CSV or XLSX file of credit facts (docs/credit.md), all or nothing: every bad
         row is printed with its row number, column and reason. Exit 0: imported (or, with
@@ -58,6 +61,10 @@ class Command(BaseCommand):
                             help="The log's verifier key (from /log/key), or a file holding it.")
         expire = sub.add_parser("expire", help="Remove entries whose maximum period has run.")
         expire.add_argument("--on", type=dt.date.fromisoformat, help="The day (default: today).")
+        penalties = sub.add_parser("penalties", help="Published penalties: the end of their display.")
+        penalties_sub = penalties.add_subparsers(dest="penalties_action", required=True)
+        end = penalties_sub.add_parser("expire", help="End the displays whose maximum period has run.")
+        end.add_argument("--on", type=dt.date.fromisoformat, help="The day (default: today).")
         facts = sub.add_parser("facts", help="Credit files: facts of subjects.")
         facts_sub = facts.add_subparsers(dest="facts_action", required=True)
         imp = facts_sub.add_parser("import", help="Import a file of facts (all or nothing).")
@@ -132,6 +139,13 @@ class Command(BaseCommand):
     def _expire(self, opts: dict[str, Any]) -> None:
         done = entries_expire(on=opts.get("on"))
         self.stdout.write(f"{done} entr{'y' if done == 1 else 'ies'} removed at the end of the period.")
+
+    def _penalties(self, opts: dict[str, Any]) -> None:
+        from certinel.credit.services_repair import publications_expire
+
+        done = publications_expire(on=opts.get("on"))
+        self.stdout.write(f"{done} display{'' if done == 1 else 's'} of published penalties ended at the end of "
+                          "the period.")
 
     def _facts(self, opts: dict[str, Any]) -> None:
         from certinel.certificates.io.errors import FileRejected
