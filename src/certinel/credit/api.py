@@ -3,8 +3,9 @@
   GET  /credit/list          the published list (entries in force), searchable and paged
   GET  /credit/eligibility   may one subject take part in this? (the joint punishment check)
   POST /credit/eligibility   the same for up to 10,000 codes, with a signed answer on request
+  POST /credit/facts         a regulator records a fact in a subject's credit file (signed in)
 
-All public: a check needs no key. A signed answer is a signed note under the log's key
+The list and the checks are public: a check needs no key. A signed answer is a signed note under the log's key
 (`credit/answers.py`), verifiable offline with `certinel credit check-answer`."""
 
 from __future__ import annotations
@@ -14,20 +15,25 @@ from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from ninja.utils import check_csrf
 from pydantic import BaseModel, ConfigDict, Field
 
-from certinel.accounts.auth import OptionalApiKey
-from certinel.core.errors import DomainError, FieldError, ValidationFailed
+from certinel.accounts.auth import InvalidApiKey, OptionalApiKey
+from certinel.core.actor import Actor
+from certinel.core.errors import DomainError, FieldError, NotPermitted, ValidationFailed
+from certinel.core.models import Via
 from certinel.reference.identifiers import IdentifierError, validate_uscc
 from certinel.registry.filters import declared
 from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 from certinel.transparency.errors import SignerNotConfigured
 
 from .answers import signed_answer
+from .choices import FactKind, Severity
 from .forms import ListFilters
 from .policy import purposes
 from .selectors import MAX_CODES, eligibility_many, entries_published
+from .services_facts import AUTOMATIC_KINDS, fact_record
 
 router = Router(auth=OptionalApiKey(), tags=["credit"])
 USCC_PATTERN = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"
@@ -157,3 +163,57 @@ def check_eligibility_batch(request: HttpRequest, payload: EligibilityBatchIn):
 class Unavailable(DomainError):
     code = "unavailable"
     status = 503
+
+
+# --- Credit files: a regulator records a fact --------------------------------------------------------
+
+RegulatorKind = Literal[tuple(k for k in FactKind.values if k not in AUTOMATIC_KINDS)]  # type: ignore[valid-type]
+SeverityCode = Literal[tuple(Severity.values)]  # type: ignore[valid-type]
+
+
+class FactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    subject: str = Field(min_length=1, max_length=40, examples=["913201024B3XJ56N9P"],
+                         description="The subject's unified social credit code, or a practitioner's registration "
+                                     "number.")
+    kind: RegulatorKind = Field(description="The kind of fact (Certinel records its own kinds itself).")  # type: ignore[valid-type]
+    severity: SeverityCode  # type: ignore[valid-type]
+    occurred_on: dt.date = Field(description="The day of the decision; not in the future.")
+    decision_no: str = Field(min_length=1, max_length=100, description="The decision's number.")
+    authority: str = Field(min_length=1, max_length=200, description="The deciding authority.")
+    description: str = Field("", max_length=4000)
+
+
+class FactOut(Schema):
+    id: int
+    subject_kind: Literal["organization", "body", "lab", "person"]
+    kind: str
+    severity: str
+    occurred_on: dt.date
+    decision_no: str
+    authority: str
+    description: str
+    source: str
+    status: Literal["recorded", "annulled"]
+
+
+class SignInRequired(InvalidApiKey):
+    """401: recording a fact needs a signed-in regulator (or an authenticated caller)."""
+
+
+@router.post("/credit/facts", response={201: FactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, **ERRORS},
+             summary="Record a fact in a subject's credit file (a regulator of its region)")
+def record_credit_fact(request: HttpRequest, payload: FactIn):
+    """A regulator of the subject's region (`decide` on `credit` in the permission matrix),
+    signed in to the portal: the same rules as the form and the import (a date not in the
+    future, the decision's number and authority, the same fact not twice). A caller that is not
+    signed in gets 401, one that may not record facts for the subject 403, an unknown subject
+    404. A browser session must send its CSRF token (`X-CSRFToken`)."""
+    if not request.user.is_authenticated:
+        raise SignInRequired("Recording a credit fact needs a regulator signed in to the portal.")
+    if getattr(request, "api_key", None) is None and check_csrf(request) is not None:
+        raise NotPermitted("The request's CSRF token is missing or wrong: send the portal's token as X-CSRFToken.")
+    fact = fact_record(actor=Actor.from_request(request, via=Via.API), subject=payload.subject, kind=payload.kind,
+                       severity=payload.severity, occurred_on=payload.occurred_on, decision_no=payload.decision_no,
+                       authority=payload.authority, description=payload.description)
+    return Status(201, fact)

@@ -1,5 +1,6 @@
 """Reading the serious-violation list: the public list, a subject's entries, and the joint
-punishment check ("may this subject take part in this?")."""
+punishment check ("may this subject take part in this?"); a subject's published penalties and
+awards; credit files, classes and repair requests for those who may see them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.translation import get_language
 from certinel.core.regions import within_region
 
 from .choices import IN_FORCE
-from .models import CreditClass, CreditFact, ListEntry
+from .models import CreditClass, CreditFact, FactPublication, ListEntry, RepairRequest
 from .policy import Measure, measures, purposes
 
 MAX_CODES = 10_000
@@ -165,3 +166,46 @@ def facts_visible(*, actor: Any, kind: str, subject: Any) -> QuerySet[CreditFact
 
     rows = CreditFact.objects.filter(subject_kind=kind, **{f"{kind}_id": subject.pk})
     return scope(actor.user, "view", "credit", rows).order_by("-occurred_on", "-id")
+
+
+# --- Published facts (public) and repair requests (private) --------------------------------------
+
+@dataclass(frozen=True)
+class Published:
+    """What a subject's public credit page shows besides the list: penalties while displayed,
+    awards, and the pledges of granted repairs."""
+
+    penalties: list[FactPublication]
+    awards: list[FactPublication]
+    pledges: list[FactPublication]
+
+
+def published_for(uscc: str, *, on: dt.date | None = None) -> Published:
+    """A subject's published facts in display on `on` (a display past its maximum is not shown
+    even before the scheduled job ends it)."""
+    from .choices import FactKind, PublicationStatus
+
+    on = on or timezone.localdate()
+    rows = FactPublication.objects.filter(uscc=(uscc or "").strip().upper())
+    in_period = Q(display_until__isnull=True) | Q(display_until__gt=on)
+    shown = list(rows.filter(in_period, status=PublicationStatus.DISPLAYED, published_on__lte=on)
+                 .order_by("-published_on", "-id"))
+    return Published(
+        penalties=[p for p in shown if p.kind == FactKind.ADMINISTRATIVE_PENALTY],
+        awards=[p for p in shown if p.kind == FactKind.AWARD],
+        pledges=list(rows.filter(status=PublicationStatus.REPAIRED).exclude(pledge="").order_by("-ended_on", "-id")))
+
+
+def repairs_visible(*, actor: Any) -> QuerySet[RepairRequest]:
+    """The repair requests the actor may see (its subject's own users, regulators of its
+    region), newest first."""
+    from certinel.accounts.permissions import scope
+
+    return scope(actor.user, "view", "credit", RepairRequest.objects.select_related("publication")).order_by(
+        "-requested_on", "-id")
+
+
+def publications_visible(*, actor: Any) -> QuerySet[FactPublication]:
+    from certinel.accounts.permissions import scope
+
+    return scope(actor.user, "view", "credit", FactPublication.objects.all()).order_by("-published_on", "-id")

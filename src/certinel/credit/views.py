@@ -1,6 +1,7 @@
 """The public pages of the serious-violation list (SAMR Order No. 44): the list as published
-(entries in force only), a subject's page, and the joint punishment check with its signed
-answer. Reads only: every change goes through `credit.services`."""
+(entries in force only), a subject's public credit page (its entries, and its published
+penalties and awards while displayed), and the joint punishment check with its signed answer.
+Reads only: every change goes through the services."""
 
 from __future__ import annotations
 
@@ -67,9 +68,12 @@ def subject(request: HttpRequest, uscc: str) -> HttpResponse:
         raise Http404(exc.localized()) from None
     entries = selectors.entries_of(code)
     in_force = [e for e in entries if e.status in IN_FORCE]
+    published = selectors.published_for(code)
     name = (in_force[0].subject_name if in_force else "") or _registered_name(code)
+    # Never the credit class: it is an internal reference for supervision.
     return render(request, "credit/subject.html", {
         "uscc": code, "name": name, "entries": in_force, "ended": len(entries) - len(in_force),
+        "penalties": published.penalties, "awards": published.awards, "pledges": published.pledges,
         "policy": _policy(in_force[0].region_code if in_force else "")})
 
 

@@ -27,9 +27,9 @@ from certinel.core.errors import DomainError, NotPermitted
 from certinel.core.history import history_for
 from certinel.portal.forms import apply_domain_error
 
-from . import services
-from .choices import IN_FORCE, NoticeStatus
-from .models import ListEntry, ListNotice
+from . import selectors, services
+from .choices import IN_FORCE, PUBLISHABLE_KINDS, FactStatus, NoticeStatus, PublicationStatus, RepairStatus
+from .models import CreditFact, ListEntry, ListNotice
 
 SHOWN = 200
 
@@ -71,11 +71,19 @@ def cases(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     notices = scope(user, "view", "credit", ListNotice.objects.all()).order_by("-served_on", "-id")
     entries = scope(user, "view", "credit", ListEntry.objects.all()).order_by("-listed_on", "-id")
+    actor = Actor.from_request(request)
     return render(request, "credit/cases/index.html", {
         "open": list(notices.filter(status=NoticeStatus.OPEN)[:SHOWN]),
         "in_force": list(entries.filter(status__in=IN_FORCE)[:SHOWN]),
         "ended": list(entries.exclude(status__in=IN_FORCE)[:SHOWN]),
         "dropped": list(notices.filter(status=NoticeStatus.DROPPED)[:SHOWN]),
+        "repairs": list(selectors.repairs_visible(actor=actor).filter(status=RepairStatus.PENDING)[:SHOWN]),
+        "publications": list(selectors.publications_visible(actor=actor).filter(
+            status=PublicationStatus.DISPLAYED)[:SHOWN]),
+        "unpublished": list(scope(user, "decide", "credit", CreditFact.objects.select_related(
+            "organization", "body", "lab").filter(
+            kind__in=PUBLISHABLE_KINDS, status=FactStatus.RECORDED, publication__isnull=True).exclude(
+            subject_kind="person")).order_by("-occurred_on", "-id")[:SHOWN]) if _regulator(user) else [],
         "may_serve": _regulator(user)})
 
 
@@ -98,7 +106,10 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已送达列入前告知：当事人可在 %(day)s 前陈述申辩。")
                              % {"day": notice.statement_until})
             return redirect("credit:notice", pk=notice.pk)
-    return render(request, "credit/cases/notice_new.html", {"form": form})
+    return render(request, "credit/cases/form_page.html", {
+        "form": form, "heading": _("送达列入前告知"), "button": _("送达告知"),
+        "lead": _("告知当事人拟列入严重违法失信名单的事由、依据及其陈述申辩的权利。告知不公开；"
+                  "陈述申辩期满后方可作出列入决定。")})
 
 
 def _visible(user: Any, model: type[ListNotice] | type[ListEntry], pk: int) -> Any:

@@ -113,6 +113,12 @@ checks.positive_data_acceptance.expected-statuses = ["200", "422"]
 [[operations]]
 include-operation-id = "check_eligibility_batch"
 checks.positive_data_acceptance.expected-statuses = ["200", "422"]
+
+[[operations]]
+include-operation-id = "record_credit_fact"
+# Only a regulator records facts: the body's key is refused (403); a schema-valid fact can still
+# name an unknown subject (404) or a future date (422), as documented.
+checks.positive_data_acceptance.expected-statuses = ["201", "403", "404", "422"]
 """
 
 
@@ -151,6 +157,10 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                 body = json.dumps({"dry_run": True, "certificates": []}).encode()
             elif operation["operationId"] == "check_eligibility_batch":
                 body = json.dumps({"purpose": "procurement", "codes": [DOC_ORG]}).encode()
+            elif operation["operationId"] == "record_credit_fact":
+                body = json.dumps({"subject": DOC_ORG, "kind": "award", "severity": "minor",
+                                   "occurred_on": "2026-01-05", "decision_no": "宁政奖〔2026〕1号",
+                                   "authority": "南京市人民政府"}).encode()
             query = {"verify": "?number=TQ2401001Q",
                      "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement"}.get(operation["operationId"], "")
             out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
@@ -175,13 +185,16 @@ def test_an_authorization_that_is_not_a_valid_key_is_401_on_every_operation(serv
 def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(served):
     for op_id, method, url, body in _requests(served.url):
         status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
-        if op_id in ("report_batch", "reporting_delays"):
+        if op_id in ("report_batch", "reporting_delays", "record_credit_fact"):  # the last: a regulator signed in
             assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
         else:
             assert status in (200, 404), (op_id, status)
         status, _headers, _content = call(url, method=method, body=body, headers={
             "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
-        assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason
+        if op_id == "record_credit_fact":  # a body may not record credit facts
+            assert status == 403, (op_id, status)
+        else:
+            assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason
 
 
 def test_the_document_is_valid_openapi_31_and_states_the_security(served):
