@@ -1,13 +1,20 @@
 """The demo's serious-violation list: a few fictional organizations and a lab listed by
 fictional decisions, each through the same services a regulator uses (notice, the statement
-period, the listing decision; one application for early removal, one matter dropped)."""
+period, the listing decision; one application for early removal, one matter dropped). Then
+published credit information through the same services: two penalties on display (one of the
+demo organization account's firm, with a request for credit repair awaiting the regulator) and
+an award."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from certinel.accounts.models import User
 from certinel.certificates.models import Certificate
+from certinel.credit.evidence import EvidenceFile
 from certinel.credit.services import entry_decide, entry_request_removal, notice_drop, notice_serve
+from certinel.credit.services_facts import fact_record
+from certinel.credit.services_repair import fact_publish, repair_request
 from certinel.registry.models import Lab, Organization
 
 from .context import AS_OF, Context
@@ -53,4 +60,38 @@ def make_credit(ctx: Context) -> int:
                                penalty_decision_no="苏市监罚〔2025〕399号（演示）",
                                served_on=AS_OF - dt.timedelta(days=40))
         notice_drop(actor=ctx.actor, notice=dropped, reason="当事人陈述申辩理由成立，证书已在有效期内换发（演示数据）")
+    _published(ctx, exclude=[uscc for uscc, _case in subjects] + ([spare.uscc] if spare is not None else []))
     return listed
+
+
+# A fictional receipt, the evidence of the demo's request for repair: a PDF by its first bytes.
+RECEIPT = b"%PDF-1.4\n% demo data: receipt of a fine paid\n%%EOF\n"
+# (kind, severity, days before the demo's day it was decided, published, what is published). Serious
+# penalties: displayed for up to three years, so that the demo shows them for a while after its day.
+PUBLISHED = [
+    ("administrative_penalty", "serious", 410, 400, "未获认证产品冒充强制性认证产品销售，罚款十五万元（演示数据）"),
+    ("administrative_penalty", "serious", 70, 60, "伪造产品检验报告用于投标，罚款十万元并没收违法所得（演示数据）"),
+    ("award", "minor", 40, 30, "南京市质量奖（演示数据）"),
+]
+
+
+def _published(ctx: Context, *, exclude: list[str]) -> None:
+    """Publish two penalties and an award; the first penalty is the demo organization account's
+    firm's, which requests credit repair (its minimum display period has run)."""
+    own = User.objects.filter(username="demo-org").select_related("organization").first()
+    firms = [own.organization] if own is not None and own.organization is not None else []
+    firms += list(Organization.objects.exclude(uscc__in=exclude + [f.uscc for f in firms]).order_by("id")[:3])
+    for n, (firm, (kind, severity, decided, shown, summary)) in enumerate(zip(firms, PUBLISHED, strict=False), 1):
+        day = AS_OF - dt.timedelta(days=decided)
+        prefix = "宁政奖" if kind == "award" else "宁市监罚"
+        fact = fact_record(actor=ctx.actor, subject=firm.uscc, kind=kind, severity=severity, occurred_on=day,
+                           decision_no=f"{prefix}〔{day.year}〕{500 + n}号（演示）",
+                           authority="南京市人民政府" if kind == "award" else "南京市市场监督管理局",
+                           description=summary)
+        publication = fact_publish(actor=ctx.actor, fact=fact, summary=summary,
+                                   on=AS_OF - dt.timedelta(days=shown))
+        if n == 1:  # the demo writes everything, the subject's request too
+            repair_request(actor=ctx.actor, publication=publication, on=AS_OF,
+                           statement="已缴清罚款，召回并更正全部产品标志，建立了标志使用审核制度（演示数据）",
+                           pledge="本单位承诺严格遵守认证认可法律法规，如实标注认证标志，接受社会监督（演示数据）",
+                           evidence=[EvidenceFile("罚款缴纳凭证（演示）.pdf", RECEIPT)])
