@@ -15,17 +15,17 @@ item and evidence are not."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from certinel.accounts.auth import OptionalApiKey
-from certinel.registry.schemas import ErrorOut
+from certinel.core.errors import NotFound
+from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 
 from . import draw
 from .models import Inspection, Plan
@@ -33,7 +33,7 @@ from .selectors import overdue, pass_rates, plans_public, published_plans, resul
 from .services import published_inputs
 
 router = Router(auth=OptionalApiKey(), tags=["supervision"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
 
 
 class StratumOut(Schema):
@@ -138,7 +138,10 @@ def _inspection_out(i: Inspection) -> dict[str, Any]:
 
 
 def _public_plan(number: str) -> Plan:
-    return get_object_or_404(published_plans(), number=number)
+    found = published_plans().filter(number=number).first()
+    if found is None:
+        raise NotFound(_("No published inspection plan is numbered %(n)s.") % {"n": number})
+    return found
 
 
 @router.get("/supervision/plans", response={200: PlanPage, **ERRORS}, summary="Published random inspection plans")
@@ -173,7 +176,7 @@ def plan_inputs(request: HttpRequest, number: str) -> HttpResponse:
 def plan_result(request: HttpRequest, number: str) -> HttpResponse:
     found = _public_plan(number)
     if not found.result_hash:
-        return HttpResponse(json.dumps({"detail": "Not drawn yet."}), status=404, content_type="application/json")
+        raise NotFound(_("Plan %(n)s has not been drawn yet.") % {"n": found.number})
     return _json(found.directory.result, f"{found.number}-result.json")
 
 

@@ -146,7 +146,8 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
             filled = path
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
-                    example = {"key": DOC_BODY, "cert_id": "1"}[parameter["name"]]
+                    example = {"key": DOC_BODY, "cert_id": "1", "number": "JS-2026-001", "uscc": DOC_ORG}[
+                        parameter["name"]]
                     if path.startswith("/api/v1/labs/"):
                         example = DOC_LAB
                     elif path.startswith("/api/v1/organizations/"):
