@@ -23,6 +23,7 @@ the machine and its load are written to bench/out/credit-<db>-<date>-<time>.json
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import json
 import os
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=None, help="Subject ids per step (default: the service's).")
     parser.add_argument("--json", help="Where to write the report.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument("--profile", metavar="FILE", help="Write a cProfile of the first classification to FILE.")
     args = parser.parse_args()
     os.environ.setdefault("CERTINEL_LOG_SIGNING_KEY", "")
     cleanup = setup_database(args.db)
@@ -128,9 +130,15 @@ def main() -> None:
         from certinel.credit.services_classes import STEP, classes_recompute
 
         step = args.step or STEP
+        profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         first = classes_recompute(step=step)
         report["first_s"] = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         report["first"] = {"assigned": first.assigned, "grades": first.grades}
         print(f"first classification: {first.assigned:,} classes in {report['first_s']:.1f} s {first.grades}")
         reference_aggregate()  # warm the cache as the runs before it did

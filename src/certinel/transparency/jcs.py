@@ -47,7 +47,16 @@ def _plain(value: Any) -> bool:
                 return False
         return True
     if kind is list:
-        return all(type(item) is str or item is None or type(item) is bool or _plain(item) for item in value)
+        for item in value:
+            kind = type(item)
+            if kind is str or item is None or kind is bool:
+                continue
+            if kind is int:
+                if not -_SAFE_INT <= item <= _SAFE_INT:
+                    return False
+            elif not _plain(item):
+                return False
+        return True
     return False
 
 
