@@ -220,12 +220,13 @@ def _decide(
 def repair_approve(*, actor: Actor, request: RepairRequest, reason: str, on: dt.date | None = None) -> RepairRequest:
     """Grant a request: the penalty's display ends that day, and the subject's pledge is
     published with the outcome."""
+    day = on or today_()
     with transaction.atomic():
-        request, publication = _decide(actor, request, "approve", reason, on)
+        request, publication = _decide(actor, request, "approve", reason, day)
         new_status = PUBLICATION.target("repair", publication.status)
-        _not_listed(publication, request.decided_on)
+        _not_listed(publication, day)
         before = snapshot(publication)
-        publication.status, publication.ended_on, publication.pledge = new_status, request.decided_on, request.pledge
+        publication.status, publication.ended_on, publication.pledge = new_status, day, request.pledge
         publication.save()
         # The public leaf says the display ended on a granted repair; the reasons stay private.
         record_change(

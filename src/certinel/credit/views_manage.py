@@ -112,7 +112,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                   "陈述申辩期满后方可作出列入决定。")})
 
 
-def _visible(user: Any, model: type[ListNotice] | type[ListEntry], pk: int) -> Any:
+def _visible(user: Any, model: type[Any], pk: int) -> Any:
     obj = model.objects.filter(pk=pk).first()
     if obj is None or not can(user, "view", "credit", obj):
         raise Http404(_("没有这项记录，或者您无权查看。"))
