@@ -123,6 +123,27 @@ ACTION_LABELS: dict[str, Promise] = {
     "credit_repair_requested": _("申请信用修复"),
     "credit_repair_approved": _("准予信用修复"),
     "credit_repair_refused": _("不予信用修复"),
+    # Random inspections and supervision sampling (supervision.services*).
+    "supervision_plan_created": _("抽查计划起草"),
+    "supervision_plan_changed": _("抽查计划修改"),
+    "supervision_plan_published": _("抽查计划公布"),
+    "supervision_directory_frozen": _("抽查名录冻结"),
+    "supervision_source_entered": _("录入公开随机值"),
+    "supervision_plan_drawn": _("随机抽取"),
+    "supervision_plan_cancelled": _("抽查计划撤销"),
+    "supervision_plan_closed": _("抽查计划结束"),
+    "supervision_inspection_assigned": _("检查任务派发"),
+    "supervision_inspector_replaced": _("更换检查人员"),
+    "supervision_item_recorded": _("检查事项结果录入"),
+    "supervision_result_recorded": _("检查结果录入"),
+    "supervision_result_published": _("检查结果公示"),
+    "supervision_follow_up_ordered": _("责令后续处理"),
+    "supervision_follow_up_closed": _("后续处理完成"),
+    "supervision_inspector_added": _("检查人员加入名录"),
+    "supervision_inspector_changed": _("检查人员信息变更"),
+    "sampling_task_created": _("监督抽查任务下达"),
+    "sampling_batch_recorded": _("抽查批次结果录入"),
+    "sampling_task_published": _("监督抽查结果公布"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes

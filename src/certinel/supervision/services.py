@@ -34,8 +34,7 @@ from django.utils.translation import gettext as _
 from certinel.accounts.permissions import require
 from certinel.core.actor import Actor
 from certinel.core.errors import ErrorList, FieldError, NotFound, ValidationFailed
-from certinel.core.history import change_record as new_record
-from certinel.core.history import record_change, record_changes, snapshot
+from certinel.core.history import change_record, record_change, record_changes, snapshot
 from certinel.core.regions import within_region
 from certinel.core.services import lock
 from certinel.core.workdays import add_working_days
@@ -300,9 +299,9 @@ def plan_publish(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) ->
         plan.save()
         directory = PlanDirectory.objects.create(plan=plan, inputs=text.decode())
         record_changes([
-            new_record(actor=actor, action="supervision_plan_published", obj=plan, before=before,
+            change_record(actor=actor, action="supervision_plan_published", obj=plan, before=before,
                        after=snapshot(plan)),
-            new_record(actor=actor, action="supervision_directory_frozen", obj=directory, before=None,
+            change_record(actor=actor, action="supervision_directory_frozen", obj=directory, before=None,
                        after={"plan": plan.number, "inputs_sha256": plan.directory_hash},
                        region_code=plan.region_code),
         ])
@@ -391,7 +390,7 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
         directory = plan.directory
         directory.result = text.decode()
         directory.save(update_fields=["result"])
-        records = [new_record(actor=actor, action="supervision_plan_drawn", obj=plan, before=before,
+        records = [change_record(actor=actor, action="supervision_plan_drawn", obj=plan, before=before,
                               after=snapshot(plan))]
         for order, row in enumerate(chosen, start=1):
             subject = subjects[row["subject"]]
@@ -401,7 +400,7 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
                                     inspectors=list(row["inspectors"]), publish_due=due)
             setattr(inspection, plan.subject_kind, subject)
             inspection.save()
-            records.append(new_record(actor=actor, action="supervision_inspection_assigned", obj=inspection,
+            records.append(change_record(actor=actor, action="supervision_inspection_assigned", obj=inspection,
                                       before=None, after=snapshot(inspection)))
         record_changes(records)
     return plan

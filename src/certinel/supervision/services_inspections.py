@@ -28,8 +28,7 @@ from certinel.certificates.models import Certificate
 from certinel.certificates.services import certificate_act
 from certinel.core.actor import Actor
 from certinel.core.errors import ErrorList, FieldError, NotFound, ValidationFailed
-from certinel.core.history import change_record as new_record
-from certinel.core.history import record_change, record_changes, snapshot
+from certinel.core.history import change_record, record_change, record_changes, snapshot
 from certinel.core.services import lock
 
 from . import policy as rules
@@ -156,13 +155,13 @@ def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.
                 result.evidence_sha256 = _evidence_hash(f.evidence)
                 result.evidence.save(f.evidence.name, f.evidence, save=False)
             result.save()
-            records.append(new_record(actor=actor, action="supervision_item_recorded", obj=result, before=before,
+            records.append(change_record(actor=actor, action="supervision_item_recorded", obj=result, before=before,
                                       after=snapshot(result), region_code=inspection.region_code))
         before = snapshot(inspection)
         inspection.status, inspection.inspected_on = status, inspected_on
         inspection.outcome, inspection.summary = outcome, summary.strip()
         inspection.save()
-        records.append(new_record(actor=actor, action="supervision_result_recorded", obj=inspection, before=before,
+        records.append(change_record(actor=actor, action="supervision_result_recorded", obj=inspection, before=before,
                                   after=snapshot(inspection)))
         record_changes(records)
     return inspection
