@@ -82,15 +82,14 @@ class PlanQuery(Schema):
 
 
 class InspectionOut(Schema):
+    """A drawn subject. Its stratum (a credit class), its place in the pool and its inspectors
+    are not public: the draw's result lists them by commitment (docs/supervision.md)."""
+
     plan: str
-    stratum: str
-    position: int = Field(description="1-based position in its stratum's pool.")
-    drawn_order: int
     subject_kind: str
     uscc: str
     subject_name: str
     region_code: str
-    inspectors: list[str] = Field(description="Directory codes of the inspectors (names are not public).")
     status: str
     publish_due: dt.date
     outcome: str | None = Field(None, description="Only once published.")
@@ -127,10 +126,8 @@ def _plan_out(plan: Plan) -> dict[str, Any]:
 
 
 def _inspection_out(i: Inspection) -> dict[str, Any]:
-    out = {"plan": i.plan.number, "stratum": i.stratum, "position": i.position, "drawn_order": i.drawn_order,
-           "subject_kind": i.subject_kind, "uscc": i.uscc, "subject_name": i.subject_name,
-           "region_code": i.region_code, "inspectors": i.inspectors, "status": i.status,
-           "publish_due": i.publish_due}
+    out = {"plan": i.plan.number, "subject_kind": i.subject_kind, "uscc": i.uscc, "subject_name": i.subject_name,
+           "region_code": i.region_code, "status": i.status, "publish_due": i.publish_due}
     if i.status == "published":
         out |= {"outcome": i.outcome, "summary": i.summary, "inspected_on": i.inspected_on,
                 "published_on": i.published_on, "late_reason": i.late_reason or None}
@@ -184,7 +181,7 @@ def plan_result(request: HttpRequest, number: str) -> HttpResponse:
             summary="The drawn subjects of a plan, with published results")
 def plan_inspections(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     found = _public_plan(number)
-    return [_inspection_out(i) for i in found.inspections.select_related("plan").order_by("drawn_order")]
+    return [_inspection_out(i) for i in found.inspections.select_related("plan").order_by("uscc")]
 
 
 @router.get("/supervision/results/{uscc}", response={200: list[InspectionOut], **ERRORS},

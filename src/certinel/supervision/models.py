@@ -105,6 +105,11 @@ class PlanDirectory(models.Model):
                                 verbose_name=_("计划"))
     inputs = models.TextField(_("抽取输入"))
     result = models.TextField(_("抽取结果"), blank=True)
+    # The plan's secret key: a stratum's pool is published as keyed commitments of its
+    # subjects' credit codes (a credit class is never public, SAMR 2022 No. 6), and `members`
+    # maps each commitment back to its subject. Neither is ever published or logged.
+    key = models.CharField(_("承诺密钥"), max_length=64, blank=True)
+    members = models.JSONField(_("承诺与主体的对应"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("抽取输入与结果")
@@ -115,7 +120,15 @@ class PlanDirectory(models.Model):
 
 
 class Inspection(TimeStamped):
-    """One drawn subject: who inspects it, what they found, and when the result was published."""
+    """One drawn subject: who inspects it, what they found, and when the result was published.
+
+    Which stratum (credit class) a subject was drawn from, and its place in that pool, would
+    reveal its credit class: they are kept here for regulators and left out of the history and
+    the log. The inspectors' codes are in the log only as salted hashes (the draw's result
+    pairs each team with a stratum's commitment)."""
+
+    HISTORY_EXCLUDE = ("stratum", "position")
+    HISTORY_PERSONAL = ("inspectors",)
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("计划"))
     stratum = models.CharField(_("分层"), max_length=8)

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import math
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -228,31 +230,49 @@ def _last_inspectors(usccs: set[str], before_plan: Plan) -> dict[str, list[str]]
     return last
 
 
-def build_inputs(plan: Plan, *, on: dt.date | None = None) -> dict[str, Any]:
+def commitment(key: str, uscc: str) -> str:
+    """A subject's entry in a published pool: HMAC-SHA-256 of its credit code under the plan's
+    key, 128 bits in hex. Without the key nobody can tell which subject an entry is."""
+    return hmac.new(bytes.fromhex(key), uscc.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def build_inputs(plan: Plan, *, key: str, on: dt.date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The published inputs of the plan's draw, in the format `certinel draw replay --published`
-    reads (docs/draws.md), with no source yet: its value is entered when it exists. Subjects are
-    named by credit code, inspectors by directory code; nothing personal."""
+    reads (docs/draws.md), with no source yet (its value is entered when it exists), and the
+    map from each pool entry back to its subject (kept private).
+
+    A stratum is a credit class, which is never public (SAMR 2022 No. 6): each pool lists its
+    subjects as commitments (`commitment`), in the order of the commitments, so that anyone
+    can replay the draw and nobody can read a subject's class from the inputs. Inspectors are
+    named by directory code; nothing personal."""
     proc = rules.procedure(on=on or today_(), region_code=plan.region_code)
     pools = _pools(plan)
+    members: dict[str, str] = {}
+    regions: dict[str, str] = {}
     strata = []
     for credit_class in rules.CREDIT_CLASSES:
-        pool = pools[credit_class]
+        pool = []
+        for uscc, region in pools[credit_class]:
+            entry = commitment(key, uscc)
+            members[entry], regions[entry] = uscc, region
+            pool.append(entry)
+        pool.sort()
         percent = Decimal(plan.ratios.get(credit_class, "0"))
         count = min(len(pool), math.ceil(len(pool) * percent / 100))
-        strata.append({"label": credit_class, "count": count, "pool": [uscc for uscc, _region in pool]})
+        strata.append({"label": credit_class, "count": count, "pool": pool})
     directory, declared = _inspector_directory(plan)
-    everyone = {uscc: region for pool in pools.values() for uscc, region in pool}
-    last = _last_inspectors(set(everyone), plan) if proc.exclude_last_inspector else {}
+    last = _last_inspectors(set(members.values()), plan) if proc.exclude_last_inspector else {}
     subjects: dict[str, dict[str, Any]] = {}
-    for uscc in sorted(everyone):
+    for entry in sorted(members):
+        uscc = members[entry]
         codes = {code for code, usccs in declared.items() if uscc in usccs} | set(last.get(uscc, []))
         attributes: dict[str, Any] = {}
         if proc.region_rule != "any":
-            attributes["region"] = everyone[uscc]
+            attributes["region"] = regions[entry]
         if codes:
             attributes["excluded"] = sorted(codes)
         if attributes:
-            subjects[uscc] = attributes
+            subjects[entry] = attributes
     return {
         "version": draw.FORMAT_VERSION,
         "plan": plan.number,
@@ -261,7 +281,7 @@ def build_inputs(plan: Plan, *, on: dt.date | None = None) -> dict[str, Any]:
         "strata": strata,
         "inspectors": {"per_subject": proc.inspectors_per_subject, "region_rule": proc.region_rule,
                        "directory": directory, "subjects": subjects},
-    }
+    }, members
 
 
 def plan_publish(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Plan:
@@ -283,7 +303,8 @@ def plan_publish(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) ->
                     "not_future",
                 )
             )
-        inputs = build_inputs(plan, on=timezone.localdate(now))
+        key = secrets.token_hex(32)
+        inputs, members = build_inputs(plan, key=key, on=timezone.localdate(now))
         total = sum(len(s["pool"]) for s in inputs["strata"])
         if total == 0:
             raise ValidationFailed(FieldError("region_code", _(
@@ -297,7 +318,7 @@ def plan_publish(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) ->
         plan.strata = [{"label": s["label"], "percent": plan.ratios.get(s["label"], "0"),
                         "pool_size": len(s["pool"]), "count": s["count"]} for s in inputs["strata"]]
         plan.save()
-        directory = PlanDirectory.objects.create(plan=plan, inputs=text.decode())
+        directory = PlanDirectory.objects.create(plan=plan, inputs=text.decode(), key=key, members=members)
         record_changes([
             change_record(actor=actor, action="supervision_plan_published", obj=plan, before=before,
                        after=snapshot(plan)),
@@ -371,6 +392,13 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
         inputs = published_inputs(plan)
         try:
             result = draw.replay(inputs)
+        except draw.TooFewInspectors as exc:
+            uscc = plan.directory.members.get(exc.subject, exc.subject)
+            raise ValidationFailed(FieldError("inspectors", _(
+                "Only %(eligible)s inspectors of the directory may inspect %(uscc)s (the others have a conflict, "
+                "inspected it last time, or are of the wrong region); the draw needs %(needed)s. Add inspectors to "
+                "the directory or cancel the plan.") % {"eligible": exc.eligible, "uscc": uscc, "needed": exc.needed},
+                "too_few_inspectors")) from None
         except draw.DrawInputError as exc:
             raise ValidationFailed(FieldError("inspectors", str(exc), "cannot_draw")) from None
         text = draw.dumps(result).encode()
@@ -378,10 +406,13 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
         proc = rules.procedure(on=timezone.localdate(now), region_code=plan.region_code)
         due = add_working_days(plan.ends_on, proc.publish_within_working_days)
         model, _active = SUBJECT_MODELS[plan.subject_kind]
-        positions = {uscc: position for stratum in result["strata"]
-                     for uscc, position in zip(stratum["selected"], stratum["positions"], strict=True)}
-        chosen = result["inspectors"]
-        subjects = {o.uscc: o for o in model.objects.filter(uscc__in=list(positions))}
+        members = plan.directory.members
+        positions = {entry: position for stratum in result["strata"]
+                     for entry, position in zip(stratum["selected"], stratum["positions"], strict=True)}
+        subjects = {o.uscc: o for o in model.objects.filter(uscc__in=[members[e] for e in positions])}
+        # Listed in credit-code order: the order of the draw (stratum by stratum) would tell
+        # each subject's stratum.
+        chosen = sorted(result["inspectors"], key=lambda row: members[row["subject"]])
         before = snapshot(plan)
         plan.status = status
         plan.drawn_at = now
@@ -393,7 +424,7 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
         records = [change_record(actor=actor, action="supervision_plan_drawn", obj=plan, before=before,
                               after=snapshot(plan))]
         for order, row in enumerate(chosen, start=1):
-            subject = subjects[row["subject"]]
+            subject = subjects[members[row["subject"]]]
             inspection = Inspection(plan=plan, stratum=row["stratum"], position=positions[row["subject"]],
                                     drawn_order=order, subject_kind=plan.subject_kind, uscc=subject.uscc,
                                     subject_name=subject.name, region_code=subject.region_code,

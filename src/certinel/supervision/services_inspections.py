@@ -34,6 +34,7 @@ from certinel.core.services import lock
 from . import policy as rules
 from .choices import FollowUpKind, Outcome
 from .models import FollowUp, Inspection, ItemResult, Plan
+from .services import commitment
 from .transitions import FOLLOW_UP, INSPECTION
 
 
@@ -64,7 +65,8 @@ def conflict_reason(inspection: Inspection, code: str) -> str | None:
     entry = next((i for i in frozen["directory"] if i["id"] == code), None)
     if entry is None:
         return _("%(code)s is not in the plan's inspector directory.") % {"code": code}
-    if code in frozen.get("subjects", {}).get(inspection.uscc, {}).get("excluded", []):
+    entry_of_subject = commitment(inspection.plan.directory.key, inspection.uscc)
+    if code in frozen.get("subjects", {}).get(entry_of_subject, {}).get("excluded", []):
         return _("%(code)s declared a conflict of interest with %(subject)s, or inspected it last time.") % {
             "code": code, "subject": inspection.subject_name}
     rule = frozen.get("region_rule", "any")

@@ -37,8 +37,10 @@ PUBLIC_KINDS: dict[str, str] = {
                         "(SAMR Order No. 44; R3.3, R3.4)",
     "credit.factpublication": "an administrative penalty or award published on its subject's credit page, and the "
                               "end of its display (SAMR Order No. 45; R3.3)",
-    "supervision.plan": "a random-inspection plan, its frozen directory's hash, random source and draw (R3.1)",
-    "supervision.inspection": "a drawn subject, its inspectors' directory codes and its published result (R3.1)",
+    "supervision.plan": "a random-inspection plan: its strata's sizes and counts, the hashes of its published "
+                        "inputs and result, its random source and value (R3.1)",
+    "supervision.inspection": "a drawn subject and its published result; its inspectors only as a salted hash, its "
+                              "stratum (a credit class) not at all (R3.1)",
     "supervision.samplingtask": "a supervision sampling task (R3.7)",
     "supervision.samplebatch": "a sampled batch, the lab that tested it and its result (R3.7)",
 }
@@ -48,6 +50,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.person": ("name", "phone", "email", "id_number_tail"),
     "registry.organization": ("contact_phone", "contact_email"),
     "credit.listentry": ("removal_request",),
+    "supervision.inspection": ("inspectors",),
 }
 
 # The leaf type of a private record.

@@ -223,8 +223,9 @@ def test_a_plans_page_shows_what_was_published_and_the_drawn_subjects(world):
     assert plan.rules in html
     for inspection in plan.inspections.all():
         assert inspection.subject_name in html and inspection.uscc in html
+        # Neither its inspectors nor its stratum (a credit class) are public.
         for code in inspection.inspectors:
-            assert code in html
+            assert code not in html
     assert SUMMARY in html and TODAY.isoformat() in html
     assert "certinel draw replay --published inputs.json --expect result.json" in html
     assert 'id="rerun"' in html and "supervision/replay.js" in html

@@ -20,6 +20,7 @@ from certinel.supervision import draw
 from certinel.supervision.choices import InspectionStatus, Outcome, PlanStatus
 from certinel.supervision.models import Inspection, Plan
 from certinel.supervision.services import (
+    commitment,
     plan_cancel,
     plan_close,
     plan_create,
@@ -59,7 +60,11 @@ def test_a_published_plan_freezes_its_directory_and_cannot_change():
     assert len(plan.directory_hash) == 64
     inputs = json.loads(plan.directory.inputs)
     pool = [u for s in inputs["strata"] for u in s["pool"]]
-    assert sorted(pool) == sorted(o.uscc for o in subjects)
+    members = plan.directory.members
+    # The pools hold commitments, not credit codes: a subject's stratum (its credit class) is not public.
+    assert sorted(members) == sorted(pool) and sorted(members.values()) == sorted(o.uscc for o in subjects)
+    assert not any(o.uscc in plan.directory.inputs for o in subjects)
+    assert all(members[commitment(plan.directory.key, u)] == u for u in members.values())
     assert {s["label"] for s in plan.strata} == {"A", "B", "C", "D", "-"}
     # Nothing personal in the published inputs: inspectors by code only.
     assert "检查员" not in plan.directory.inputs
@@ -111,7 +116,12 @@ def test_the_draw_is_the_replay_of_the_published_inputs():
     result = draw.replay(published_inputs(plan))
     assert draw.dumps(result) == plan.directory.result
     drawn = list(plan.inspections.order_by("drawn_order"))
-    assert [i.uscc for i in drawn] == [row["subject"] for row in result["inspectors"]]
+    members = plan.directory.members
+    assert sorted(i.uscc for i in drawn) == [i.uscc for i in drawn]  # listed by credit code, not by stratum
+    assert {i.uscc: i.inspectors for i in drawn} == {members[row["subject"]]: row["inspectors"]
+                                                      for row in result["inspectors"]}
+    assert {i.uscc: i.stratum for i in drawn} == {members[row["subject"]]: row["stratum"]
+                                                   for row in result["inspectors"]}
     assert all(len(i.inspectors) == 2 and len(set(i.inspectors)) == 2 for i in drawn)
     assert drawn[0].publish_due == add_working_days(plan.ends_on, 20)
     # Every drawn subject is a public leaf of the log.
@@ -131,7 +141,8 @@ def test_declared_conflicts_and_the_last_inspector_are_excluded():
     again = second.inspections.get()
     # Five inspectors, one conflicted and two who inspected it last time: the other two.
     assert set(again.inspectors) == {i.code for i in team[1:]} - set(inspection.inspectors)
-    excluded = published_inputs(second)["inspectors"]["subjects"][subject.uscc]["excluded"]
+    entry = commitment(second.directory.key, subject.uscc)
+    excluded = published_inputs(second)["inspectors"]["subjects"][entry]["excluded"]
     assert set(excluded) == {team[0].code, *inspection.inspectors}
 
 
