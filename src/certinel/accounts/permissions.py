@@ -87,6 +87,17 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     ("inspector", "view"): {REG: JUR},
     ("inspector", "change"): {REG: JUR},
     ("sampling", "decide"): {REG: JUR},
+    # Complaints and reports, risk warnings and cases: regulators of the subject's region. The
+    # complainant follows a complaint by its private link and code, not by an account. A body
+    # sees and answers the requests a case makes of it, nothing else of the case.
+    ("complaint", "view"): {REG: JUR},
+    ("complaint", "decide"): {REG: JUR},
+    ("warning", "view"): {REG: JUR},
+    ("warning", "decide"): {REG: JUR},
+    ("case", "view"): {REG: JUR},
+    ("case", "decide"): {REG: JUR},
+    ("case_request", "view"): {CB: OWN, REG: JUR},
+    ("case_request", "answer"): {CB: OWN},
     # History.
     ("history", "view"): {ORG: OWN, CB: OWN, LAB: OWN, REG: JUR},
 }
@@ -114,6 +125,10 @@ KIND_LABELS: dict[str, Promise] = {
     "supervision": pgettext_lazy("permission kind", "random inspection"),
     "inspector": pgettext_lazy("permission kind", "inspector"),
     "sampling": pgettext_lazy("permission kind", "supervision sampling task"),
+    "complaint": pgettext_lazy("permission kind", "complaint or report"),
+    "warning": pgettext_lazy("permission kind", "risk warning"),
+    "case": pgettext_lazy("permission kind", "case"),
+    "case_request": pgettext_lazy("permission kind", "request of a case"),
 }
 ACTION_PHRASES: dict[str, Promise] = {
     "view": pgettext_lazy("permission action", "view %(what)s"),
@@ -164,15 +179,20 @@ def owns(user: User, kind: str, obj: Any, action: str = "view") -> bool:
         return _owns_transfer(user, obj, action)
     if kind in ("credit", "supervision"):
         return _owns_credit(user, obj)
+    if kind == "case_request":
+        return user.role == Role.CB_OPERATOR and user.body_id is not None and obj.body_id == user.body_id
     return False
 
 
 def _owns_credit(user: User, record: Any) -> bool:
-    """A notice or list entry is its subject's: the organization's, body's or lab's users'."""
-    return ((user.role == Role.ORG_USER and user.organization_id is not None
-             and record.organization_id == user.organization_id)
-            or (user.role == Role.CB_OPERATOR and user.body_id is not None and record.body_id == user.body_id)
-            or (user.role == Role.LAB_OPERATOR and user.lab_id is not None and record.lab_id == user.lab_id))
+    """A notice, a list entry or an inspection is its subject's: the organization's, body's or
+    lab's users'. A record with no subject of its own (a plan) is nobody's."""
+    def own(field: str, mine: int | None) -> bool:
+        return mine is not None and getattr(record, field, None) == mine
+
+    return ((user.role == Role.ORG_USER and own("organization_id", user.organization_id))
+            or (user.role == Role.CB_OPERATOR and own("body_id", user.body_id))
+            or (user.role == Role.LAB_OPERATOR and own("lab_id", user.lab_id)))
 
 
 def _owns_transfer(user: User, transfer: Any, action: str) -> bool:
@@ -262,6 +282,9 @@ def scope(user: User | None, action: str, kind: str, queryset: QuerySet) -> Quer
         if user.role == Role.ORG_USER and user.organization_id:
             return queryset.filter(organization_id=user.organization_id)
         return queryset.none()
+    if kind == "case_request":
+        return queryset.filter(body_id=user.body_id) if user.role == Role.CB_OPERATOR and user.body_id else (
+            queryset.none())
     if kind == "transfer":
         if user.role == Role.CB_OPERATOR and user.body_id:
             mine = Q(from_body_id=user.body_id)

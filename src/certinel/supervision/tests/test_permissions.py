@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from certinel.accounts.models import Role
 from certinel.accounts.permissions import can, scope
 from certinel.core.testing.builders import build_body, build_org, build_user
-from certinel.supervision.models import Inspection, Inspector, SamplingTask
+from certinel.supervision.models import Inspection, Inspector, Plan, SamplingTask
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ def world():
     theirs = Inspection(organization=other, uscc=other.uscc, region_code="110101", subject_kind="organization")
     inspector = Inspector(code="JS-1", name="王检查", region_code="320102")
     task = SamplingTask(number="T-1", region_code="32", level="provincial")
-    return users, {"mine": mine, "theirs": theirs, "inspector": inspector, "task": task}
+    plan = Plan(number="P-1", region_code="32")
+    return users, {"mine": mine, "theirs": theirs, "inspector": inspector, "task": task, "plan": plan}
 
 
 EXPECTED = {
@@ -47,6 +48,9 @@ EXPECTED = {
     ("view", "inspector", "inspector"): {"reg_province", "reg_district", "admin"},
     ("change", "inspector", "inspector"): {"reg_province", "reg_district", "admin"},
     ("decide", "sampling", "task"): {"reg_province", "admin"},
+    # A plan has no subject of its own: only regulators of its region (and nobody's own users).
+    ("view", "supervision", "plan"): {"reg_province", "admin"},
+    ("decide", "supervision", "plan"): {"reg_province", "admin"},
 }
 
 
