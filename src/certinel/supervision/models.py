@@ -18,6 +18,8 @@ codes, the published result), sampling tasks and batches. Private: the inspector
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +171,15 @@ class Inspection(TimeStamped):
         return self.organization or self.body or self.lab
 
 
+def evidence_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.DATA_DIR / "supervision-evidence", base_url=None)
+
+
+def evidence_name(instance: ItemResult, filename: str) -> str:
+    digest = instance.evidence_sha256
+    return f"{digest[:2]}/{digest}"
+
+
 class ItemResult(TimeStamped):
     """The finding on one inspection item (private until the inspection's summary is published)."""
 
@@ -177,7 +188,9 @@ class ItemResult(TimeStamped):
     item_code = models.CharField(_("检查事项"), max_length=16)
     outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices)
     findings = models.TextField(_("检查发现"), blank=True)
-    evidence = models.FileField(_("证据材料"), upload_to="supervision/evidence/%Y/%m/", blank=True)
+    # Kept by its SHA-256 under DATA_DIR/supervision-evidence/, never under MEDIA_ROOT (which a
+    # web server may publish) and never by the name it was sent with.
+    evidence = models.FileField(_("证据材料"), storage=evidence_storage, upload_to=evidence_name, blank=True)
     evidence_sha256 = models.CharField(_("证据哈希"), max_length=64, blank=True)
     recorded_by = models.CharField(_("录入人"), max_length=150)
 

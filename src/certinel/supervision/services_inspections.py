@@ -18,8 +18,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.timezone import localdate as today_
 from django.utils.translation import gettext as _
 
@@ -103,6 +105,26 @@ def inspection_reassign(*, actor: Actor, inspection: Inspection, replace: str, b
     return inspection
 
 
+# What an evidence file may be, told by its first bytes (never by its name), and how large.
+EVIDENCE_SIGNATURES = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def evidence_problem(upload: UploadedFile) -> str | None:
+    """Why an evidence file is refused, or None: empty, over the size limit, or not a PDF, PNG
+    or JPEG by its content."""
+    limit = int(getattr(settings, "CERTINEL_SUPERVISION_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
+    if not upload.size:
+        return _("The evidence file is empty.")
+    if upload.size > limit:
+        return _("An evidence file may not be larger than %(max)s.") % {"max": filesizeformat(limit)}
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(EVIDENCE_SIGNATURES):
+        return _("Evidence files must be PDF, PNG or JPEG files.")
+    return None
+
+
 def _evidence_hash(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -121,6 +143,8 @@ def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.
         if f.item_code not in plan_items:
             errors.add("findings", _("%(code)s is not an item of plan %(plan)s.")
                        % {"code": f.item_code, "plan": inspection.plan.number}, "unknown_item")
+        if f.evidence is not None and (problem := evidence_problem(f.evidence)):
+            errors.add(f"evidence_{f.item_code}", problem, "bad_file")
         if f.outcome not in Outcome.values:
             errors.add(f"findings.{f.item_code}", _("Choose conforming, non-conforming or could not inspect."),
                        "invalid")
@@ -155,7 +179,7 @@ def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.
             result.outcome, result.findings, result.recorded_by = f.outcome, f.findings.strip(), actor.label[:150]
             if f.evidence is not None:
                 result.evidence_sha256 = _evidence_hash(f.evidence)
-                result.evidence.save(f.evidence.name, f.evidence, save=False)
+                result.evidence.save(result.evidence_sha256, f.evidence, save=False)
             result.save()
             records.append(change_record(actor=actor, action="supervision_item_recorded", obj=result, before=before,
                                       after=snapshot(result), region_code=inspection.region_code))

@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("manage/", views_manage.index, name="manage"),
     path("manage/plans/<str:number>/", views_manage.plan, name="manage_plan"),
     path("manage/inspections/<int:pk>/", views_manage.inspection, name="manage_inspection"),
+    path("manage/inspections/<int:pk>/evidence/<str:item>/", views_manage.evidence, name="manage_evidence"),
     path("manage/inspectors/", views_manage.inspectors, name="manage_inspectors"),
     path("manage/sampling/", views_manage.sampling_tasks, name="manage_sampling"),
     path("sampling/", include("certinel.supervision.urls_sampling")),

@@ -40,7 +40,8 @@ def test_results_are_public_only_once_published(client):
     team = inspectors(reg, 2)
     plan = drawn_plan(reg, ratios={"-": "100"})
     inspection = plan.inspections.get()
-    inspection = inspection_record(actor=reg, inspection=inspection, inspected_on=plan.starts_on, summary="发现问题，已责令整改",
+    inspection = inspection_record(actor=reg, inspection=inspection, inspected_on=plan.starts_on,
+                                   summary="发现问题，已责令整改",
                                    findings=[ItemFinding("ORG-01", "conforming"),
                                              ItemFinding("ORG-02", "nonconforming", "私密的检查发现")])
     rows = client.get(f"/api/v1/supervision/plans/{plan.number}/inspections").json()

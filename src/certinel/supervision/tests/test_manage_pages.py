@@ -129,6 +129,14 @@ def test_a_plan_from_creation_to_closing_on_the_pages():
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.RECORDED and inspection.outcome == "nonconforming"
     assert len(inspection.results.get(item_code="ORG-02").evidence_sha256) == 64
+    # The evidence downloads as an attachment for those who may see the inspection, and nobody else.
+    download = f"{url}evidence/ORG-02/"
+    assert f'href="{download}"' in text(client.get(url))
+    got = client.get(download)
+    assert got.status_code == 200 and got["Content-Type"] == "image/png" and got.content == PNG
+    assert got["Content-Disposition"].startswith("attachment;")
+    assert Client().get(download).status_code == 302  # to the sign-in page
+    assert reg_client("11").get(download).status_code == 404
     ordered = client.post(
         url,
         {

@@ -198,7 +198,13 @@ def test_record_follow_up_and_publish_on_time():
     inspectors(reg, 3)
     plan = drawn_plan(reg, ratios={"-": "100"}, ends_on=TODAY)
     inspection = plan.inspections.get()
-    evidence = SimpleUploadedFile("photo.txt", b"evidence")
+    with pytest.raises(ValidationFailed) as exc:
+        inspection_record(actor=reg, inspection=inspection, inspected_on=TODAY - dt.timedelta(days=5), summary="x",
+                          findings=[ItemFinding("ORG-01", Outcome.CONFORMING),
+                                    ItemFinding("ORG-02", Outcome.NONCONFORMING, "x",
+                                                SimpleUploadedFile("page.html", b"<html><script>x</script>"))])
+    assert _codes(exc.value) == {"bad_file"}
+    evidence = SimpleUploadedFile("../../photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     inspection = inspection_record(
         actor=reg, inspection=inspection, inspected_on=TODAY - dt.timedelta(days=5), summary="证书使用不规范，责令整改",
         findings=[ItemFinding("ORG-01", Outcome.CONFORMING),
@@ -206,6 +212,9 @@ def test_record_follow_up_and_publish_on_time():
     assert inspection.status == InspectionStatus.RECORDED and inspection.outcome == Outcome.NONCONFORMING
     result = inspection.results.get(item_code="ORG-02")
     assert len(result.evidence_sha256) == 64
+    # Stored by its digest, outside the media folder, under no name the sender chose.
+    assert result.evidence.name == f"{result.evidence_sha256[:2]}/{result.evidence_sha256}"
+    assert "supervision-evidence" in result.evidence.path and "photo" not in result.evidence.path
     with pytest.raises(ValidationFailed) as exc:
         follow_up_order(actor=reg, inspection=inspection, kind="suspension", details="暂停", certificates=[cert.number],
                         due_on=TODAY + dt.timedelta(days=30))
