@@ -45,6 +45,10 @@ SUBJECT_LABELS: dict[str, Promise] = {
     "inspection": pgettext_lazy("transition subject", "inspection"),
     "follow-up measure": pgettext_lazy("transition subject", "follow-up measure"),
     "sampling task": pgettext_lazy("transition subject", "sampling task"),
+    "complaint": pgettext_lazy("transition subject", "complaint or report"),
+    "case": pgettext_lazy("transition subject", "case"),
+    "case request": pgettext_lazy("transition subject", "request of a case"),
+    "risk warning": pgettext_lazy("transition subject", "risk warning"),
 }
 ACTION_LABELS: dict[str, Promise] = {
     "suspend": pgettext_lazy("transition action", "suspend"),
@@ -88,6 +92,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "record": pgettext_lazy("transition action", "record the results of"),
     "follow_up": pgettext_lazy("transition action", "order a follow-up measure on"),
     "add_batch": pgettext_lazy("transition action", "add a sampled batch to"),
+    "accept": pgettext_lazy("transition action", "accept"),
+    "reject": pgettext_lazy("transition action", "refuse to accept"),
+    "extend": pgettext_lazy("transition action", "extend the check of"),
+    "open_case": pgettext_lazy("transition action", "open a case on"),
+    "conclude": pgettext_lazy("transition action", "conclude"),
+    "assign": pgettext_lazy("transition action", "assign"),
+    "note": pgettext_lazy("transition action", "add a note to"),
+    "request": pgettext_lazy("transition action", "make a request in"),
+    "answer": pgettext_lazy("transition action", "answer"),
+    "dismiss": pgettext_lazy("transition action", "dismiss"),
 }
 STATE_LABELS: dict[str, Promise] = {
     "approved": pgettext_lazy("transition state", "approved"),
@@ -124,12 +138,25 @@ STATE_LABELS: dict[str, Promise] = {
     "closed": pgettext_lazy("transition state", "closed"),
     "assigned": pgettext_lazy("transition state", "assigned"),
     "done": pgettext_lazy("transition state", "done"),
+    "received": pgettext_lazy("transition state", "awaiting a decision on acceptance"),
+    "accepted": pgettext_lazy("transition state", "accepted"),
+    "rejected": pgettext_lazy("transition state", "not accepted"),
+    "in_case": pgettext_lazy("transition state", "handled as a case"),
+    "investigating": pgettext_lazy("transition state", "under investigation"),
+    "answered": pgettext_lazy("transition state", "answered"),
+    "dismissed": pgettext_lazy("transition state", "dismissed"),
 }
 # States whose word depends on what is in that state.
 SUBJECT_STATE_LABELS: dict[tuple[str, str], Promise] = {
     ("organization", "active"): pgettext_lazy("organization state", "active"),
     ("signing key", "active"): pgettext_lazy("signing key state", "active"),
+    ("inspection", "recorded"): pgettext_lazy("inspection state", "recorded"),
+    ("follow-up measure", "open"): pgettext_lazy("follow-up state", "open"),
+    ("sampling task", "open"): pgettext_lazy("sampling task state", "open"),
     ("repair request", "approved"): pgettext_lazy("repair request state", "approved"),
+    ("case", "open"): pgettext_lazy("case state", "awaiting assignment"),
+    ("case request", "open"): pgettext_lazy("case request state", "awaiting an answer"),
+    ("risk warning", "open"): pgettext_lazy("risk warning state", "open"),
 }
 
 

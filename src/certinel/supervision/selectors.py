@@ -107,3 +107,19 @@ def pass_rates(*, by: tuple[str, ...] = ("level", "product", "region", "period")
         out.append(PassRate(level, product, region_code, task_period, n, passed,
                             target.min_pass_percent if target else None, target.source if target else ""))
     return out
+
+
+def plan_directory(plan: Plan) -> dict:
+    """The frozen directory of a published plan without its strata: every subject's credit code,
+    name and region, in credit-code order, and the pools' total, so that anyone can check that
+    the pools hold exactly the directory (their entries are commitments: docs/supervision.md).
+    Nothing personal: subjects are organizations, bodies or labs of the public register."""
+    from .services import SUBJECT_MODELS
+
+    usccs = sorted(plan.directory.members.values())
+    model, _active = SUBJECT_MODELS[plan.subject_kind]
+    names = dict(model.objects.filter(uscc__in=usccs).values_list("uscc", "name"))
+    regions = dict(model.objects.filter(uscc__in=usccs).values_list("uscc", "region_code"))
+    return {"plan": plan.number, "subject_kind": plan.subject_kind, "region": plan.region_code,
+            "directory_hash": plan.directory_hash, "size": len(usccs),
+            "subjects": [{"uscc": u, "name": names.get(u, ""), "region": regions.get(u, "")} for u in usccs]}

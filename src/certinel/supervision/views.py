@@ -147,6 +147,37 @@ def plan_inputs(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+def plan_directory(request: HttpRequest, number: str) -> HttpResponse:
+    """The plan's frozen directory of subjects, without strata."""
+    plan = public_plan(number)
+    if not PlanDirectory.objects.filter(plan=plan).exists():
+        raise Http404(_("这一计划没有公布抽取输入。"))
+    return _json(draw.dumps(selectors.plan_directory(plan)), _filename(plan, "directory"))
+
+
+@require_GET
+def rules(request: HttpRequest) -> HttpResponse:
+    """One list, two directories, one set of rules (一单两库一细则): the inspection items, the
+    shares to draw per credit class, the procedure and the sampling targets, each with its source."""
+    on = timezone.localdate()
+    region = (request.GET.get("region") or "").strip()[:6]
+    classes = [("A", _("A 类（信用风险低）")), ("B", _("B 类（信用风险一般）")), ("C", _("C 类（信用风险较高）")),
+               ("D", _("D 类（信用风险高）")), ("-", _("尚未分类"))]
+    ratios = []
+    for item_class, label in (("general", _("一般检查事项")), ("key", _("重点检查事项"))):
+        for code, class_label in classes:
+            found = policy.ratio(item_class=item_class, credit_class=code, on=on, region_code=region)
+            ratios.append({"item_class": label, "credit_class": class_label, "rule": found})
+    return render(request, "supervision/rules.html", {
+        "items": policy.items(on=on, region_code=region), "ratios": ratios,
+        "procedure": policy.procedure(on=on, region_code=region),
+        "targets": [t for t in (policy.target(level="national", region_code=region),
+                                policy.target(level="provincial", region_code=region or "32")) if t],
+        "region": region, "on": on,
+    })
+
+
+@require_GET
 def plan_result(request: HttpRequest, number: str) -> HttpResponse:
     plan = public_plan(number)
     directory = PlanDirectory.objects.filter(plan=plan).first()

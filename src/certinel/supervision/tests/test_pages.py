@@ -366,3 +366,18 @@ def test_the_navigation_links_the_random_inspections(world):
     html = page("/")
     assert '<a href="/supervision/">双随机抽查</a>' in html
     assert '<a href="/supervision/" aria-current="page">双随机抽查</a>' in page("/supervision/pass-rates/")
+
+
+def test_the_directory_download_and_the_rules_page(world):
+    plan = world.plan
+    got = get(f"/supervision/plans/{plan.number}/directory.json")
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment;")
+    directory = json.loads(got.content)
+    inputs = json.loads(get(f"/supervision/plans/{plan.number}/inputs.json").content)
+    # The pools hold exactly the directory, and say nothing about which subject is in which.
+    assert directory["size"] == sum(len(s["pool"]) for s in inputs["strata"]) > 0
+    assert {s["uscc"] for s in directory["subjects"]} == set(plan.directory.members.values())
+    assert "stratum" not in got.content.decode()
+    html = get("/supervision/rules/").content.decode()
+    assert "ORG-02" in html and "国发〔2019〕5号" in html and "苏政发〔2012〕91号" in html
+    assert get("/supervision/plans/NOPE/directory.json").status_code == 404
