@@ -139,6 +139,7 @@ def ping(request: HttpRequest) -> dict[str, str]:
 
 
 def _register_routers() -> None:
+    from certinel.cases.api import router as cases_router
     from certinel.certificates.api import router as certificates_router
     from certinel.certificates.api_reporting import router as reporting_router
     from certinel.credit.api import router as credit_router
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("/", certificates_router)
     api.add_router("/", credit_router)
     api.add_router("/", supervision_router)
+    api.add_router("/", cases_router)
 
 
 _register_routers()

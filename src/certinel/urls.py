@@ -14,6 +14,7 @@ urlpatterns = [
     path("watch/", include("certinel.watch.urls")),
     path("credit/", include("certinel.credit.urls")),
     path("supervision/", include("certinel.supervision.urls")),
+    path("cases/", include("certinel.cases.urls")),
     path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]

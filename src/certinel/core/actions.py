@@ -144,6 +144,26 @@ ACTION_LABELS: dict[str, Promise] = {
     "sampling_task_created": _("监督抽查任务下达"),
     "sampling_batch_recorded": _("抽查批次结果录入"),
     "sampling_task_published": _("监督抽查结果公布"),
+    # Complaints, reports, cases and risk warnings (cases.services*).
+    "cases_complaint_received": _("收到投诉举报"),
+    "cases_complaint_accepted": _("投诉举报受理"),
+    "cases_complaint_rejected": _("投诉举报不予受理"),
+    "cases_complaint_extended": _("举报核查期限延长"),
+    "cases_complaint_closed": _("投诉举报办结"),
+    "cases_complaint_case_opened": _("投诉举报立案"),
+    "cases_complaint_concluded": _("投诉举报随案件办结"),
+    "cases_case_opened": _("案件立案"),
+    "cases_case_assigned": _("案件分派"),
+    "cases_case_noted": _("案件调查记录"),
+    "cases_case_decided": _("案件作出决定"),
+    "cases_case_closed": _("案件结案"),
+    "cases_request_made": _("向认证机构提出要求"),
+    "cases_request_answered": _("认证机构答复要求"),
+    "cases_request_withdrawn": _("撤回向认证机构的要求"),
+    "cases_supervision_item_added": _("列入下次抽查关注对象"),
+    "cases_warning_found": _("发现风险预警"),
+    "cases_warning_dismissed": _("风险预警排除"),
+    "cases_warning_case_opened": _("风险预警立案"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes

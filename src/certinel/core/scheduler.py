@@ -156,6 +156,21 @@ def watch_deliveries() -> str:
     return ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
 
 
+def case_warnings() -> str:
+    """Run the risk-warning rules when the register changed since their last run (an import, a
+    decision), and once a day in any case."""
+    from certinel.cases.services_warnings import run_if_due, warnings_run
+
+    global _warnings_day
+    today = time.strftime("%Y-%m-%d")
+    done = warnings_run() if _warnings_day != today else run_if_due()
+    _warnings_day = today
+    return ", ".join(f"{rule}: {n} new" for rule, n in done.items() if n)
+
+
+_warnings_day = ""
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -170,6 +185,7 @@ JOBS: list[Job] = [
     Job("credit list expiry", 3600.0, credit_expiry),
     Job("credit penalty displays", 3600.0, credit_displays),
     Job("credit classes", 86400.0, credit_classes, guarded=False),
+    Job("case warnings", 600.0, case_warnings),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
 ]
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "certinel.watch",
     "certinel.credit",
     "certinel.supervision",
+    "certinel.cases",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,8 @@ CELERY_BEAT_SCHEDULE = {
     "credit-expire": {"task": "certinel.credit.tasks.expire", "schedule": 3600.0},
     "credit-displays-expire": {"task": "certinel.credit.tasks.end_displays", "schedule": 3600.0},
     "credit-classify": {"task": "certinel.credit.tasks.classify", "schedule": 86400.0},
+    "cases-warnings-if-due": {"task": "certinel.cases.tasks.warnings_if_due", "schedule": 600.0},
+    "cases-warnings-daily": {"task": "certinel.cases.tasks.warnings_daily", "schedule": 86400.0},
     "transparency-checkpoint": {"task": "certinel.transparency.tasks.checkpoint", "schedule": 60.0},
     # Retries are sent with a countdown; this catches any delivery whose message was lost.
     "watch-deliver-due": {"task": "certinel.watch.tasks.deliver_due", "schedule": 30.0},

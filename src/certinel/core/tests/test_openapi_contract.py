@@ -146,7 +146,8 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
             filled = path
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
-                    example = {"key": DOC_BODY, "cert_id": "1", "number": "JS-2026-001", "uscc": DOC_ORG}[
+                    example = {"key": DOC_BODY, "cert_id": "1", "number": "JS-2026-001", "uscc": DOC_ORG,
+                               "token": "no-such-follow-link"}[
                         parameter["name"]]
                     if path.startswith("/api/v1/labs/"):
                         example = DOC_LAB
@@ -162,6 +163,8 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                 body = json.dumps({"subject": DOC_ORG, "kind": "award", "severity": "minor",
                                    "occurred_on": "2026-01-05", "decision_no": "宁政奖〔2026〕1号",
                                    "authority": "南京市人民政府"}).encode()
+            elif operation["operationId"] == "submit_complaint":
+                body = json.dumps({"kind": "report", "subject": DOC_ORG, "facts": "证书与实际不符"}).encode()
             query = {"verify": "?number=TQ2401001Q",
                      "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement"}.get(operation["operationId"], "")
             out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
