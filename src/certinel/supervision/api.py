@@ -4,6 +4,7 @@
   GET /supervision/plans/{number}           one plan: items, strata, source, hashes
   GET /supervision/plans/{number}/inputs    the draw's published inputs (replayable)
   GET /supervision/plans/{number}/result    the draw's result
+  GET /supervision/plans/{number}/directory the frozen directory of subjects, without strata
   GET /supervision/plans/{number}/inspections   drawn subjects, inspectors' codes, published results
   GET /supervision/results/{uscc}           the published results of one subject
   GET /supervision/overdue                  results past their time limit
@@ -29,7 +30,7 @@ from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 
 from . import draw
 from .models import Inspection, Plan
-from .selectors import overdue, pass_rates, plans_public, published_plans, results_of_subject
+from .selectors import overdue, pass_rates, plan_directory, plans_public, published_plans, results_of_subject
 from .services import published_inputs
 
 router = Router(auth=OptionalApiKey(), tags=["supervision"])
@@ -166,6 +167,13 @@ def _json(text: str, filename: str) -> HttpResponse:
 def plan_inputs(request: HttpRequest, number: str) -> HttpResponse:
     found = _public_plan(number)
     return _json(draw.dumps(published_inputs(found)), f"{found.number}-inputs.json")
+
+
+@router.get("/supervision/plans/{number}/directory", response={200: dict, **ERRORS},
+            summary="The plan's frozen directory of subjects, without strata")
+def plan_directory_json(request: HttpRequest, number: str) -> HttpResponse:
+    found = _public_plan(number)
+    return _json(draw.dumps(plan_directory(found)), f"{found.number}-directory.json")
 
 
 @router.get("/supervision/plans/{number}/result", response={200: dict, **ERRORS},
