@@ -27,7 +27,7 @@ from certinel.certificates.models import Certificate
 from certinel.core.actor import Actor
 from certinel.core.errors import DomainError, ValidationFailed
 
-from . import services, services_inspections, services_inspectors, services_sampling
+from . import selectors, services, services_inspections, services_inspectors, services_sampling
 from .choices import InspectionStatus, Outcome, PlanStatus, SamplingTaskStatus
 from .forms import (
     BatchForm,
@@ -114,7 +114,11 @@ def index(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已保存抽查计划草稿：核对后公布。"))
             return redirect("supervision:manage_plan", number=created[0].number)
     plans = scope(user, "view", "supervision", Plan.objects.all()).order_by("-created_at", "-id")
-    return render(request, "supervision/manage/index.html", {"plans": list(plans[:SHOWN]), "form": form})
+    # Results past their time limit, of plans or subjects in the jurisdiction: oldest first.
+    late = [o for o in selectors.overdue() if o.inspection.plan.region_code.startswith(region)
+            or o.inspection.region_code.startswith(region)]
+    return render(request, "supervision/manage/index.html",
+                  {"plans": list(plans[:SHOWN]), "form": form, "overdue": late[:SHOWN], "overdue_total": len(late)})
 
 
 def _managed_plan(user: Any, number: str) -> Plan:

@@ -261,6 +261,10 @@ def test_a_late_publication_asks_for_its_reason():
     )
     client = reg_client("32")
     url = f"/supervision/manage/inspections/{inspection.pk}/"
+    # The regulator's dashboard lists it as overdue; another province's does not.
+    dashboard = text(client.get("/supervision/manage/"))
+    assert 'id="overdue"' in dashboard and f'href="{url}"' in dashboard
+    assert 'id="overdue"' not in text(reg_client("11").get("/supervision/manage/"))
     assert 'name="late_reason"' in text(client.get(url))
     refused = client.post(url, {"action": "publish", "late_reason": ""})
     assert refused.status_code == 200 and has_error(refused, "id_late_reason")
