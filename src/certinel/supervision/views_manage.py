@@ -118,7 +118,7 @@ def index(request: HttpRequest) -> HttpResponse:
     late = [o for o in selectors.overdue() if o.inspection.plan.region_code.startswith(region)
             or o.inspection.region_code.startswith(region)]
     return render(request, "supervision/manage/index.html",
-                  {"plans": list(plans[:SHOWN]), "form": form, "overdue": late[:SHOWN], "overdue_total": len(late)})
+                  {"plans": list(plans[:SHOWN]), "form": form, "overdue": late[:10], "overdue_total": len(late)})
 
 
 def _managed_plan(user: Any, number: str) -> Plan:
