@@ -231,15 +231,35 @@ def score(card: Scorecard, counts: dict[tuple[str, str, int], int]) -> tuple[str
         counted += n
         if ind.worst_class and (not worst or CLASS_ORDER.index(ind.worst_class) > CLASS_ORDER.index(worst)):
             worst = ind.worst_class
-        lines.append({"code": ind.code, "kind": ind.kind, "severity": ind.severity,
-                      "window_months": ind.window_months, "facts": n, "points_each": ind.points, "cap": ind.cap,
-                      "deducted": points, "worst_class": ind.worst_class, "source": ind.source})
+        lines.append({"code": ind.code, "facts": n, "deducted": points})
     value = max(0, min(card.base, card.base - total))
     grade = card.grade_of(value)
     limited = bool(worst) and CLASS_ORDER.index(worst) > CLASS_ORDER.index(grade)
     if limited:
         grade = worst
-    explanation = {"scorecard": card.label, "file": card.file, "source": card.source, "base": card.base,
-                   "classes": dict(card.classes), "indicators": lines, "deducted": total, "score": value,
+    # What varies from subject to subject; `expand` adds what the edition says (each indicator's
+    # points, cap, window and source, the classes' bounds), so that a million classes and their
+    # history do not each carry a copy of the scorecard.
+    explanation = {"scorecard": card.label, "indicators": lines, "deducted": total, "score": value,
                    "class": grade, "limited_to": worst if limited else ""}
     return grade, value, counted, explanation
+
+
+def expand(explanation: dict[str, Any], directory: Path | None = None) -> dict[str, Any]:
+    """A stored explanation with its scorecard edition's words: the file, source, base score and
+    class bounds, and for each indicator that counted its kind, severity, window, points, cap,
+    worst class and source. An explanation whose edition is no longer on file is returned as
+    stored (it still names the edition, the facts and the points)."""
+    card = next((c for c in scorecards(directory) if c.label == explanation.get("scorecard")), None)
+    if card is None or not explanation:
+        return explanation
+    by_code = {ind.code: ind for ind in card.indicators}
+    lines = []
+    for line in explanation.get("indicators", []):
+        ind = by_code.get(line.get("code"))
+        extra = {} if ind is None else {
+            "kind": ind.kind, "severity": ind.severity, "window_months": ind.window_months, "points_each": ind.points,
+            "cap": ind.cap, "worst_class": ind.worst_class, "source": ind.source}
+        lines.append({**extra, **line})
+    return {"file": card.file, "source": card.source, "base": card.base, "classes": dict(card.classes),
+            **explanation, "indicators": lines}

@@ -17,6 +17,7 @@ from certinel.core.regions import within_region
 from .choices import IN_FORCE
 from .models import CreditClass, CreditFact, FactPublication, ListEntry, RepairRequest
 from .policy import Measure, measures, purposes
+from .scorecard import expand
 
 MAX_CODES = 10_000
 
@@ -129,6 +130,7 @@ def class_for(*, actor: Any, kind: str, subject: Any, on: dt.date | None = None)
 
     found = class_current(kind=kind, subject=subject, on=on)
     require(actor, "view", "credit_class", found)
+    found.explanation = expand(found.explanation)  # for reading: the row is not saved from here
     return found
 
 
@@ -155,7 +157,7 @@ def class_history(*, actor: Any, row: CreditClass) -> list[dict[str, Any]]:
         state = {**state, **(record.after or {})}
         out.append({"time": record.time, "action": record.action, "grade": state.get("grade"),
                     "score": state.get("score"), "scorecard": state.get("scorecard"),
-                    "explanation": state.get("explanation")})
+                    "explanation": expand(state["explanation"]) if state.get("explanation") else None})
     return out
 
 

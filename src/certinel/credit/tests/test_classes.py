@@ -65,7 +65,11 @@ def test_score_caps_windows_and_the_worst_class():
     assert (grade, value, n) == ("B", 75, 6)  # 5 x 10 capped at 30, an award gives 5 back
     assert [(line["code"], line["facts"], line["deducted"]) for line in ex["indicators"]] == [
         ("ORG-PEN-G", 5, 30), ("ORG-AWD", 1, -5)]
-    assert ex["indicators"][0]["source"] and ex["score"] == 75 and ex["class"] == "B"
+    assert ex["score"] == 75 and ex["class"] == "B" and "source" not in ex["indicators"][0]
+    # Stored compact; the edition's words (points, cap, source) are added when it is read.
+    full = scorecards.expand(ex)
+    assert full["indicators"][0]["source"] and full["indicators"][0]["points_each"] == 10
+    assert full["base"] == 100 and full["classes"] == {"A": 90, "B": 75, "C": 60} and full["score"] == 75
     # a count in another window than the indicator's is not the indicator's
     assert score(card, {("administrative_penalty", "general", 36): 5})[1] == 100
     grade, value, _n, ex = score(card, {("serious_violation_listed", "serious", 36): 1})

@@ -186,7 +186,7 @@ class Command(BaseCommand):
 
     def _classify(self, opts: dict[str, Any]) -> None:
         from certinel.core.errors import NotFound
-        from certinel.credit.scorecard import ScorecardError
+        from certinel.credit.scorecard import ScorecardError, expand
         from certinel.credit.selectors import class_current
         from certinel.credit.services_classes import classes_recompute
         from certinel.credit.services_facts import fact_subject
@@ -211,13 +211,13 @@ class Command(BaseCommand):
                 rows.append((subject, found))
         except (ScorecardError, NotFound) as exc:
             raise CommandError(str(exc), returncode=2) from None
+        rows = [(s, c, expand(c.explanation)) for s, c in rows]
         if opts["json"]:
             out = [{"subject": str(s.obj), "kind": s.kind, "class": c.grade, "score": c.score,
-                    "explanation": c.explanation} for s, c in rows]
+                    "explanation": ex} for s, c, ex in rows]
             self.stdout.write(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False))
             return
-        for subject, found in rows:
-            ex = found.explanation
+        for subject, found, ex in rows:
             self.stdout.write(f"{subject.obj} ({subject.kind}): class {found.grade}, score {found.score} of "
                               f"{ex['base']} ({ex['scorecard']})")
             for line in ex["indicators"]:
