@@ -27,8 +27,10 @@ DUE_KEY = "cases:warnings:due"
 WATCHED_PREFIXES = ("certificate_", "body_")
 
 
-def warnings_record(findings: list[rules.Finding], *, on: dt.date | None = None) -> list[RiskWarning]:
-    """Write the new findings as warnings; returns those written."""
+def warnings_record(findings: list[rules.Finding], *, on: dt.date | None = None,
+                    actor: Actor | None = None) -> list[RiskWarning]:
+    """Write the new findings as warnings (by the rules' system actor unless another is given);
+    returns those written."""
     day = on or today_()
     prints = {f.fingerprint: f for f in findings}
     with transaction.atomic():
@@ -45,17 +47,17 @@ def warnings_record(findings: list[rules.Finding], *, on: dt.date | None = None)
                for fp, f in sorted(prints.items()) if fp not in seen]
         if new:
             create_objects(new)
-            actor = Actor.system(SYSTEM_LABEL)
+            actor = actor or Actor.system(SYSTEM_LABEL)
             record_changes([change_record(actor=actor, action="cases_warning_found", obj=w, before=None,
                                           after=snapshot(w)) for w in new])
     return new
 
 
-def warnings_run(*, rule: str | None = None, on: dt.date | None = None) -> dict[str, int]:
+def warnings_run(*, rule: str | None = None, on: dt.date | None = None, actor: Actor | None = None) -> dict[str, int]:
     """Run one rule or all of them and record the new findings: {rule: new warnings}."""
     out = {}
     for code in [rule] if rule else list(rules.RULES):
-        out[code] = len(warnings_record(rules.run(code, on=on), on=on))
+        out[code] = len(warnings_record(rules.run(code, on=on), on=on, actor=actor))
     cache.delete(DUE_KEY)
     return out
 

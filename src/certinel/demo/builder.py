@@ -23,6 +23,7 @@ from .bodies import make_bodies, make_labs
 from .bulk import OrganizationLoader, chunks
 from .certificates import FULL_CERTIFICATES, make_certificates
 from .context import Context, NullReporter, Reporter
+from .cases import make_cases
 from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
@@ -154,6 +155,7 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         supervised = make_supervision(ctx)
         summary.inspection_plans, summary.inspections, summary.sampled_batches = (
             supervised.plans, supervised.inspections, supervised.batches)
+        make_cases(ctx)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 
