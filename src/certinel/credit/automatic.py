@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -71,8 +72,8 @@ def on_records(records: list[ChangeRecord]) -> None:
 
 def _new_only(facts: list[CreditFact]) -> list[CreditFact]:
     """Leave out the facts already made from the same record (a replayed event)."""
-    ids = sorted({f.change_record_id for f in facts})
-    seen: set[tuple[int, str]] = set()
+    ids = sorted({f.change_record_id for f in facts if f.change_record_id is not None})
+    seen: set[tuple[int | None, str]] = set()
     for start in range(0, len(ids), 900):
         seen.update(CreditFact.objects.filter(change_record_id__in=ids[start:start + 900])
                     .values_list("change_record_id", "kind"))
@@ -92,7 +93,7 @@ def _certificate_facts(records: list[ChangeRecord]) -> list[CreditFact]:
     if not wanted:
         return []
     ids = sorted({int(r.object_id) for r in wanted})
-    certs: dict[int, dict[str, Any]] = {}
+    certs: dict[int, Mapping[str, Any]] = {}
     for start in range(0, len(ids), 900):
         for row in Certificate.objects.filter(pk__in=ids[start:start + 900]).values(
                 "id", "number", "holder_id", "holder__region_code", "body_id", "body__name"):
@@ -145,7 +146,7 @@ def _late_facts(records: list[ChangeRecord]) -> list[CreditFact]:
     for record in records:
         by_cert.setdefault(int(record.object_id), record)
     ids = sorted(by_cert)
-    late: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    late: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for start in range(0, len(ids), 900):
         rows = (CertificateEvent.objects.filter(certificate_id__in=ids[start:start + 900], reported_at__in=times,
                                                 delay_days__gt=deadline)
@@ -183,10 +184,12 @@ def _annul_listings(records: list[ChangeRecord], actor: Actor) -> list[CreditFac
         change_record__object_id__in=entry_ids).select_related("change_record"))
     changes = []
     for fact in facts:
+        listing = fact.change_record
+        assert listing is not None  # the query selects facts made from a listing's record
         before = snapshot(fact)
         fact.status = FACT.target("annul", fact.status)
         fact.save(update_fields=["status", "updated_at"])
         changes.append(change_record(actor=actor, action="credit_fact_annulled", obj=fact, before=before,
-                                     after=snapshot(fact), reason=reasons.get(fact.change_record.object_id, "")))
+                                     after=snapshot(fact), reason=reasons.get(listing.object_id, "")))
     record_changes(changes)
     return facts

@@ -4,6 +4,7 @@ of the registry's lists) and the joint punishment check (codes, one a line, and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +100,7 @@ class CheckForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purpose"].choices = [("", _("请选择")), *purpose_choices()]
+        cast(forms.ChoiceField, self.fields["purpose"]).choices = [("", _("请选择")), *purpose_choices()]
         self.bad_codes: list[BadCode] = []
 
     def clean_codes(self) -> list[str]:

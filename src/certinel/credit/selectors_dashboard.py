@@ -6,10 +6,11 @@ matrix: classes by `credit_class`, list records and facts by `credit`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,8 +29,9 @@ RECENT_DAYS = 30
 ENTRY_DAYS = 60
 NOTICE_DAYS = 7
 SHOWN = 200
-SUBJECT_MODELS = {CreditSubjectKind.ORGANIZATION: Organization, CreditSubjectKind.BODY: CertificationBody,
-                  CreditSubjectKind.LAB: Lab, CreditSubjectKind.PERSON: Person}
+SUBJECT_MODELS: dict[str, type[Organization] | type[CertificationBody] | type[Lab] | type[Person]] = {
+    CreditSubjectKind.ORGANIZATION: Organization, CreditSubjectKind.BODY: CertificationBody,
+    CreditSubjectKind.LAB: Lab, CreditSubjectKind.PERSON: Person}
 CLASS_ACTIONS = ("credit_class_assigned", "credit_class_changed")
 
 
@@ -86,14 +88,15 @@ def class_counts(user: Any, *, on: dt.date | None = None) -> tuple[list[Row], li
     for row in stored:
         key = (row["subject_kind"], row["area"], row["grade"])
         counted[key] = counted.get(key, 0) + row["n"]
-    unclassified = None
+    unclassified: QuerySet[Model, Mapping[str, Any]] | None = None
     for kind, model in SUBJECT_MODELS.items():
-        rows = model.objects.all()
+        subjects = model.objects.all()
         if jurisdiction:
-            rows = rows.filter(within_region(jurisdiction))
-        rows = (rows.filter(~Exists(CreditClass.objects.filter(**{f"{kind}_id": OuterRef("pk")})))
-                .annotate(kind=Value(str(kind)), area=Substr("region_code", 1, length))
-                .values("kind", "area").order_by().annotate(n=Count("pk")))
+            subjects = subjects.filter(within_region(jurisdiction))
+        rows: QuerySet[Model, Mapping[str, Any]] = (
+            subjects.filter(~Exists(CreditClass.objects.filter(**{f"{kind}_id": OuterRef("pk")})))
+            .annotate(kind=Value(str(kind)), area=Substr("region_code", 1, length))
+            .values("kind", "area").order_by().annotate(n=Count("pk")))
         unclassified = rows if unclassified is None else unclassified.union(rows, all=True)
     bare = list(unclassified or [])
     clean = _clean_grades({(r["kind"], r["area"]) for r in bare}, on)

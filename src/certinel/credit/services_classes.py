@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,7 +143,7 @@ def _snap(row: CreditClass) -> dict[str, Any]:
 
 
 def classes_recompute(*, on: dt.date | None = None, actor: Actor | None = None,
-                      subjects: dict[str, Iterable[int]] | None = None, step: int = STEP,
+                      subjects: Mapping[str, Iterable[int]] | None = None, step: int = STEP,
                       around_step: Callable[[], AbstractContextManager[Any]] = nullcontext) -> Recomputed:
     """Recompute the classes of every subject that has facts or a class (the scheduled job),
     or only of `subjects` ({kind: ids}, when facts arrive). Writes only what changed, each
@@ -202,5 +202,7 @@ def subjects_of(facts: Iterable[CreditFact]) -> dict[str, list[int]]:
     """{kind: subject ids} of these facts, for `classes_recompute(subjects=…)`."""
     out: dict[str, list[int]] = defaultdict(list)
     for fact in facts:
-        out[fact.subject_kind].append(fact.subject_id)
+        subject_id = fact.subject_id
+        if subject_id is not None:
+            out[fact.subject_kind].append(subject_id)
     return dict(out)

@@ -120,6 +120,7 @@ def _check(values: _Values, errors: ErrorList, *, row: int | None = None, today:
 
 
 def _fact(subject: FactSubject, values: _Values, actor: Actor) -> CreditFact:
+    assert values.occurred_on is not None  # required by `_check`, which every caller runs first
     return CreditFact(**subject.fields(), kind=values.kind, severity=values.severity,
                       occurred_on=values.occurred_on, source=REGULATOR_SOURCE, decision_no=values.decision_no,
                       authority=values.authority, description=values.description, recorded_by=actor.label[:150])
@@ -319,7 +320,8 @@ def facts_import(*, actor: Actor, source: str | Path | IO[bytes], name: str = ""
     with transaction.atomic():
         if _duplicates(good, result):  # written by someone else since the check
             return result
-        facts = create_objects([_fact(subject, values, actor) for _n, subject, values in good])
+        facts = [_fact(subject, values, actor) for _n, subject, values in good]
+        create_objects(facts)
         record_changes([change_record(actor=actor, action="credit_fact_recorded", obj=fact, before=None,
                                       after=snapshot(fact)) for fact in facts])
         classes_recompute(subjects=subjects_of(facts))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -146,17 +147,17 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, region_code: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
-        self.item_groups = []
+        self.item_groups: list[tuple[str, str | Promise, list[str]]] = []
         choices = []
         for kind, kind_label in SubjectKind.choices:
             found = policy.items(subject_kind=kind, on=today, region_code=region_code)
             self.item_groups.append((kind, kind_label, [i.code for i in found]))
             choices += [(i.code, f"{i.code} {item_name(i)}{' ★' if i.item_class == 'key' else ''}") for i in found]
-        self.fields["items"].choices = choices
+        cast(forms.MultipleChoiceField, self.fields["items"]).choices = choices
         for credit_class, name in RATIO_FIELDS.items():
             self.fields[name].help_text = _ratio_help(credit_class, region_code)
 
-    def item_checkboxes(self) -> list[tuple[str, str, list[Any]]]:
+    def item_checkboxes(self) -> list[tuple[str, str | Promise, list[Any]]]:
         """The item checkboxes grouped by the kind of subject they apply to."""
         boxes = {box.data["value"]: box for box in self["items"]}
         return [
@@ -222,8 +223,10 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args: Any, current: list[str], directory: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["replace"].choices = [(code, code) for code in current]
-        self.fields["by"].choices = [("", _("请选择"))] + [(c, label) for c, label in directory if c not in current]
+        cast(forms.ChoiceField, self.fields["replace"]).choices = [(code, code) for code in current]
+        cast(forms.ChoiceField, self.fields["by"]).choices = [("", _("请选择"))] + [
+            (c, label) for c, label in directory if c not in current
+        ]
 
 
 def check_evidence(upload: UploadedFile | None) -> UploadedFile | None:
@@ -271,6 +274,7 @@ class RecordForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # `Form.clean` returns `cleaned_data`
         for code in self.item_codes:
             name = f"evidence_{code}"
             try:
@@ -306,7 +310,7 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args: Any, certificates: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["certificates"].choices = [(n, n) for n in certificates]
+        cast(forms.MultipleChoiceField, self.fields["certificates"]).choices = [(n, n) for n in certificates]
 
 
 class CloseFollowUpForm(forms.Form):
@@ -420,7 +424,7 @@ class BatchForm(forms.Form):
 
     def __init__(self, *args: Any, tasks: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["task"].choices = tasks
+        cast(forms.ChoiceField, self.fields["task"]).choices = tasks
 
     def data_for_service(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -113,7 +113,7 @@ def batch_record(*, actor: Actor, task: SamplingTask, data: dict[str, Any]) -> S
         errors.add("nonconforming", _("More nonconforming units than the sample holds (%(n)s).")
                    % {"n": found_plan.sample_size}, "invalid")
     errors.raise_if_any()
-    assert organization is not None and lab is not None and found_plan is not None
+    assert organization is not None and lab is not None and found_plan is not None and isinstance(nonconforming, int)
     result = SampleResult.PASS if nonconforming <= found_plan.accept else SampleResult.FAIL
     with transaction.atomic():
         task = lock(SamplingTask, task.pk)

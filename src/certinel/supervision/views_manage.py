@@ -147,10 +147,15 @@ def plan(request: HttpRequest, number: str) -> HttpResponse:
     )
     source = SourceForm(_bound(request, action, "enter_source"))
     cancel = ReasonForm(_bound(request, action, "cancel"), prefix="cancel")
+
+    def update(_data: dict[str, Any]) -> Any:
+        assert edit is not None  # "update" is refused below when the plan is no longer a draft
+        return services.plan_update(actor=actor, plan=plan, data=edit.data_for_service())
+
     runs: dict[str, tuple[forms.Form | None, Callable[[dict[str, Any]], Any], Any, str]] = {
         "update": (
             edit,
-            lambda d: services.plan_update(actor=actor, plan=plan, data=edit.data_for_service()),
+            update,
             PlanForm.rename,
             _("已保存。"),
         ),
@@ -400,6 +405,7 @@ def inspectors(request: HttpRequest) -> HttpResponse:
         return redirect("supervision:manage_inspectors")
     if (
         action == "change"
+        and editing is not None
         and change is not None
         and _run(
             request,
@@ -513,7 +519,12 @@ _EVIDENCE_TYPES = ((b"%PDF-", "application/pdf", "pdf"), (b"\x89PNG\r\n\x1a\n", 
 def evidence(request: HttpRequest, pk: int, item: str) -> HttpResponse:
     """An item's evidence file, as an attachment, to those who may see the inspection."""
     found = ItemResult.objects.select_related("inspection").filter(inspection_id=pk, item_code=item).first()
-    if found is None or not found.evidence or not can(request.user, "view", "supervision", found.inspection):
+    if (
+        found is None
+        or not found.evidence
+        or not request.user.is_authenticated
+        or not can(request.user, "view", "supervision", found.inspection)
+    ):
         raise Http404(_("没有这份证据材料，或者您无权查看。"))
     with found.evidence.open("rb") as fh:
         data = fh.read()

@@ -211,13 +211,13 @@ class Command(BaseCommand):
                 rows.append((subject, found))
         except (ScorecardError, NotFound) as exc:
             raise CommandError(str(exc), returncode=2) from None
-        rows = [(s, c, expand(c.explanation)) for s, c in rows]
+        explained = [(s, c, expand(c.explanation)) for s, c in rows]
         if opts["json"]:
             out = [{"subject": str(s.obj), "kind": s.kind, "class": c.grade, "score": c.score,
-                    "explanation": ex} for s, c, ex in rows]
+                    "explanation": ex} for s, c, ex in explained]
             self.stdout.write(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False))
             return
-        for subject, found, ex in rows:
+        for subject, found, ex in explained:
             self.stdout.write(f"{subject.obj} ({subject.kind}): class {found.grade}, score {found.score} of "
                               f"{ex['base']} ({ex['scorecard']})")
             for line in ex["indicators"]:
