@@ -140,6 +140,8 @@ CHECKS: dict[str, Run | Skip] = {
     "certinel credit check-answer FILE --key K": Run(SIGNED_ANSWER, "GENUINE"),
     "certinel credit check-answer": Skip("the table's `certinel credit check-answer FILE --key K` runs it"),
     "certinel credit expire": Run(expect="removed"),
+    "certinel credit classify --all": Run(),
+    "certinel credit penalties expire": Run(),
     ".venv/bin/certinel draw replay --published inputs.json --expect result.json":
         Skip("needs a drawn plan; supervision/tests/test_draw_cli.py replays a published plan through the installed "
              "command, and supervision/tests/test_api.py the server's downloads"),
