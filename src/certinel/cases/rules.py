@@ -15,7 +15,8 @@ Rules (codes for `certinel warnings run --rule`):
 * `hopping`: an organization's certificate at another body issued within N days after one of
   its certificates was suspended or revoked by its old body;
 * `body_withdrawn`: valid certificates of a suspended or revoked body;
-* `mills`: a body issuing certificates to at least N distinct organizations on one day.
+* `mills`: a body issuing certificates to at least N distinct organizations on one day
+  (certificates taken over by transfer from another body not counted).
 
 Not implemented, and why: auditor-days per certificate against IAF MD 5 (audit durations are not
 reported to the register); verification misses (verification requests are not recorded
@@ -274,7 +275,9 @@ def _mills(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate
 
     since = on - dt.timedelta(days=params["window_days"])
-    rows = (Certificate.objects.filter(issued_on__gt=since, issued_on__lte=on)
+    # A certificate taken over from another body (IAF MD 2: a transfer review, not an audit) is not
+    # counted: a body taking over a closing body's clients on one day is not issuing them.
+    rows = (Certificate.objects.filter(issued_on__gt=since, issued_on__lte=on, transferred_from__isnull=True)
             .values("body_id", "issued_on")
             .annotate(holders=Count("holder_id", distinct=True), certificates=Count("id"), first=Min("number"),
                       last=Max("number"))

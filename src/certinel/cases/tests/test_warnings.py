@@ -61,6 +61,21 @@ def test_mills_and_a_city_threshold():
         (mill.uscc, 21, "2026-01/3201")]
 
 
+def test_mills_do_not_count_certificates_taken_over_by_transfer():
+    leaving, taking = body_with_scopes(region_code="320102"), body_with_scopes(region_code="320102")
+    for n in range(21):
+        holder = build_org()
+        source = _issue(leaving, holder, f"OLD-{n}", issued_on=TODAY - dt.timedelta(days=40 + n))
+        _issue(taking, holder, f"NEW-{n}", issued_on=TODAY - dt.timedelta(days=2),
+               transferred_from_body=leaving.approval_no, transferred_from_number=source.number,
+               first_issued_on=source.issued_on)
+    assert rules.run("mills") == []
+    for n in range(20):
+        _issue(taking, build_org(), f"OWN-{n}", issued_on=TODAY - dt.timedelta(days=2))
+    [found] = rules.run("mills")
+    assert (found.subject_code, found.evidence["organizations"]) == (taking.uscc, 20)
+
+
 def test_out_of_scope_and_body_withdrawn():
     body = body_with_scopes(schemes=("QMS",))
     org = build_org()
