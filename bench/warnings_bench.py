@@ -323,20 +323,17 @@ def reference_queries(today: dt.date) -> dict[str, tuple[str, list]]:
     mills = rules._loosest("mills", today)
     hop = rules._loosest("hopping", today)
     window = lag["window_days"]
+    start, before, end = (rules._day_start(today - dt.timedelta(days=d - 1)) for d in (window, 2 * window, 0))
     gap = "c.issued_on - e.occurred_on" if pg else "CAST(julianday(c.issued_on) - julianday(e.occurred_on) AS INTEGER)"
-    day = "(e.reported_at AT TIME ZONE %s)::date" if pg else "date(e.reported_at, %s)"
-    tz = settings.TIME_ZONE if pg else "+8 hours"
     return {
         "reporting_lag": (
-            f"SELECT e.body_id, SUM(CASE WHEN {day} > %s THEN 1 ELSE 0 END) AS now_, "
-            f"SUM(CASE WHEN {day} <= %s THEN 1 ELSE 0 END), MAX(e.delay_days) "
+            "SELECT e.body_id, SUM(CASE WHEN e.reported_at >= %s THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN e.reported_at < %s THEN 1 ELSE 0 END), MAX(e.delay_days) "
             "FROM certificates_certificateevent e WHERE e.delay_days > %s "
-            "AND e.reported_at > %s AND e.reported_at <= %s AND e.via <> 'task' "
+            "AND e.reported_at >= %s AND e.reported_at < %s AND e.via <> 'task' "
             "AND e.kind NOT IN ('transfer_requested', 'transferred', 'transfer_refused', 'transfer_withdrawn') "
-            f"GROUP BY e.body_id HAVING SUM(CASE WHEN {day} > %s THEN 1 ELSE 0 END) >= %s",
-            [tz, today - dt.timedelta(days=window), tz, today - dt.timedelta(days=window),
-             settings.CERTINEL_REPORTING_DEADLINE_DAYS, today - dt.timedelta(days=2 * window + 1),
-             today + dt.timedelta(days=1), tz, today - dt.timedelta(days=window), lag["min_events"]]),
+            "GROUP BY e.body_id HAVING SUM(CASE WHEN e.reported_at >= %s THEN 1 ELSE 0 END) >= %s",
+            [start, start, settings.CERTINEL_REPORTING_DEADLINE_DAYS, before, end, start, lag["min_events"]]),
         "out_of_scope": (
             "SELECT c.id, c.number, c.holder_name, c.region_code FROM certificates_certificate c "
             "WHERE c.status = 'valid' AND (NOT EXISTS (SELECT 1 FROM registry_bodyscope s WHERE s.body_id = c.body_id "

@@ -38,6 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils.timezone import localdate as today_
+from django.utils.timezone import make_aware
 from django.utils.translation import get_language
 
 from certinel.core.editions import edition_for, in_force
@@ -170,6 +171,11 @@ def _bodies(ids: set[int]) -> dict[int, Any]:
         "id", "uscc", "name", "region_code", "status", "status_changed_on")}
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first instant of a local day."""
+    return make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     from certinel.certificates.choices import TRANSFER_EVENTS
     from certinel.certificates.models import CertificateEvent
@@ -178,13 +184,16 @@ def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
     window = params["window_days"]
     start, before = on - dt.timedelta(days=window), on - dt.timedelta(days=2 * window)
-    late = (CertificateEvent.objects.filter(delay_days__gt=deadline, reported_at__date__gt=before,
-                                            reported_at__date__lte=on)
+    # Days as ranges of instants (the start of the next local day), not `reported_at__date`: on
+    # SQLite that casts every row through a Python function, sixteen times slower.
+    after_before, after_start, after_on = (_day_start(day + dt.timedelta(days=1)) for day in (before, start, on))
+    late = (CertificateEvent.objects.filter(delay_days__gt=deadline, reported_at__gte=after_before,
+                                            reported_at__lt=after_on)
             .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS))
     rows = (late.values("body_id").annotate(
-        now=Count("id", filter=Q(reported_at__date__gt=start)),
-        earlier=Count("id", filter=Q(reported_at__date__lte=start)),
-        max_delay=Max("delay_days", filter=Q(reported_at__date__gt=start)))
+        now=Count("id", filter=Q(reported_at__gte=after_start)),
+        earlier=Count("id", filter=Q(reported_at__lt=after_start)),
+        max_delay=Max("delay_days", filter=Q(reported_at__gte=after_start)))
         .filter(now__gte=params["min_events"]))
     found = list(rows)
     bodies = _bodies({r["body_id"] for r in found})
@@ -208,7 +217,7 @@ def _out_of_scope(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     today = BodyScope.objects.filter(body_id=OuterRef("body_id"), scheme_id=OuterRef("scheme_id"),
                                      withdrawn_on__isnull=True)
     rows = (Certificate.objects.filter(status="valid").annotate(at_issue=Exists(at_issue), now=Exists(today))
-            .filter(Q(at_issue=False) | Q(now=False))
+            .filter(Q(at_issue=False) | Q(now=False)).order_by()
             .values("id", "number", "holder_id", "holder_name", "holder_uscc", "region_code", "body_id",
                     "body__name", "body__uscc", "scheme__code", "issued_on", "at_issue", "now"))
     for r in rows.iterator(chunk_size=2000):
@@ -223,9 +232,12 @@ def _hopping(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate, CertificateEvent
 
     days = params["days"]
+    # Unordered: the events' default order (by certificate, in the certificates' issue order) makes
+    # the database walk every certificate to find a few hundred events.
     events = list(CertificateEvent.objects.filter(status_after__in=("suspended", "revoked"),
                                                   occurred_on__gte=on - dt.timedelta(days=days + 3 * 365))
-                  .values("certificate__holder_id", "certificate__number", "body_id", "occurred_on", "status_after"))
+                  .order_by().values("certificate__holder_id", "certificate__number", "body_id", "occurred_on",
+                                     "status_after"))
     by_holder: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in events:
         if e["certificate__holder_id"] is not None:
@@ -233,7 +245,7 @@ def _hopping(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     holders = sorted(by_holder)
     for start in range(0, len(holders), 900):
         chunk = holders[start:start + 900]
-        certs = (Certificate.objects.filter(holder_id__in=chunk)
+        certs = (Certificate.objects.filter(holder_id__in=chunk).order_by()
                  .values("id", "number", "holder_id", "holder_name", "holder_uscc", "region_code", "body_id",
                          "body__uscc", "issued_on", "first_issued_on"))
         for c in certs.iterator(chunk_size=2000):

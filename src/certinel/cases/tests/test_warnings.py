@@ -76,6 +76,22 @@ def test_mills_do_not_count_certificates_taken_over_by_transfer():
     assert (found.subject_code, found.evidence["organizations"]) == (taking.uscc, 20)
 
 
+def test_reporting_lag_counts_late_reports_by_local_day_and_spares_a_report_on_the_deadline():
+    late, on_time = body_with_scopes(), body_with_scopes()
+    for n in range(3):
+        _issue(late, build_org(), f"LATE-{n}", issued_on=TODAY - dt.timedelta(days=6 + n))
+        _issue(on_time, build_org(), f"ONTIME-{n}", issued_on=TODAY - dt.timedelta(days=5))
+    [found] = rules.run("reporting_lag")
+    assert (found.subject_code, found.evidence["late_events"], found.evidence["late_events_previous_window"]) == (
+        late.uscc, 3, 0)
+    # Reported today: on the window's first local day it still counts; a day later it is the previous window's.
+    last = TODAY + dt.timedelta(days=89)
+    assert rules._day_start(TODAY).date() == TODAY and rules._day_start(TODAY).hour == 0
+    [still] = rules.run("reporting_lag", on=last)
+    assert (still.evidence["late_events"], still.evidence["late_events_previous_window"]) == (3, 0)
+    assert rules.run("reporting_lag", on=last + dt.timedelta(days=1)) == []
+
+
 def test_out_of_scope_and_body_withdrawn():
     body = body_with_scopes(schemes=("QMS",))
     org = build_org()
