@@ -36,6 +36,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
                      "quick": [["--db", "sqlite", "--organizations", "1000", "--listed", "50", "--singles", "200",
                                 "--batches", "2"]]},
     "draw": {"full": [[]], "quick": [["--quick"]]},
+    "warnings": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
 }
 
 
