@@ -143,6 +143,7 @@ def _register_routers() -> None:
     from certinel.certificates.api import router as certificates_router
     from certinel.certificates.api_reporting import router as reporting_router
     from certinel.credit.api import router as credit_router
+    from certinel.qualification.api import router as qualification_router
     from certinel.registry.api import router as registry_router
     from certinel.supervision.api import router as supervision_router
 
@@ -152,6 +153,7 @@ def _register_routers() -> None:
     api.add_router("/", credit_router)
     api.add_router("/", supervision_router)
     api.add_router("/", cases_router)
+    api.add_router("/", qualification_router)
 
 
 _register_routers()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("credit/", include("certinel.credit.urls")),
     path("supervision/", include("certinel.supervision.urls")),
     path("cases/", include("certinel.cases.urls")),
+    path("reports/", include("certinel.qualification.urls")),
     path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]

@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], dict[str, Rule]] = {
     ("lab", "create"): {REG: JUR},
     ("lab", "change"): {LAB: OWN, REG: JUR},
     ("lab", "decide"): {REG: JUR},
+    ("lab", "report"): {LAB: OWN},          # its test reports (qualification/reporting.py)
     # Certified organizations: bodies register new clients when they report.
     ("organization", "view"): {ORG: OWN, REG: JUR},
     ("organization", "create"): {CB: ALL, REG: JUR},

@@ -56,6 +56,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "lab_cancelled": _("检验检测机构注销"),
     "lab_scope_granted": _("资质认定范围增加"),
     "lab_scope_withdrawn": _("资质认定范围撤回"),
+    # Labs' test reports (qualification/reporting.py).
+    "test_report_issued": _("检验检测报告报送"),
+    "test_report_corrected": _("检验检测报告更正"),
+    "test_report_withdrawn": _("检验检测报告撤回"),
     # Organizations.
     "organization_registered": _("组织登记"),
     "organization_updated": _("组织信息变更"),

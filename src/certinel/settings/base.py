@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "certinel.credit",
     "certinel.supervision",
     "certinel.cases",
+    "certinel.qualification",
 ]
 
 MIDDLEWARE = [

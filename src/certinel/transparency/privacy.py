@@ -43,6 +43,8 @@ PUBLIC_KINDS: dict[str, str] = {
                               "stratum (a credit class) not at all (R3.1)",
     "supervision.samplingtask": "a supervision sampling task (R3.7)",
     "supervision.samplebatch": "a sampled batch, the lab that tested it and its result (R3.7)",
+    "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client and "
+                                "signatory only as salted hashes (R3.2)",
 }
 
 # Fields of public kinds that are personal data: a leaf holds them only as salted hashes.
@@ -51,6 +53,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.organization": ("contact_phone", "contact_email"),
     "credit.listentry": ("removal_request",),
     "supervision.inspection": ("inspectors",),
+    "qualification.testreport": ("client_name", "signatory_name"),
 }
 
 # The leaf type of a private record.

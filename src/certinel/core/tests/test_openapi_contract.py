@@ -119,6 +119,16 @@ include-operation-id = "record_credit_fact"
 # Only a regulator records facts: the body's key is refused (403); a schema-valid fact can still
 # name an unknown subject (404) or a future date (422), as documented.
 checks.positive_data_acceptance.expected-statuses = ["201", "403", "404", "422"]
+
+[[operations]]
+include-operation-id = "report_test_reports_batch"
+# Only a lab's operator, signed in, reports test reports: the body's key is refused (403).
+checks.positive_data_acceptance.expected-statuses = ["403"]
+
+[[operations]]
+include-operation-id = "verify_test_report"
+# A schema-valid query can name no report (404) or give neither lab and number nor a hash (422).
+checks.positive_data_acceptance.expected-statuses = ["200", "404", "422"]
 """
 
 
@@ -163,10 +173,16 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                 body = json.dumps({"subject": DOC_ORG, "kind": "award", "severity": "minor",
                                    "occurred_on": "2026-01-05", "decision_no": "宁政奖〔2026〕1号",
                                    "authority": "南京市人民政府"}).encode()
+            elif operation["operationId"] == "report_test_reports_batch":
+                body = json.dumps({"dry_run": True, "reports": [{
+                    "number": "JC2026-000123", "issued_on": "2026-03-15", "sample_received_on": "2026-03-10",
+                    "client_name": "示例食品有限公司", "object": "大米", "signatory": "李签字",
+                    "parameters": [{"parameter": "铅含量", "standard": "GB 5009.12-2017"}]}]}).encode()
             elif operation["operationId"] == "submit_complaint":
                 body = json.dumps({"kind": "report", "subject": DOC_ORG, "facts": "证书与实际不符"}).encode()
             query = {"verify": "?number=TQ2401001Q",
-                     "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement"}.get(operation["operationId"], "")
+                     "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement",
+                     "verify_test_report": f"?lab={DOC_LAB}&number=JC2026-000123"}.get(operation["operationId"], "")
             out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
     return out
 
@@ -189,13 +205,14 @@ def test_an_authorization_that_is_not_a_valid_key_is_401_on_every_operation(serv
 def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(served):
     for op_id, method, url, body in _requests(served.url):
         status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
-        if op_id in ("report_batch", "reporting_delays", "record_credit_fact"):  # the last: a regulator signed in
+        if op_id in ("report_batch", "reporting_delays", "record_credit_fact",  # a regulator signed in
+                     "report_test_reports_batch"):  # a lab operator signed in
             assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
         else:
             assert status in (200, 404), (op_id, status)
         status, _headers, _content = call(url, method=method, body=body, headers={
             "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
-        if op_id == "record_credit_fact":  # a body may not record credit facts
+        if op_id in ("record_credit_fact", "report_test_reports_batch"):  # nor report a lab's test reports
             assert status == 403, (op_id, status)
         else:
             assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason
