@@ -189,7 +189,7 @@ def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     after_before, after_start, after_on = (_day_start(day + dt.timedelta(days=1)) for day in (before, start, on))
     late = (CertificateEvent.objects.filter(delay_days__gt=deadline, reported_at__gte=after_before,
                                             reported_at__lt=after_on)
-            .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS))
+            .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS).order_by())  # no join for the default order
     rows = (late.values("body_id").annotate(
         now=Count("id", filter=Q(reported_at__gte=after_start)),
         earlier=Count("id", filter=Q(reported_at__lt=after_start)),
@@ -248,7 +248,7 @@ def _hopping(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
         certs = (Certificate.objects.filter(holder_id__in=chunk).order_by()
                  .values("id", "number", "holder_id", "holder_name", "holder_uscc", "region_code", "body_id",
                          "body__uscc", "issued_on", "first_issued_on"))
-        for c in certs.iterator(chunk_size=2000):
+        for c in certs:  # a few thousand rows: fetched at once, not through a server-side cursor
             for e in by_holder[c["holder_id"]]:
                 gap = (c["issued_on"] - e["occurred_on"]).days
                 if c["body_id"] != e["body_id"] and 0 <= gap <= days:
