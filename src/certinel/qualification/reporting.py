@@ -226,10 +226,10 @@ def _write(actor: Actor, lab: Lab, plans: list[_Plan], today: dt.date) -> None:
     new = [p for p in plans if p.report is None]
     fresh = TestReport.objects.bulk_create([_new_report(lab, p.data, signatories) for p in new])
     records = []
-    for plan, report in zip(new, fresh, strict=True):
-        plan.report = report
-        records.append(change_record(actor=actor, action="test_report_issued", obj=report, before=None,
-                                     after=snapshot(report), region_code=lab.region_code, time=now))
+    for plan, created in zip(new, fresh, strict=True):
+        plan.report = created
+        records.append(change_record(actor=actor, action="test_report_issued", obj=created, before=None,
+                                     after=snapshot(created), region_code=lab.region_code, time=now))
     stored: list[TestReport] = []
     for plan in plans:
         report = plan.report
@@ -239,10 +239,10 @@ def _write(actor: Actor, lab: Lab, plans: list[_Plan], today: dt.date) -> None:
                 continue
             before = snapshot(report)
             _apply(report, action, plan.data, signatories, today)
-            records.append(change_record(actor=actor, obj=report, action=(
-                "test_report_corrected" if action == "correct" else "test_report_withdrawn"),
-                                         before=before, after=snapshot(report), reason=plan.data.status_reason,
-                                         region_code=lab.region_code, time=now))
+            records.append(change_record(
+                actor=actor, action="test_report_corrected" if action == "correct" else "test_report_withdrawn",
+                obj=report, before=before, after=snapshot(report), reason=plan.data.status_reason,
+                region_code=lab.region_code, time=now))
         if plan.actions != ["issue"]:
             stored.append(report)
     if stored:
