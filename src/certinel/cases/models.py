@@ -232,3 +232,23 @@ class SupervisionItem(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.uscc} ({self.case_id})"
+
+
+class VerificationMiss(models.Model):
+    """An aggregate counter of "not found" verifications: one row per hour and number pattern
+    (`cases.misses.number_pattern`: the number with its digits and letters masked, or the body
+    code a CCC number embeds). Nothing about who asked is kept: no address, no number as typed.
+    Counts, not records of change: the row is updated in place (one upsert per miss)."""
+
+    hour = models.DateTimeField(_("小时"))
+    pattern = models.CharField(_("编号模式"), max_length=40)
+    misses = models.PositiveIntegerField(_("未查到次数"), default=0)
+
+    class Meta:
+        verbose_name = _("证书查验未查到计数")
+        verbose_name_plural = _("证书查验未查到计数")
+        constraints = [models.UniqueConstraint(fields=["hour", "pattern"], name="cases_verification_miss_uniq")]
+        indexes = [models.Index(fields=["pattern", "hour"], name="cases_miss_pattern_hour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pattern} · {self.hour:%Y-%m-%d %H}:00 · {self.misses}"

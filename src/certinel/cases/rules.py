@@ -16,12 +16,13 @@ Rules (codes for `certinel warnings run --rule`):
   its certificates was suspended or revoked by its old body;
 * `body_withdrawn`: valid certificates of a suspended or revoked body;
 * `mills`: a body issuing certificates to at least N distinct organizations on one day
-  (certificates taken over by transfer from another body not counted).
+  (certificates taken over by transfer from another body not counted);
+* `verification_misses`: spikes of "not found" verifications for one number pattern against its
+  own baseline (`cases.misses`: the counters, the query and the routing).
 
 Not implemented, and why: auditor-days per certificate against IAF MD 5 (audit durations are not
-reported to the register); verification misses (verification requests are not recorded
-anywhere: `certificates.verify_cache` keeps answers, not who asked); test reports outside a lab's
-scope (test-report verification does not exist yet)."""
+reported to the register); test reports outside a lab's scope (test-report verification does
+not exist yet)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from django.utils.translation import get_language
 
 from certinel.core.editions import edition_for, in_force
 
+from . import misses
 from .policy import DATA, PolicyError
 
 RULES_FILE = DATA / "rules.csv"
@@ -317,6 +319,10 @@ RULES: dict[str, Spec] = {
     "body_withdrawn": Spec((), _body_withdrawn, {}),
     "mills": Spec(("window_days", "per_day"), _mills, {"window_days": "max", "per_day": "min"},
                   keep=lambda f, r: f.evidence["organizations"] >= r.param("per_day")),
+    "verification_misses": Spec(("window_hours", "baseline_days", "min_misses", "factor", "platform_region"),
+                                misses.verification_misses,
+                                {"window_hours": "max", "baseline_days": "max", "min_misses": "min", "factor": "min"},
+                                keep=misses.keep),
 }
 
 

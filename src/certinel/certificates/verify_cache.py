@@ -108,6 +108,12 @@ def remembered(kind: str, number: str, holder_name: str | None, scope: str | Non
     # Read before building: a write committed in between makes the kept answer look older
     # than it is (built again next time), never newer.
     now = fingerprint(selectors.number_variants(question[0]))
+    if not now and question[0]:
+        # No certificate with this number: counted for the verification-misses warning rule
+        # (one upsert of hour x number pattern; nothing about who asked).
+        from certinel.cases.misses import miss_record
+
+        miss_record(question[0])
     kept = cache.get(key)
     if kept is not None and kept[0] == now:
         return kept[1]
