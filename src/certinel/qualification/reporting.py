@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from certinel.accounts.permissions import require
 from certinel.certificates.reporting import ReportResult, RowOutcome
 from certinel.core.actor import Actor
+from certinel.core.bulk import create_objects, new_instance, update_objects
 from certinel.core.errors import ErrorList, TransitionNotAllowed
 from certinel.core.history import change_record, record_changes, snapshot
 from certinel.registry.choices import PersonRoleKind
@@ -224,7 +225,9 @@ def _write(actor: Actor, lab: Lab, plans: list[_Plan], today: dt.date) -> None:
     signatories = _signatories(lab)
     now = timezone.now()
     new = [p for p in plans if p.report is None]
-    fresh = TestReport.objects.bulk_create([_new_report(lab, p.data, signatories) for p in new])
+    # COPY on PostgreSQL, executemany on SQLite, ids allocated first (as the certificate import
+    # writes): the ORM's bulk_create spent a third of an import building its statement.
+    fresh = create_objects([_new_report(lab, p.data, signatories) for p in new])
     records = []
     for plan, created in zip(new, fresh, strict=True):
         plan.report = created
@@ -246,16 +249,17 @@ def _write(actor: Actor, lab: Lab, plans: list[_Plan], today: dt.date) -> None:
         if plan.actions != ["issue"]:
             stored.append(report)
     if stored:
-        TestReport.objects.bulk_update(stored, UPDATED_FIELDS)
+        update_objects(stored, UPDATED_FIELDS)
     record_changes(records)
 
 
 def _new_report(lab: Lab, item: ReportData, signatories: dict[str, list[PersonRole]]) -> TestReport:
-    return TestReport(lab=lab, number=item.number, issued_on=item.issued_on,
-                      sample_received_on=item.sample_received_on, client_name=item.client_name,
-                      object_name=item.object_name, parameters=item.parameters, signatory_name=item.signatory_name,
-                      signatory=signatory_for(signatories.get(item.signatory_name, []), item.issued_on),
-                      pdf_sha256=item.pdf_sha256)
+    role = signatory_for(signatories.get(item.signatory_name, []), item.issued_on)
+    return new_instance(TestReport, {
+        "number": item.number, "issued_on": item.issued_on, "sample_received_on": item.sample_received_on,
+        "client_name": item.client_name, "object_name": item.object_name, "parameters": item.parameters,
+        "signatory_name": item.signatory_name, "signatory_id": None, "pdf_sha256": item.pdf_sha256},
+        related={"lab": lab, **({"signatory": role} if role is not None else {})})
 
 
 def _apply(report: TestReport, action: str, item: ReportData, signatories: dict[str, list[PersonRole]],

@@ -84,12 +84,15 @@ def report_find(*, cma_no: str = "", number: str = "", sha256: str = "") -> Test
         return qs.filter(pdf_sha256=sha256.strip().lower()).order_by("-id").first()
     if not cma_no.strip() or not number.strip():
         return None
-    return qs.filter(lab__cma_no=cma_no.strip(), number=" ".join(number.split())).first()
+    # One row at most (unique lab and number): no order, which costs a join and its compilation.
+    found = list(qs.filter(lab__cma_no=cma_no.strip(), number=" ".join(number.split())).order_by()[:1])
+    return found[0] if found else None
 
 
 def scope_in_force(lab: Lab, on: dt.date) -> list[LabScopeItem]:
     return list(LabScopeItem.objects.filter(lab=lab, granted_on__lte=on)
-                .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)))
+                .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on)).order_by("id")
+                .only("id", "lab_id", "item", "standard", "granted_on", "withdrawn_on"))
 
 
 def parameter_in_scope(parameter: dict[str, str], object_name: str, scope: list[LabScopeItem]) -> bool:
