@@ -147,12 +147,28 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Touched:
+    """What changed since the last run (`services_warnings.touched_since`, from the history
+    records): the certificates, their bodies, holders and issue days, and the bodies whose own
+    approval or scopes changed (all of whose certificates are then concerned)."""
+
+    certificates: frozenset[int] = frozenset()
+    bodies: frozenset[int] = frozenset()
+    holders: frozenset[int] = frozenset()
+    days: frozenset[dt.date] = frozenset()
+    changed_bodies: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class Spec:
     params: tuple[str, ...]
-    query: Callable[[dict[str, int], dt.date], Iterator[Finding]]
+    query: Callable[..., Iterator[Finding]]  # (params, on), and `touched=` when `incremental`
     loosest: dict[str, str]  # param -> "min" or "max": which value finds the most candidates
     keep: Callable[[Finding, Rule], bool] = lambda finding, rule: True
     grade: Callable[[Finding, Rule], str] = lambda finding, rule: rule.severity
+    # Whether the query can be limited to what changed (`touched=`): it finds then every finding
+    # about the touched bodies, holders, certificates and days that a full run finds.
+    incremental: bool = False
 
 
 def _loosest(code: str, on: dt.date) -> dict[str, int] | None:
@@ -178,7 +194,13 @@ def _day_start(day: dt.date) -> dt.datetime:
     return make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+def _chunks(ids: frozenset[int] | set[int], size: int = 900) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), size):
+        yield ordered[first:first + size]
+
+
+def _reporting_lag(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
     from certinel.certificates.choices import TRANSFER_EVENTS
     from certinel.certificates.models import CertificateEvent
     from certinel.core.models import Via
@@ -192,6 +214,8 @@ def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
     late = (CertificateEvent.objects.filter(delay_days__gt=deadline, reported_at__gte=after_before,
                                             reported_at__lt=after_on)
             .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS).order_by())  # no join for the default order
+    if touched is not None:  # a body's finding counts all its events: only the bodies touched
+        late = late.filter(body_id__in=sorted(touched.bodies))
     rows = (late.values("body_id").annotate(
         now=Count("id", filter=Q(reported_at__gte=after_start)),
         earlier=Count("id", filter=Q(reported_at__lt=after_start)),
@@ -209,7 +233,17 @@ def _reporting_lag(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
                       ids={"body_id": body.pk})
 
 
-def _out_of_scope(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+def _out_of_scope(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
+    if touched is None:
+        yield from _out_of_scope_of(Q())
+        return
+    for chunk in _chunks(touched.certificates):
+        yield from _out_of_scope_of(Q(id__in=chunk) & ~Q(body_id__in=sorted(touched.changed_bodies)))
+    for chunk in _chunks(touched.changed_bodies):
+        yield from _out_of_scope_of(Q(body_id__in=chunk))
+
+
+def _out_of_scope_of(which: Q) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate
     from certinel.registry.models import BodyScope
 
@@ -218,7 +252,7 @@ def _out_of_scope(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
         Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=OuterRef("issued_on")))
     today = BodyScope.objects.filter(body_id=OuterRef("body_id"), scheme_id=OuterRef("scheme_id"),
                                      withdrawn_on__isnull=True)
-    rows = (Certificate.objects.filter(status="valid").annotate(at_issue=Exists(at_issue), now=Exists(today))
+    rows = (Certificate.objects.filter(which, status="valid").annotate(at_issue=Exists(at_issue), now=Exists(today))
             .filter(Q(at_issue=False) | Q(now=False)).order_by()
             .values("id", "number", "holder_id", "holder_name", "holder_uscc", "region_code", "body_id",
                     "body__name", "body__uscc", "scheme__code", "issued_on", "at_issue", "now"))
@@ -230,16 +264,28 @@ def _out_of_scope(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
                       ids={"certificate_id": r["id"], "organization_id": r["holder_id"], "body_id": r["body_id"]})
 
 
-def _hopping(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
-    from certinel.certificates.models import Certificate, CertificateEvent
+def _hopping(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
+    from certinel.certificates.models import CertificateEvent
 
     days = params["days"]
     # Unordered: the events' default order (by certificate, in the certificates' issue order) makes
     # the database walk every certificate to find a few hundred events.
-    events = list(CertificateEvent.objects.filter(status_after__in=("suspended", "revoked"),
-                                                  occurred_on__gte=on - dt.timedelta(days=days + 3 * 365))
-                  .order_by().values("certificate__holder_id", "certificate__number", "body_id", "occurred_on",
-                                     "status_after"))
+    events = (CertificateEvent.objects.filter(status_after__in=("suspended", "revoked"),
+                                              occurred_on__gte=on - dt.timedelta(days=days + 3 * 365))
+              .order_by().values("certificate__holder_id", "certificate__number", "body_id", "occurred_on",
+                                 "status_after"))
+    if touched is None:
+        yield from _hops(list(events), days)
+        return
+    # A hop is about one holder (its old certificate's event and its new certificate): only the
+    # holders touched.
+    for chunk in _chunks(touched.holders):
+        yield from _hops(list(events.filter(certificate__holder_id__in=chunk)), days)
+
+
+def _hops(events: list[dict[str, Any]], days: int) -> Iterator[Finding]:
+    from certinel.certificates.models import Certificate
+
     by_holder: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in events:
         if e["certificate__holder_id"] is not None:
@@ -265,10 +311,13 @@ def _hopping(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
                     break
 
 
-def _body_withdrawn(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+def _body_withdrawn(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate
 
-    rows = (Certificate.objects.filter(status="valid", body__status__in=("suspended", "revoked"))
+    valid = Certificate.objects.filter(status="valid", body__status__in=("suspended", "revoked"))
+    if touched is not None:
+        valid = valid.filter(body_id__in=sorted(touched.bodies))
+    rows = (valid
             .values("body_id").annotate(valid=Count("id"), first=Min("number"), latest_issue=Max("issued_on")))
     found = list(rows)
     bodies = _bodies({r["body_id"] for r in found})
@@ -285,13 +334,17 @@ def _body_withdrawn(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
                       ids={"body_id": body.pk})
 
 
-def _mills(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+def _mills(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate
 
     since = on - dt.timedelta(days=params["window_days"])
     # A certificate taken over from another body (IAF MD 2: a transfer review, not an audit) is not
     # counted: a body taking over a closing body's clients on one day is not issuing them.
-    rows = (Certificate.objects.filter(issued_on__gt=since, issued_on__lte=on, transferred_from__isnull=True)
+    issued = Certificate.objects.filter(issued_on__gt=since, issued_on__lte=on, transferred_from__isnull=True)
+    if touched is not None:  # a (body, day) counts all its certificates: only the pairs touched
+        issued = issued.filter(body_id__in=sorted(touched.bodies),
+                               issued_on__in=sorted(d for d in touched.days if since < d <= on))
+    rows = (issued
             .values("body_id", "issued_on")
             .annotate(holders=Count("holder_id", distinct=True), certificates=Count("id"), first=Min("number"),
                       last=Max("number"))
@@ -312,13 +365,14 @@ def _lag_grade(finding: Finding, rule: Rule) -> str:
 RULES: dict[str, Spec] = {
     "reporting_lag": Spec(("window_days", "min_events", "high_events"), _reporting_lag,
                           {"window_days": "max", "min_events": "min"},
-                          keep=lambda f, r: f.evidence["late_events"] >= r.param("min_events"), grade=_lag_grade),
-    "out_of_scope": Spec((), _out_of_scope, {}),
+                          keep=lambda f, r: f.evidence["late_events"] >= r.param("min_events"), grade=_lag_grade,
+                          incremental=True),
+    "out_of_scope": Spec((), _out_of_scope, {}, incremental=True),
     "hopping": Spec(("days",), _hopping, {"days": "max"}, keep=lambda f, r: f.evidence["days_between"] <= r.param(
-        "days")),
-    "body_withdrawn": Spec((), _body_withdrawn, {}),
+        "days"), incremental=True),
+    "body_withdrawn": Spec((), _body_withdrawn, {}, incremental=True),
     "mills": Spec(("window_days", "per_day"), _mills, {"window_days": "max", "per_day": "min"},
-                  keep=lambda f, r: f.evidence["organizations"] >= r.param("per_day")),
+                  keep=lambda f, r: f.evidence["organizations"] >= r.param("per_day"), incremental=True),
     "verification_misses": Spec(("window_hours", "baseline_days", "min_misses", "factor", "platform_region"),
                                 misses.verification_misses,
                                 {"window_hours": "max", "baseline_days": "max", "min_misses": "min", "factor": "min"},
@@ -326,8 +380,9 @@ RULES: dict[str, Spec] = {
 }
 
 
-def run(code: str, *, on: dt.date | None = None) -> list[Finding]:
-    """The findings of one rule today (or on `on`), each held against its own region's row."""
+def run(code: str, *, on: dt.date | None = None, touched: Touched | None = None) -> list[Finding]:
+    """The findings of one rule today (or on `on`), each held against its own region's row;
+    with `touched`, only those about what changed when the rule allows it (else all)."""
     if code not in RULES:
         raise PolicyError(f"Unknown rule {code!r}: use one of {', '.join(RULES)}.")
     day = on or today_()
@@ -336,7 +391,9 @@ def run(code: str, *, on: dt.date | None = None) -> list[Finding]:
         return []
     spec = RULES[code]
     out = []
-    for finding in spec.query(params, day):
+    found = spec.query(params, day, touched=touched) if touched is not None and spec.incremental else (
+        spec.query(params, day))
+    for finding in found:
         rule = rule_for(code, on=day, region_code=finding.region_code)
         if rule is None or not rule.enabled or not spec.keep(finding, rule):
             continue

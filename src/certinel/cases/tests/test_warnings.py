@@ -153,3 +153,70 @@ def test_cli_prints_one_json_object_per_finding():
     with pytest.raises(CommandError) as exc:
         call_command("warnings", "run", "--rule", "nope", "--json", stdout=io.StringIO())
     assert exc.value.returncode == 2
+
+
+def _hop(old, new, holder, prefix):
+    first = _issue(old, holder, f"{prefix}-1", issued_on=TODAY - dt.timedelta(days=200))
+    certificate_suspend(actor=SYSTEM, certificate=first, until=TODAY + dt.timedelta(days=60), reason="x",
+                        signed_by="王", occurred_on=TODAY - dt.timedelta(days=20))
+    _issue(new, holder, f"{prefix}-2", issued_on=TODAY - dt.timedelta(days=5), scheme="EMS")
+
+
+def test_an_incremental_run_finds_what_a_full_run_finds_about_the_changes_and_reads_only_those():
+    from django.core.cache import cache
+
+    from certinel.cases.services_warnings import MARK_KEY, _last_record_id, touched_since, warnings_run_incremental
+
+    cache.clear()
+    # Given findings already recorded by a full run (a hop, a mill in Nanjing) ...
+    old, new = body_with_scopes(), body_with_scopes()
+    _hop(old, new, build_org(), "HOPA")
+    mill = body_with_scopes(region_code="320102")
+    for n in range(20):
+        _issue(mill, build_org(), f"MILL-{n}", issued_on=TODAY - dt.timedelta(days=3))
+    assert warnings_run()["mills"] == 1 and cache.get(MARK_KEY) is not None
+    mark = cache.get(MARK_KEY)
+    before = {code: {f.fingerprint for f in rules.run(code)} for code in rules.RULES}
+    # ... when new certificates are reported: another hop, a second mill day, one more certificate
+    # for the old mill day, a body suspended, a scope withdrawn.
+    _hop(old, new, build_org(), "HOPB")
+    for n in range(20):
+        _issue(mill, build_org(), f"MILLB-{n}", issued_on=TODAY - dt.timedelta(days=1))
+    _issue(mill, build_org(), "MILL-20", issued_on=TODAY - dt.timedelta(days=3))
+    withdrawn = body_with_scopes()
+    _issue(withdrawn, build_org(), "WD-1")
+    registry.body_suspend(actor=SYSTEM, body=withdrawn, reason="暂停")
+    scoped = body_with_scopes(schemes=("QMS",))
+    _issue(scoped, build_org(), "SC-1", issued_on=TODAY)
+    registry.body_scope_withdraw(actor=SYSTEM, scope=scoped.scopes.get(), reason="撤回", on=TODAY)
+    touched = touched_since(mark, _last_record_id())
+    assert touched is not None and scoped.pk in touched.changed_bodies and withdrawn.pk in touched.changed_bodies
+    # then for each rule the incremental run finds every finding the full run finds anew
+    expected = {}
+    for code in rules.RULES:
+        full = {f.fingerprint for f in rules.run(code)}
+        expected[code] = len(full - before[code])
+        part = {f.fingerprint for f in rules.run(code, touched=touched)}
+        assert full - before[code] <= part <= full, code
+        if code in ("hopping", "out_of_scope"):
+            assert len(part) < len(full), code  # and reads less
+    mills = {f.evidence["issued_on"]: f.evidence["organizations"] for f in rules.run("mills", touched=touched)}
+    assert mills == {(TODAY - dt.timedelta(days=1)).isoformat(): 20, (TODAY - dt.timedelta(days=3)).isoformat(): 21}
+    hops = [f.evidence["new_certificate"] for f in rules.run("hopping", touched=touched)]
+    assert hops == ["HOPB-2"]  # the first hop's holder was not touched
+    mark_due([type("R", (), {"action": "certificate_issued"})()])
+    assert run_if_due() == expected
+    assert (expected["hopping"], expected["mills"], expected["body_withdrawn"]) == (1, 1, 1)
+    assert warnings_run_incremental() == dict.fromkeys(rules.RULES, 0)  # nothing changed since
+
+
+def test_an_incremental_run_without_a_mark_runs_everything():
+    from django.core.cache import cache
+
+    from certinel.cases.services_warnings import MARK_KEY, warnings_run_incremental
+
+    cache.clear()
+    old, new = body_with_scopes(), body_with_scopes()
+    _hop(old, new, build_org(), "HOPC")
+    assert warnings_run_incremental()["hopping"] == 1
+    assert cache.get(MARK_KEY) is not None
