@@ -37,6 +37,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
                                 "--batches", "2"]]},
     "draw": {"full": [[]], "quick": [["--quick"]]},
     "warnings": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
+    "reports": {"full": [["--db", "postgres"], ["--db", "sqlite"]], "quick": [["--quick"]]},
 }
 
 
