@@ -283,7 +283,7 @@ def _hopping(params: dict[str, int], on: dt.date, touched: Touched | None = None
         yield from _hops(list(events.filter(certificate__holder_id__in=chunk)), days)
 
 
-def _hops(events: list[dict[str, Any]], days: int) -> Iterator[Finding]:
+def _hops(events: list[Any], days: int) -> Iterator[Finding]:
     from certinel.certificates.models import Certificate
 
     by_holder: dict[int, list[dict[str, Any]]] = defaultdict(list)
