@@ -20,9 +20,12 @@ Rules (codes for `certinel warnings run --rule`):
 * `verification_misses`: spikes of "not found" verifications for one number pattern against its
   own baseline (`cases.misses`: the counters, the query and the routing).
 
+The signals of false or untrue test reports (`report_outside_scope`, `report_signatory`,
+`report_dates`, `report_volume`) are rules of the qualification app, added to `RULES` when it
+loads (`qualification/warnings.py`).
+
 Not implemented, and why: auditor-days per certificate against IAF MD 5 (audit durations are not
-reported to the register); test reports outside a lab's scope (test-report verification does
-not exist yet)."""
+reported to the register)."""
 
 from __future__ import annotations
 
@@ -135,7 +138,7 @@ class Finding:
     evidence: dict[str, Any]
     severity: str = ""
     edition: str = ""
-    ids: dict[str, int | None] = field(default_factory=dict)  # organization_id, body_id, certificate_id
+    ids: dict[str, int | None] = field(default_factory=dict)  # organization_id, body_id, lab_id, certificate_id
 
     @property
     def fingerprint(self) -> str:

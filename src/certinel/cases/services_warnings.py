@@ -54,7 +54,8 @@ def warnings_record(findings: list[rules.Finding], *, on: dt.date | None = None,
                            evidence=f.evidence, found_on=day, subject_kind=f.subject_kind,
                            subject_code=f.subject_code[:64], subject_name=f.subject_name[:200],
                            region_code=f.region_code, organization_id=f.ids.get("organization_id"),
-                           body_id=f.ids.get("body_id"), certificate_id=f.ids.get("certificate_id"))
+                           body_id=f.ids.get("body_id"), lab_id=f.ids.get("lab_id"),
+                           certificate_id=f.ids.get("certificate_id"))
                for fp, f in sorted(prints.items()) if fp not in seen]
         if new:
             create_objects(new)

@@ -21,9 +21,9 @@ from certinel.registry.models import CertificationBody, Lab, Organization
 
 from .bodies import make_bodies, make_labs
 from .bulk import OrganizationLoader, chunks
+from .cases import make_cases
 from .certificates import FULL_CERTIFICATES, make_certificates
 from .context import Context, NullReporter, Reporter
-from .cases import make_cases
 from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people

@@ -52,7 +52,8 @@ def _window(params: dict[str, int], on: dt.date) -> tuple[dt.date, Any]:
 
 def _finding(rule: str, lab: Any, since: dt.date, on: dt.date, evidence: dict[str, Any]) -> Finding:
     return Finding(rule, "lab", lab.uscc, lab.name, lab.region_code, f"{since:%Y-%m}",
-                   {"lab": lab.cma_no, "window": [since.isoformat(), on.isoformat()], **evidence})
+                   {"lab": lab.cma_no, "window": [since.isoformat(), on.isoformat()], **evidence},
+                   ids={"lab_id": lab.pk})
 
 
 def _outside_scope(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
@@ -131,7 +132,7 @@ def _volume(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
         yield Finding("report_volume", "lab", lab.uscc, lab.name, lab.region_code, day.isoformat(), {
             "lab": lab.cma_no, "issued_on": day.isoformat(), "signatories_over": len(found),
             "max_reports_per_signatory": max(r["n"] for r in found),
-            "examples": [min(r["first"] for r in found), max(r["last"] for r in found)]})
+            "examples": [min(r["first"] for r in found), max(r["last"] for r in found)]}, ids={"lab_id": lab.pk})
 
 
 def _over(name: str):

@@ -51,6 +51,12 @@ def test_outside_scope_finds_a_withdrawn_parameter_and_spares_in_scope_names_wri
     assert (finding.subject_kind, finding.subject_code, finding.region_code) == ("lab", planted.uscc, "320102")
     assert finding.evidence["reports"] == 1 and finding.evidence["examples"] == ["OUT-1"]
     assert finding.severity == "high" and finding.edition == "2026-01"
+    # Recorded into the lab's regulators' queue, linked to the lab.
+    from certinel.cases.models import RiskWarning
+    from certinel.cases.services_warnings import warnings_record
+
+    warnings_record([finding], on=ON)
+    assert RiskWarning.objects.get(rule="report_outside_scope").lab_id == planted.pk
 
 
 def test_signatory_finds_an_unknown_name_and_an_ended_registration_and_spares_the_registered_one():
