@@ -107,6 +107,28 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         "form": form, "heading": _("登记电话投诉举报"), "button": _("登记"), "multipart": True})
 
 
+def _record_action(request: HttpRequest, record: Any, actions: dict[str, tuple[type[forms.Form], Callable[..., Any]]],
+                   may_decide: bool, back: str) -> tuple[dict[str, forms.Form], HttpResponse | None]:
+    """A record's action forms and, for a POST of one of them, its service run: a redirect when
+    it succeeded (to the case it opened, else back to the record), None when the page is shown
+    (again, with the form's errors)."""
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    forms_ = {name: form_class(request.POST if action == name else None, prefix=name)
+              for name, (form_class, _run) in actions.items()}
+    if not action:
+        return forms_, None
+    if action not in actions or not may_decide:
+        raise PermissionDenied(_("您不能对这项记录进行这一操作。"))
+    run = actions[action][1]
+    result: list[Any] = []
+    if not _act(request, forms_[action], lambda d: result.append(run(Actor.from_request(request), record, d))):
+        return forms_, None
+    messages.success(request, _("已记录。"))
+    if isinstance(result[0], Case):
+        return forms_, redirect("cases:case", pk=result[0].pk)
+    return forms_, redirect(back, pk=record.pk)
+
+
 COMPLAINT_ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., Any]]] = {
     "accept": (forms.Form, lambda a, c, d: services.complaint_accept(actor=a, complaint=c)),
     "reject": (f.RejectForm, lambda a, c, d: services.complaint_reject(actor=a, complaint=c, feedback=d["feedback"])),
@@ -126,19 +148,9 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     complaint = _visible(user, Complaint, "complaint", pk)
     may_decide = can(user, "decide", "complaint", complaint)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    forms_ = {name: form_class(request.POST if action == name else None, prefix=name)
-              for name, (form_class, _run) in COMPLAINT_ACTIONS.items()}
-    if action:
-        if action not in COMPLAINT_ACTIONS or not may_decide:
-            raise PermissionDenied(_("您不能对这项记录进行这一操作。"))
-        run = COMPLAINT_ACTIONS[action][1]
-        result: list[Any] = []
-        if _act(request, forms_[action], lambda d: result.append(run(Actor.from_request(request), complaint, d))):
-            messages.success(request, _("已记录。"))
-            if isinstance(result[0], Case):
-                return redirect("cases:case", pk=result[0].pk)
-            return redirect("cases:complaint", pk=complaint.pk)
+    forms_, done = _record_action(request, complaint, COMPLAINT_ACTIONS, may_decide, "cases:complaint")
+    if done is not None:
+        return done
     allowed = set(services.COMPLAINT.allowed(complaint.status)) if may_decide else set()
     if complaint.kind != ComplaintKind.REPORT or complaint.extended:
         allowed.discard("extend")
@@ -266,19 +278,9 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     warning = _visible(user, RiskWarning, "warning", pk)
     may_decide = can(user, "decide", "warning", warning)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    forms_ = {name: form_class(request.POST if action == name else None, prefix=name)
-              for name, (form_class, _run) in WARNING_ACTIONS.items()}
-    if action:
-        if action not in WARNING_ACTIONS or not may_decide:
-            raise PermissionDenied(_("您不能对这项记录进行这一操作。"))
-        run = WARNING_ACTIONS[action][1]
-        result: list[Any] = []
-        if _act(request, forms_[action], lambda d: result.append(run(Actor.from_request(request), warning, d))):
-            messages.success(request, _("已记录。"))
-            if isinstance(result[0], Case):
-                return redirect("cases:case", pk=result[0].pk)
-            return redirect("cases:warning", pk=warning.pk)
+    forms_, done = _record_action(request, warning, WARNING_ACTIONS, may_decide, "cases:warning")
+    if done is not None:
+        return done
     from .rules import rule_info
 
     return render(request, "cases/manage/warning.html", {
