@@ -117,9 +117,14 @@ def plan_directory(plan: Plan) -> dict:
     from .services import SUBJECT_MODELS
 
     usccs = sorted(plan.directory.members.values())
+    wanted = set(usccs)
     model, _active = SUBJECT_MODELS[plan.subject_kind]
-    names = dict(model.objects.filter(uscc__in=usccs).values_list("uscc", "name"))
-    regions = dict(model.objects.filter(uscc__in=usccs).values_list("uscc", "region_code"))
+    # Read by the plan's region (a subject deregistered since is still listed, by its code).
+    names, regions = {}, {}
+    for uscc, name, region in (model.objects.filter(region_code__startswith=plan.region_code)
+                               .values_list("uscc", "name", "region_code").iterator(chunk_size=5000)):
+        if uscc in wanted:
+            names[uscc], regions[uscc] = name, region
     return {"plan": plan.number, "subject_kind": plan.subject_kind, "region": plan.region_code,
             "directory_hash": plan.directory_hash, "size": len(usccs),
             "subjects": [{"uscc": u, "name": names.get(u, ""), "region": regions.get(u, "")} for u in usccs]}

@@ -189,21 +189,25 @@ def plan_update(*, actor: Actor, plan: Plan, data: dict[str, Any], now: dt.datet
     return plan
 
 
-def _credit_classes(kind: str, ids: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    rows = CreditClass.objects.filter(**{f"{kind}_id__in": ids}).values_list(f"{kind}_id", "grade")
-    for pk, grade in rows.iterator(chunk_size=5000):
-        found[pk] = grade
-    return found
+def _directory_query(plan: Plan) -> Any:
+    model, active = SUBJECT_MODELS[plan.subject_kind]
+    return model.objects.filter(within_region(plan.region_code), **active)
+
+
+def _credit_classes(plan: Plan) -> dict[int, str]:
+    """The stored class of each subject of the plan's directory (a subquery, not a list of ids:
+    a directory may hold a million subjects)."""
+    kind = plan.subject_kind
+    rows = (CreditClass.objects.filter(**{f"{kind}__in": _directory_query(plan).values("pk")})
+            .values_list(f"{kind}_id", "grade"))
+    return dict(rows.iterator(chunk_size=5000))
 
 
 def _pools(plan: Plan) -> dict[str, list[tuple[str, str]]]:
     """The directory of subjects of the plan's kind in its region, stratified by credit class,
     each stratum in credit-code order: (credit code, region) pairs."""
-    model, active = SUBJECT_MODELS[plan.subject_kind]
-    rows = list(model.objects.filter(within_region(plan.region_code), **active)
-                .order_by("uscc").values_list("pk", "uscc", "region_code"))
-    classes = _credit_classes(plan.subject_kind, [r[0] for r in rows]) if rows else {}
+    rows = list(_directory_query(plan).order_by("uscc").values_list("pk", "uscc", "region_code"))
+    classes = _credit_classes(plan) if rows else {}
     pools: dict[str, list[tuple[str, str]]] = {c: [] for c in rules.CREDIT_CLASSES}
     for pk, uscc, region in rows:
         pools[classes.get(pk, "-")].append((uscc, region))
@@ -221,12 +225,14 @@ def _inspector_directory(plan: Plan) -> tuple[list[dict[str, str]], dict[str, se
 
 
 def _last_inspectors(usccs: set[str], before_plan: Plan) -> dict[str, list[str]]:
-    """The inspectors of each subject's latest earlier inspection."""
+    """The inspectors of each subject's latest earlier inspection (read by the plan's region,
+    not by a list of a million codes)."""
     last: dict[str, list[str]] = {}
-    rows = (Inspection.objects.filter(uscc__in=usccs).exclude(plan=before_plan)
-            .order_by("uscc", "-plan__starts_on", "-id").values_list("uscc", "inspectors"))
+    rows = (Inspection.objects.filter(within_region(before_plan.region_code), subject_kind=before_plan.subject_kind)
+            .exclude(plan=before_plan).order_by("uscc", "-plan__starts_on", "-id").values_list("uscc", "inspectors"))
     for uscc, inspectors in rows.iterator(chunk_size=5000):
-        last.setdefault(uscc, list(inspectors or []))
+        if uscc in usccs:
+            last.setdefault(uscc, list(inspectors or []))
     return last
 
 
@@ -409,7 +415,9 @@ def plan_draw(*, actor: Actor, plan: Plan, now: dt.datetime | None = None) -> Pl
         members = plan.directory.members
         positions = {entry: position for stratum in result["strata"]
                      for entry, position in zip(stratum["selected"], stratum["positions"], strict=True)}
-        subjects = {o.uscc: o for o in model.objects.filter(uscc__in=[members[e] for e in positions])}
+        wanted = [members[e] for e in positions]
+        subjects = {o.uscc: o for start in range(0, len(wanted), 900)
+                    for o in model.objects.filter(uscc__in=wanted[start:start + 900])}
         # Listed in credit-code order: the order of the draw (stratum by stratum) would tell
         # each subject's stratum.
         chosen = sorted(result["inspectors"], key=lambda row: members[row["subject"]])
