@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from certinel.core.models import TimeStamped
+from certinel.registry.models import RegisteredSubject
 
 from .choices import (
     CaseSource,
@@ -39,19 +40,13 @@ from .choices import (
 )
 
 
-class Subject(models.Model):
+class Subject(RegisteredSubject):
     """Whom a complaint, a warning or a case is about."""
 
     subject_kind = models.CharField(_("对象类型"), max_length=16, choices=SubjectKind.choices)
     subject_code = models.CharField(_("对象代码"), max_length=64, db_index=True,
                                     help_text=_("统一社会信用代码或证书编号"))
     subject_name = models.CharField(_("对象名称"), max_length=200)
-    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("获证组织"))
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name=_("认证机构"))
-    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+", verbose_name=_("检验检测机构"))
     certificate = models.ForeignKey("certificates.Certificate", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("证书"))
     region_code = models.CharField(_("负责辖区"), max_length=6, db_index=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certinel.core.models import TimeStamped
+from certinel.registry.models import RegisteredSubject
 
 from .choices import (
     CreditSubjectKind,
@@ -28,28 +29,18 @@ from .choices import (
 )
 
 
-class SubjectRef(models.Model):
+class SubjectRef(RegisteredSubject):
     """Whom a public record is about: one organization, body or lab, with its code and name as
     they were when the decision was made."""
 
     # Each kind is also the name of the field that points at the subject.
     subject_kind = models.CharField(_("主体类型"), max_length=16, choices=SubjectKind.choices)
-    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("获证组织"))
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name=_("认证机构"))
-    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+", verbose_name=_("检验检测机构"))
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
     subject_name = models.CharField(_("主体名称"), max_length=200)
     region_code = models.CharField(_("区划代码"), max_length=6, db_index=True)
 
     class Meta:
         abstract = True
-
-    @property
-    def subject(self):
-        return self.organization or self.body or self.lab
 
 
 class Subject(SubjectRef):
@@ -116,18 +107,12 @@ class ListEntry(Subject, TimeStamped):
 
 # --- Credit files and risk classes (issue 13) -------------------------------------------------------
 
-class CreditSubject(models.Model):
+class CreditSubject(RegisteredSubject):
     """Whom a fact or a class is about: an organization, body or lab, or a practitioner (a
     registered person: auditor, signatory). `region_code` is the subject's region when the row
     was written, which decides which regulators see it."""
 
     subject_kind = models.CharField(_("主体类型"), max_length=16, choices=CreditSubjectKind.choices)
-    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("获证组织"))
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name=_("认证机构"))
-    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+", verbose_name=_("检验检测机构"))
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("从业人员"))
     region_code = models.CharField(_("区划代码"), max_length=6, blank=True)

@@ -40,6 +40,25 @@ class Located(models.Model):
         super().save(*args, **kwargs)
 
 
+class RegisteredSubject(models.Model):
+    """A record about one organization, body or lab of the register (the other two links stay
+    empty): the serious-violation list, credit files, inspections, complaints and cases."""
+
+    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("获证组织"))
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("认证机构"))
+    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="+", verbose_name=_("检验检测机构"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject(self):
+        return self.organization or self.body or self.lab
+
+
 class CertificationBody(Located, TimeStamped):
     """A certification body (认证机构) approved by the national authority (CNCA)."""
 

@@ -24,6 +24,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from certinel.core.models import TimeStamped
+from certinel.registry.models import RegisteredSubject
 
 from .choices import (
     FollowUpKind,
@@ -121,7 +122,7 @@ class PlanDirectory(models.Model):
         return f"{self.plan_id}"
 
 
-class Inspection(TimeStamped):
+class Inspection(RegisteredSubject, TimeStamped):
     """One drawn subject: who inspects it, what they found, and when the result was published.
 
     Which stratum (credit class) a subject was drawn from, and its place in that pool, would
@@ -137,12 +138,6 @@ class Inspection(TimeStamped):
     position = models.PositiveIntegerField(_("名录中的位置"))
     drawn_order = models.PositiveIntegerField(_("抽中顺序"))
     subject_kind = models.CharField(_("检查对象类型"), max_length=16, choices=SubjectKind.choices)
-    organization = models.ForeignKey("registry.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("获证组织"))
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name=_("认证机构"))
-    lab = models.ForeignKey("registry.Lab", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+", verbose_name=_("检验检测机构"))
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
     subject_name = models.CharField(_("检查对象"), max_length=200)
     region_code = models.CharField(_("区划代码"), max_length=6)
@@ -165,10 +160,6 @@ class Inspection(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.plan.number} · {self.subject_name}"
-
-    @property
-    def subject(self):
-        return self.organization or self.body or self.lab
 
 
 def evidence_storage() -> FileSystemStorage:
