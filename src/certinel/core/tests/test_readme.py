@@ -152,6 +152,13 @@ CHECKS: dict[str, Run | Skip] = {
         Run(expect='{"code_letter": "J", "sample_size": 80, "accept": 5, "reject": 6}'),
     "certinel sampling plan --lot-size N --level II --aql A":
         Run("certinel sampling plan --lot-size 1000 --level II --aql 2.5", "J"),
+    ".venv/bin/certinel cases deadline --received 2026-09-30 --kind accept": Run(expect="2026-10-15"),
+    "certinel cases deadline --received DATE --kind accept":
+        Run("certinel cases deadline --received 2026-12-01 --kind verify", "2026-12-22"),
+    "certinel warnings run --rule RULE --json": Run("certinel warnings run --rule hopping --json"),
+    "certinel reports import FILE --lab CMA_NO":
+        Skip("needs a lab with its scope and signatories; qualification/tests/test_import_command.py runs the "
+             "command on good, bad and GB18030 files"),
     "certinel backup FILE": Run("certinel backup certinel.backup && test -s certinel.backup"),
     "certinel restore FILE": Skip("it replaces the database under this test's server; core/tests/test_backup.py "
                                   "backs up and restores on both databases"),
