@@ -91,11 +91,16 @@ def _ccc_bodies(codes: set[str]) -> dict[str, int]:
     return out
 
 
-def verification_misses(params: dict[str, int], on: dt.date) -> Iterator[Any]:
+def verification_misses(params: dict[str, int], on: dt.date, *, now: dt.datetime | None = None) -> Iterator[Any]:
     """The rule's query: each pattern's spike hours in the window against its own baseline."""
     from .rules import Finding, _bodies, _day_start
 
+    # The window is the last `window_hours` up to the end of the day asked for, or up to the end
+    # of the current hour when that day is today (a run just after midnight still looks back a
+    # whole window, not at the few minutes of the new day).
     end = _day_start(on + dt.timedelta(days=1))
+    hour_end = (now or timezone.now()).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    end = min(end, hour_end) if hour_end > _day_start(on) else end
     start = end - dt.timedelta(hours=params["window_hours"])
     base_start = start - dt.timedelta(days=params["baseline_days"])
     patterns = sorted(set(VerificationMiss.objects.filter(hour__gte=start, hour__lt=end,

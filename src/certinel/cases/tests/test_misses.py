@@ -90,3 +90,18 @@ def test_a_ccc_spike_goes_to_the_region_of_the_body_its_numbers_name():
     [found] = rules.run("verification_misses")
     assert (found.subject_code, found.region_code, found.ids["body_id"]) == ("CCC:17", "320506", body.pk)
     assert found.evidence["body"] == body.uscc and found.evidence["routed_to"] == "body"
+
+
+def test_a_run_just_after_local_midnight_still_looks_back_a_whole_window():
+    from django.utils.timezone import localtime, make_aware
+
+    from certinel.cases.misses import verification_misses
+
+    just_after = make_aware(dt.datetime(2026, 3, 10, 0, 20))  # 00:20 local time
+    for _ in range(25):
+        miss_record("FAKE-2026-0009", now=just_after - dt.timedelta(hours=3))  # yesterday evening
+    params = {"window_hours": 24, "baseline_days": 14, "min_misses": 20, "factor": 5, "platform_region": 320000}
+    [found] = verification_misses(params, localtime(just_after).date(), now=just_after)
+    assert found.evidence["peak_misses"] == 25
+    # A day in the past is looked at as a whole day, whatever the time now.
+    assert list(verification_misses(params, dt.date(2026, 3, 8), now=just_after)) == []
