@@ -130,9 +130,9 @@ STATIC_ROOT = DATA_DIR / "static"
 # Front-end libraries come from the npm registry at install time (package.json), never copied
 # into the repository; the ones the portal serves are listed here.
 NODE_MODULES = Path(os.environ.get("CERTINEL_NODE_MODULES", PROJECT_DIR / "node_modules"))
-STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
-if not (NODE_MODULES / "htmx.org" / "dist").is_dir():
-    STATICFILES_DIRS = []
+STATICFILES_DIRS = [(f"vendor/{name}", NODE_MODULES / package / "dist")
+                    for name, package in (("htmx", "htmx.org"), ("echarts", "echarts"))
+                    if (NODE_MODULES / package / "dist").is_dir()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
