@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "certinel.supervision",
     "certinel.cases",
     "certinel.qualification",
+    "certinel.surveys",
+    "certinel.stats",
 ]
 
 MIDDLEWARE = [

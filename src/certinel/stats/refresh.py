@@ -1,0 +1,217 @@
+"""Keeping the precomputed statistics in step with the register, and checking them.
+
+`stats_refresh` reads what changed since its watermark (certificate events and history
+records of certificates and their holders, by id) and replaces the contribution of each
+certificate touched: the old one (its stored track) is taken back, the new one added, in one
+transaction. `stats_rebuild` starts from nothing. `stats_check` recomputes everything from the
+rows and reports each difference; it writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.core.bulk import insert_rows
+from certinel.core.models import ChangeRecord
+from certinel.core.services import lock
+from certinel.registry.models import Organization
+
+from .history import CLASS_OF, STOCKS, Track, decode, encode, flows_of, status_tracks
+from .models import CertificateTrack, DailyFlow, Watermark
+
+MARK = "certificates"
+KEY = ("day", "scheme_id", "region_code", "body_id", "industry", "size_class", "status")
+TRACK_COLUMNS = ("certificate_id", "scheme_id", "region_code", "body_id", "industry", "size_class", "timeline")
+# Adds to a row, or makes it (both databases: INSERT … ON CONFLICT … DO UPDATE).
+UPSERT = ("INSERT INTO stats_dailyflow (day, scheme_id, region_code, body_id, industry, size_class, status, entered, "
+          "exited) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (day, scheme_id, region_code, body_id, "
+          "industry, size_class, status) DO UPDATE SET entered = stats_dailyflow.entered + excluded.entered, "
+          "exited = stats_dailyflow.exited + excluded.exited")
+FlowKey = tuple[dt.date, int, str, int, str, str, str]
+
+
+@dataclass
+class RefreshResult:
+    certificates: int = 0
+    rows: int = 0
+    event_mark: int = 0
+    record_mark: int = 0
+
+
+def _add(flows: dict[FlowKey, list[int]], track: Track, sign: int) -> None:
+    for day, cls, entered, exited in flows_of(track, sign):
+        cell = flows[(day, *track.key, cls)]
+        cell[0] += entered
+        cell[1] += exited
+
+
+def _stored(ids: list[int]) -> list[Track]:
+    out = []
+    for i in range(0, len(ids), 2000):
+        for row in CertificateTrack.objects.filter(certificate_id__in=ids[i:i + 2000]).values_list(*TRACK_COLUMNS):
+            out.append(Track(row[0], row[1], row[2], row[3], row[4], row[5], decode(row[6])))
+    return out
+
+
+def _upsert(flows: dict[FlowKey, list[int]]) -> int:
+    """Add the flows to the stored rows (a row is made where there is none)."""
+    rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(UPSERT, rows[i:i + 5000])
+    return len(rows)
+
+
+def _touched(mark: Watermark) -> tuple[set[int], int, int]:
+    """The certificates changed since the mark, and the new mark."""
+    ids: set[int] = set()
+    event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+    record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
+    if event_mark > mark.event_id:
+        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark)
+                   .values_list("certificate_id", flat=True).distinct())
+    if record_mark > mark.record_id:
+        cert_ct = ContentType.objects.get_for_model(Certificate)
+        org_ct = ContentType.objects.get_for_model(Organization)
+        found = (ChangeRecord.objects.filter(pk__gt=mark.record_id, pk__lte=record_mark,
+                                             content_type__in=[cert_ct, org_ct])
+                 .values_list("content_type_id", "object_id").distinct())
+        orgs = []
+        for ct_id, object_id in found.iterator(chunk_size=5000):
+            if ct_id == cert_ct.pk:
+                ids.add(int(object_id))
+            else:
+                orgs.append(int(object_id))
+        for i in range(0, len(orgs), 2000):
+            ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).values_list("pk", flat=True))
+    return ids, event_mark, record_mark
+
+
+def stats_refresh(*, full: bool = False) -> RefreshResult:
+    """Bring the statistics up to date with the register (incremental unless `full`)."""
+    if full:
+        return stats_rebuild()
+    with transaction.atomic():
+        mark, _created = Watermark.objects.get_or_create(name=MARK)
+        mark = lock(Watermark, mark.pk)
+        if not mark.refreshed_at:
+            return _rebuild_locked(mark)
+        ids, event_mark, record_mark = _touched(mark)
+        result = RefreshResult(len(ids), 0, event_mark, record_mark)
+        if ids:
+            ordered = sorted(ids)
+            flows: dict[FlowKey, list[int]] = defaultdict(lambda: [0, 0])
+            for old in _stored(ordered):
+                _add(flows, old, -1)
+            new = list(status_tracks(ordered))
+            for track in new:
+                _add(flows, track, 1)
+            for i in range(0, len(ordered), 2000):
+                CertificateTrack.objects.filter(certificate_id__in=ordered[i:i + 2000]).delete()
+            insert_rows(CertificateTrack, TRACK_COLUMNS, ((t.certificate_id, *t.key, encode(t.timeline))
+                                                          for t in new))
+            result.rows = _upsert(flows)
+        mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
+        mark.save()
+    return result
+
+
+def stats_rebuild() -> RefreshResult:
+    """Compute the statistics again from the whole history."""
+    with transaction.atomic():
+        mark, _created = Watermark.objects.get_or_create(name=MARK)
+        return _rebuild_locked(lock(Watermark, mark.pk))
+
+
+def _rebuild_locked(mark: Watermark) -> RefreshResult:
+    event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+    record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
+    DailyFlow.objects.all().delete()
+    CertificateTrack.objects.all().delete()
+    flows, count = _recompute(write_tracks=True)
+    rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
+    insert_rows(DailyFlow, (*KEY, "entered", "exited"), rows)
+    mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
+    mark.save()
+    return RefreshResult(count, len(rows), event_mark, record_mark)
+
+
+def _recompute(*, write_tracks: bool = False) -> tuple[dict[FlowKey, list[int]], int]:
+    flows: dict[FlowKey, list[int]] = defaultdict(lambda: [0, 0])
+    batch: list[Track] = []
+    count = 0
+    for track in status_tracks():
+        _add(flows, track, 1)
+        count += 1
+        if write_tracks:
+            batch.append(track)
+            if len(batch) >= 5000:
+                _write_tracks(batch)
+                batch = []
+    if write_tracks:
+        _write_tracks(batch)
+    return flows, count
+
+
+def _write_tracks(tracks: list[Track]) -> None:
+    insert_rows(CertificateTrack, TRACK_COLUMNS, ((t.certificate_id, *t.key, encode(t.timeline)) for t in tracks))
+
+
+@dataclass
+class CheckResult:
+    """What differs: flow rows (stored vs recomputed from the history), and today's stock per
+    scheme, region and class (the statistics vs the certificate rows)."""
+
+    on: dt.date
+    flow_differences: list[dict] = field(default_factory=list)
+    stock_differences: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.flow_differences and not self.stock_differences
+
+
+def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
+    """Recompute from the rows and compare; writes nothing."""
+    on = on or timezone.localdate()
+    result = CheckResult(on)
+    expected, _count = _recompute()
+    stored = {tuple(r[:7]): (r[7], r[8]) for r in DailyFlow.objects.values_list(*KEY, "entered", "exited")
+              .iterator(chunk_size=10000)}
+    for key in sorted(set(expected) | set(stored), key=str):
+        want = tuple(expected.get(key, (0, 0)))  # type: ignore[arg-type]
+        have = stored.get(key, (0, 0))
+        if want != tuple(have):
+            result.flow_differences.append({"key": dict(zip(KEY, (str(k) for k in key), strict=True)),
+                                            "stored": list(have), "history": list(want)})
+            if len(result.flow_differences) >= limit:
+                break
+    # Today's stock from the rows: the stored status, expiry applied as on read.
+    rows: Counter[tuple[int, str, str]] = Counter()
+    found = Certificate.objects.order_by().values_list("scheme_id", "region_code", "status", "expires_on")
+    for scheme_id, region, status, expires_on in found.iterator(chunk_size=10000):
+        cls = CLASS_OF[status]
+        if cls in ("valid", "suspended") and expires_on < on:
+            cls = "expired"
+        rows[(scheme_id, region, cls)] += 1
+    counted: Counter[tuple[int, str, str]] = Counter()
+    sums = (DailyFlow.objects.filter(day__lte=on, status__in=STOCKS).values("scheme_id", "region_code", "status")
+            .annotate(n=Sum("entered") - Sum("exited")))
+    for r in sums:
+        if r["n"]:
+            counted[(r["scheme_id"], r["region_code"], r["status"])] = r["n"]
+    for key in sorted(set(rows) | set(counted), key=str):
+        if rows.get(key, 0) != counted.get(key, 0):
+            result.stock_differences.append({"scheme_id": key[0], "region_code": key[1], "status": key[2],
+                                             "rows": rows.get(key, 0), "statistics": counted.get(key, 0)})
+            if len(result.stock_differences) >= limit:
+                break
+    return result
+
