@@ -15,6 +15,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS: dict[str, Promise] = {
+    # Surveys of firms' certification status and needs (surveys/services.py).
+    "survey_drafted": _("调查问卷起草"),
+    "survey_changed": _("调查问卷修改"),
+    "survey_published": _("调查问卷发布"),
+    "survey_closed": _("调查问卷提前结束"),
+    "survey_answered": _("调查问卷填报"),
+    "survey_answer_changed": _("调查答卷修改"),
     # Certificates: `certificate_<event kind>` (certificates.choices.EventKind).
     "certificate_issued": _("证书颁发"),
     "certificate_surveillance_passed": _("证书监督审核通过"),
