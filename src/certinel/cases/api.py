@@ -93,6 +93,14 @@ class ComplaintCreatedOut(Schema):
     accept_due: dt.date
 
 
+class FollowRewardOut(Schema):
+    grade: str = Field(description="1, 2 or 3 (国市监稽规〔2021〕4号, article 11).")
+    status: str = Field(description="proposed, approved or refused.")
+    amount: str | None = Field(description="In yuan; none once refused.")
+    decided_on: dt.date | None
+    reason: str
+
+
 class FollowOut(Schema):
     number: str
     kind: str
@@ -105,6 +113,7 @@ class FollowOut(Schema):
     outcome: str
     feedback: str
     closed_on: dt.date | None
+    reward: FollowRewardOut | None = Field(None, description="The reward of a report that proved true, if any.")
 
 
 @router.get("/cases/deadline", response={200: DeadlineOut, **ERRORS},
@@ -153,4 +162,13 @@ def follow_complaint(request: HttpRequest, token: str,
     return {"number": found.number, "kind": found.kind, "status": found.status, "subject_name": found.subject_name,
             "received_on": found.received_on, "accept_due": found.accept_due, "accepted_on": found.accepted_on,
             "handle_due": found.handle_due, "outcome": found.outcome, "feedback": found.feedback,
-            "closed_on": found.closed_on}
+            "closed_on": found.closed_on, "reward": _follow_reward(found)}
+
+
+def _follow_reward(found: Any) -> dict[str, Any] | None:
+    reward = found.rewards.order_by("-id").first()
+    if reward is None:
+        return None
+    return {"grade": reward.grade, "status": reward.status,
+            "amount": None if reward.status == "refused" else str(reward.amount), "decided_on": reward.decided_on,
+            "reason": reward.reason}

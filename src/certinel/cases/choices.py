@@ -93,3 +93,18 @@ class WarningStatus(models.TextChoices):
 class ItemStatus(models.TextChoices):
     OPEN = "open", _("待列入计划")
     USED = "used", _("已列入计划")
+
+
+class RewardGrade(models.TextChoices):
+    """The grades of a reward for a report (国市监稽规〔2021〕4号, article 11; amounts in
+    `data/rewards.csv`)."""
+
+    FIRST = "1", _("一级举报奖励")
+    SECOND = "2", _("二级举报奖励")
+    THIRD = "3", _("三级举报奖励")
+
+
+class RewardStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("不予奖励")

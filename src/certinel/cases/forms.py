@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ComplaintKind, Decision, Outcome, RequestKind
+from .choices import ComplaintKind, Decision, Outcome, RequestKind, RewardGrade
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -127,3 +127,10 @@ class AnswerForm(forms.Form):
 
 def lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class RewardProposeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("奖励等级"), choices=RewardGrade.choices,
+                              help_text=_("按举报提供的证据和与违法事实相符的程度确定。"))
+    fines = forms.DecimalField(label=_("罚没款金额（元）"), min_value=0, max_digits=16, decimal_places=2,
+                               help_text=_("没有罚没款的填 0。"))

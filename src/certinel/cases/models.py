@@ -34,6 +34,8 @@ from .choices import (
     Outcome,
     RequestKind,
     RequestStatus,
+    RewardGrade,
+    RewardStatus,
     Severity,
     SubjectKind,
     WarningStatus,
@@ -227,6 +229,38 @@ class SupervisionItem(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.uscc} ({self.case_id})"
+
+
+class Reward(TimeStamped):
+    """A reward proposed for the report a case came from, once the case decided a penalty: its
+    grade, the fines and confiscations it is counted on, the amount and the rule's edition and
+    source (`reward_rules`), then the approval or refusal with its reasons. Nothing here names
+    the reporter: the reward is told to them on their private follow page only."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="reward", verbose_name=_("案件"))
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="rewards",
+                                  verbose_name=_("投诉举报"))
+    grade = models.CharField(_("奖励等级"), max_length=2, choices=RewardGrade.choices)
+    fines = models.DecimalField(_("罚没款金额（元）"), max_digits=16, decimal_places=2)
+    amount = models.DecimalField(_("奖励金额（元）"), max_digits=16, decimal_places=2)
+    needs_finance = models.BooleanField(_("须商同级财政部门确定"), default=False)
+    rules_edition = models.CharField(_("适用的奖励标准版本"), max_length=64)
+    basis = models.TextField(_("奖励依据"))
+    status = models.CharField(_("状态"), max_length=12, choices=RewardStatus.choices, default=RewardStatus.PROPOSED)
+    proposed_by = models.CharField(_("提出人"), max_length=150)
+    proposed_on = models.DateField(_("提出日期"))
+    decided_by = models.CharField(_("审批人"), max_length=150, blank=True)
+    decided_on = models.DateField(_("审批日期"), null=True, blank=True)
+    reason = models.TextField(_("审批理由"), blank=True)
+    region_code = models.CharField(_("负责辖区"), max_length=6, db_index=True)
+
+    class Meta:
+        verbose_name = _("举报奖励")
+        verbose_name_plural = _("举报奖励")
+        ordering = ["-proposed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_grade_display()}"
 
 
 class VerificationMiss(models.Model):

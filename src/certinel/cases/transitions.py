@@ -37,3 +37,10 @@ WARNING = Transitions("risk warning", {
     "dismiss": ({"open"}, "dismissed"),
     "open_case": ({"open"}, "in_case"),
 })
+
+# A reward for a report that proved true: proposed from the rules with the case's penalty, then
+# approved or refused (with the reasons) by another regulator than the one who proposed it.
+REWARD = Transitions("reward", {
+    "approve": ({"proposed"}, "approved"),
+    "refuse": ({"proposed"}, "refused"),
+})

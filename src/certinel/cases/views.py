@@ -150,4 +150,5 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
         _count(f"follow-ip:{address}")
         _count(f"follow-link:{token[:64]}")
         return render(request, "cases/follow.html", {**context, "page_error": _("链接或查询码不正确。")}, status=404)
-    return render(request, "cases/follow.html", {**context, "c": found, "form": None})
+    reward = found.rewards.order_by("-id").first()
+    return render(request, "cases/follow.html", {**context, "c": found, "form": None, "reward": reward})

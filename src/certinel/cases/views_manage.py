@@ -29,9 +29,9 @@ from certinel.portal.forms import apply_domain_error
 
 from . import evidence as files
 from . import forms as f
-from . import selectors, services, services_cases
+from . import selectors, services, services_cases, services_rewards
 from .choices import CaseSource, CaseStatus, Channel, ComplaintKind, ComplaintStatus, Severity, WarningStatus
-from .models import BodyRequest, Case, CaseNote, Complaint, RiskWarning
+from .models import BodyRequest, Case, CaseNote, Complaint, Reward, RiskWarning
 from .views import uploaded
 
 PAGE = 50
@@ -172,7 +172,20 @@ CASE_ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., Any]]] = {
         transfer_to=d["transfer_to"], suspend=f.lines(d["suspend"]), revoke=f.lines(d["revoke"]),
         supervise=d["supervise"])),
     "close": (forms.Form, lambda a, c, d, files_: services_cases.case_close(actor=a, case=c)),
+    "reward_propose": (f.RewardProposeForm, lambda a, c, d, files_: services_rewards.reward_propose(
+        actor=a, case=c, grade=d["grade"], fines=d["fines"])),
+    "reward_approve": (f.TextForm, lambda a, c, d, files_: services_rewards.reward_approve(
+        actor=a, reward=_reward_of(c), reason=d["text"])),
+    "reward_refuse": (f.TextForm, lambda a, c, d, files_: services_rewards.reward_refuse(
+        actor=a, reward=_reward_of(c), reason=d["text"])),
 }
+
+
+def _reward_of(case: Case) -> Reward:
+    found = Reward.objects.filter(case=case).first()
+    if found is None:
+        raise Http404(_("没有这项记录，或者您无权查看。"))
+    return found
 
 
 @never_cache
@@ -203,7 +216,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已记录。"))
             return redirect("cases:case", pk=case.pk)
     allowed = set(services_cases.CASE.allowed(case.status)) if may_decide else set()
-    return render(request, "cases/manage/case.html", {
+    reward = Reward.objects.filter(case=case).first()
+    if may_decide and reward is None and case.decision == "penalty" and case.complaint_id \
+            and case.complaint.kind == ComplaintKind.REPORT:
+        allowed.add("reward_propose")
+    if may_decide and reward is not None:
+        allowed.update(f"reward_{a}" for a in services_rewards.REWARD.allowed(reward.status))
+    return render(request, "cases/manage/case.html", {"reward": reward,
         "case": case, "forms": forms_, "allowed": allowed, "today": today_(),
         "notes": list(case.notes.all()), "requests": list(case.requests.select_related("body", "certificate")),
         "items": list(case.supervision_items.all()), "trail": selectors.case_trail(case),

@@ -175,6 +175,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "cases_warning_found": _("发现风险预警"),
     "cases_warning_dismissed": _("风险预警排除"),
     "cases_warning_case_opened": _("风险预警立案"),
+    "cases_reward_proposed": _("提出举报奖励"),
+    "cases_reward_approved": _("批准举报奖励"),
+    "cases_reward_refused": _("不予举报奖励"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes
