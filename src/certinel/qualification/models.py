@@ -54,3 +54,13 @@ class TestReport(TimeStamped):
     @property
     def region_code(self) -> str:
         return self.lab.region_code
+
+
+from .models_applications import (  # noqa: E402,F401  (the applications' models, in their own module)
+    Application,
+    ApplicationItem,
+    CmaCertificate,
+    Finding,
+    PostCheck,
+    ReviewAssignment,
+)
