@@ -16,6 +16,7 @@ urlpatterns = [
     path("supervision/", include("certinel.supervision.urls")),
     path("cases/", include("certinel.cases.urls")),
     path("reports/", include("certinel.qualification.urls")),
+    path("qualification/", include("certinel.qualification.urls_applications")),
     path("", include("certinel.certificates.urls")),
     path("", include("certinel.portal.urls")),
 ]
