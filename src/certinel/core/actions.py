@@ -202,6 +202,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "cases_reward_proposed": _("提出举报奖励"),
     "cases_reward_approved": _("批准举报奖励"),
     "cases_reward_refused": _("不予举报奖励"),
+    # Targets of the policy texts (stats.services).
+    "target_progress_reported": _("责任单位进展报告录入"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes

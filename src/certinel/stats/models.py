@@ -96,8 +96,8 @@ class ProgressReport(models.Model):
     as_of = models.DateField(_("截至日期"))
     figure = models.DecimalField(_("完成数"), max_digits=14, decimal_places=2, null=True, blank=True)
     narrative = models.TextField(_("进展说明"))
-    attachment = models.FileField(_("附件"), upload_to="stats/progress/", blank=True)
-    attachment_sha256 = models.CharField(_("附件摘要"), max_length=64, blank=True)
+    # The attachment as kept by its digest (`services.ATTACHMENTS`): name, sha256, size, type.
+    attachment = models.JSONField(_("附件"), default=dict, blank=True)
     entered_by = models.CharField(_("录入人"), max_length=150)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
 
