@@ -145,6 +145,7 @@ def _register_routers() -> None:
     from certinel.credit.api import router as credit_router
     from certinel.qualification.api import router as qualification_router
     from certinel.registry.api import router as registry_router
+    from certinel.stats.api import router as stats_router
     from certinel.supervision.api import router as supervision_router
 
     api.add_router("/", registry_router)
@@ -154,6 +155,7 @@ def _register_routers() -> None:
     api.add_router("/", supervision_router)
     api.add_router("/", cases_router)
     api.add_router("/", qualification_router)
+    api.add_router("/", stats_router)
 
 
 _register_routers()

@@ -126,3 +126,61 @@ def case_trail(case: Case) -> list[Step]:
     parts += [("item", i) for i in SupervisionItem.objects.filter(case=case)]
     steps = chain.from_iterable(((what, r) for r in history_for(obj)) for what, obj in parts)
     return [Step(r, what) for what, r in sorted(steps, key=lambda s: (s[1].time, s[1].pk))]
+
+
+PERIODS = ("month", "week")
+BY = ("rule", "region")
+MAX_PERIODS = 260
+
+
+def _period_keys(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
+    """Every period from the first to the last (gaps as zeros), at most MAX_PERIODS, the latest."""
+    keys = []
+    day = last
+    while day >= first and len(keys) < MAX_PERIODS:
+        keys.append(day)
+        day = (day - dt.timedelta(days=7)) if period == "week" else (day.replace(day=1) - dt.timedelta(days=1)
+                                                                       ).replace(day=1)
+    return keys[::-1]
+
+
+def warning_series(found: QuerySet[RiskWarning], *, by: str = "rule", period: str = "month") -> dict[str, Any]:
+    """The warnings of a queue (`warnings_queue`, its filters applied) counted by rule or by
+    region (city: the first four digits of the region code) per month or week (from Monday) of
+    the day they were found: the queue's charts and their tables. `rows` pairs each period with
+    its count per series, in the order of `series`; `total` is the queue's count."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr, TruncMonth, TruncWeek
+
+    by = by if by in BY else "rule"
+    period = period if period in PERIODS else "month"
+    trunc = TruncWeek("found_on") if period == "week" else TruncMonth("found_on")
+    key = Substr("region_code", 1, 4) if by == "region" else F("rule")
+    counts: dict[tuple[dt.date, str], int] = {}
+    for row in found.order_by().annotate(p=trunc, k=key).values("p", "k").annotate(n=Count("id")):
+        day = row["p"].date() if isinstance(row["p"], dt.datetime) else row["p"]
+        counts[(day, row["k"])] = counts.get((day, row["k"]), 0) + row["n"]
+    series = sorted({k for _p, k in counts})
+    periods = _period_keys(min(p for p, _k in counts), max(p for p, _k in counts), period) if counts else []
+    rows = [{"period": p, "label": f"{p:%Y-%m}" if period == "month" else f"{p:%Y-%m-%d}",
+             "counts": [counts.get((p, s), 0) for s in series]} for p in periods]
+    for row in rows:
+        row["total"] = sum(row["counts"])
+    return {"by": by, "period": period, "series": series, "labels": _series_labels(by, series), "rows": rows,
+            "totals": [sum(r["counts"][i] for r in rows) for i in range(len(series))],
+            "total": sum(r["total"] for r in rows)}
+
+
+def _series_labels(by: str, series: list[str]) -> list[str]:
+    if by == "rule":
+        from .rules import rule_info
+
+        return [f"{code} · {info.name}" if (info := rule_info(code)) else code for code in series]
+    from django.utils.translation import get_language
+
+    from certinel.reference.models import Region
+
+    english = (get_language() or "").startswith("en")
+    names = {r.code[:4]: (r.name_en or r.name) if english else r.name
+             for r in Region.objects.current().filter(code__in=[f"{c}00" for c in series])}
+    return [f"{code} · {names[code]}" if code in names else code for code in series]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("manage/case/<int:pk>/", views_manage.case_detail, name="case"),
     path("manage/note/<int:pk>/evidence/<int:n>/", views_manage.note_evidence, name="note_evidence"),
     path("manage/warnings/", views_manage.warnings, name="warnings"),
+    path("manage/warnings/chart.csv", views_manage.warnings_chart_csv, name="warnings_csv"),
     path("manage/warning/<int:pk>/", views_manage.warning_detail, name="warning"),
     path("requests/", views_manage.body_requests, name="requests"),
     path("requests/<int:pk>/", views_manage.request_detail, name="request"),

@@ -276,11 +276,42 @@ def warnings(request: HttpRequest) -> HttpResponse:
     g = request.GET
     from .rules import rules_in_force
 
-    found = selectors.warnings_queue(user, rule=g.get("rule", ""), severity=g.get("severity", ""),
-                                     status=g.get("status", WarningStatus.OPEN), region=g.get("region", "")[:6])
+    found = _warnings_found(request)
+    period = g.get("period") if g.get("period") in selectors.PERIODS else "month"
+    charts = [selectors.warning_series(found, by=by, period=period) for by in selectors.BY]
+    query = g.copy()
+    query.pop("page", None)
     return render(request, "cases/manage/warnings.html", {
         "page": _page(request, found), "rules": rules_in_force(), "severities": Severity.choices,
-        "statuses": WarningStatus.choices, "g": g, "counts": selectors.warning_counts(user)})
+        "statuses": WarningStatus.choices, "g": g, "counts": selectors.warning_counts(user), "charts": charts,
+        "period": period, "query": query.urlencode()})
+
+
+def _warnings_found(request: HttpRequest) -> Any:
+    g = request.GET
+    return selectors.warnings_queue(request.user, rule=g.get("rule", ""), severity=g.get("severity", ""),
+                                    status=g.get("status", WarningStatus.OPEN), region=g.get("region", "")[:6])
+
+
+@require_GET
+@login_required
+def warnings_chart_csv(request: HttpRequest) -> HttpResponse:
+    """A chart's table as CSV (UTF-8 with a byte-order mark, for spreadsheets): the same filters
+    as the queue, `by` rule or region, `period` month or week."""
+    import csv
+
+    _may_queue(request.user)
+    g = request.GET
+    chart = selectors.warning_series(_warnings_found(request), by=g.get("by", "rule"), period=g.get("period", ""))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="warnings-by-{chart["by"]}-{chart["period"]}.csv"')
+    response.write("\ufeff")
+    out = csv.writer(response)
+    out.writerow([chart["period"], *chart["series"], "total"])
+    for row in chart["rows"]:
+        out.writerow([row["label"], *row["counts"], row["total"]])
+    return response
 
 
 WARNING_ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., Any]]] = {

@@ -56,3 +56,43 @@ def test_browser_report_then_follow(browser, transactional_db, live_server, shot
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_browser_warning_charts_render_with_their_tables_equal_to_the_queue(browser, transactional_db, live_server,
+                                                                            shots):
+    from certinel.accounts.models import Role
+    from certinel.cases.models import RiskWarning
+    from certinel.core.testing.builders import build_user
+
+    from .test_charts import plant
+
+    plant()
+    user = build_user(Role.REGULATOR, jurisdiction_code="32")
+    base, host = live_server.url, urlparse(live_server.url).netloc
+    problems: list[str] = []
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    tab = context.new_page()
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    tab.on("request", lambda r: problems.append(r.url) if urlparse(r.url).netloc not in (host, "") else None)
+    try:
+        tab.goto(f"{base}/login/")
+        tab.fill("#id_username", user.username)
+        tab.fill("#id_password", "test-password-123")
+        tab.get_by_role("button", name="登录").click()
+        tab.goto(f"{base}/cases/manage/warnings/")
+        for by in ("rule", "region"):
+            chart = tab.locator(f"#chart-{by}[data-drawn]")
+            chart.wait_for()
+            assert chart.locator("svg").count() == 1 and chart.locator("svg path").count() > 3
+            drawn = int(chart.get_attribute("data-drawn"))
+            total = int(tab.inner_text(f"#table-{by} tfoot [data-total]"))
+            assert drawn == total == RiskWarning.objects.filter(status="open").count() == \
+                tab.locator("#warnings tbody tr").count()
+        cells = tab.locator("#table-rule tfoot td").all_inner_texts()
+        assert cells == [str(RiskWarning.objects.filter(rule="hopping").count()),
+                         str(RiskWarning.objects.filter(rule="mills").count()), "4"]
+        tab.screenshot(path=str(shots / "cases-warning-charts-zh.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, problems

@@ -157,7 +157,7 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     example = {"key": DOC_BODY, "cert_id": "1", "number": "JS-2026-001", "uscc": DOC_ORG,
-                               "token": "no-such-follow-link"}[
+                               "token": "no-such-follow-link", "dataset": "counts"}[
                         parameter["name"]]
                     if path.startswith("/api/v1/labs/"):
                         example = DOC_LAB
