@@ -147,6 +147,7 @@ def _register_routers() -> None:
     from certinel.registry.api import router as registry_router
     from certinel.stats.api import router as stats_router
     from certinel.supervision.api import router as supervision_router
+    from certinel.surveys.api import router as surveys_router
 
     api.add_router("/", registry_router)
     api.add_router("/", reporting_router)
@@ -155,6 +156,7 @@ def _register_routers() -> None:
     api.add_router("/", supervision_router)
     api.add_router("/", cases_router)
     api.add_router("/", qualification_router)
+    api.add_router("/", surveys_router)
     api.add_router("/", stats_router)
 
 

@@ -29,6 +29,7 @@ from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
 from .supervision import make_supervision
+from .surveys import make_surveys
 
 PROVINCE = "32"
 FULL_ORGANIZATIONS = 20_000
@@ -156,6 +157,7 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         summary.inspection_plans, summary.inspections, summary.sampled_batches = (
             supervised.plans, supervised.inspections, supervised.batches)
         make_cases(ctx)
+        make_surveys(ctx, showcase=showcase)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 

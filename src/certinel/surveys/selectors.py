@@ -40,7 +40,7 @@ def surveys_for_firm(organization: Any) -> QuerySet[Survey]:
 def survey_visible(user: Any, pk: Any) -> Survey:
     """The survey if the user may see it (a manager of its region, or a firm it is addressed to,
     once published); NotFound otherwise, the same whether it exists or not."""
-    survey = Survey.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    survey = Survey.objects.filter(pk=pk).first() if str(pk).isdigit() and len(str(pk)) <= 18 else None
     if survey is not None:
         if access.may_manage(user, survey.region_code):
             return survey

@@ -129,6 +129,11 @@ checks.positive_data_acceptance.expected-statuses = ["403"]
 include-operation-id = "verify_test_report"
 # A schema-valid query can name no report (404) or give neither lab and number nor a hash (422).
 checks.positive_data_acceptance.expected-statuses = ["200", "404", "422"]
+
+[[operations]]
+include-operation-id = "create_survey"
+# Only a regulator drafts a survey: the body's key is refused (403).
+checks.positive_data_acceptance.expected-statuses = ["201", "403", "422"]
 """
 
 
@@ -157,7 +162,7 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     example = {"key": DOC_BODY, "cert_id": "1", "number": "JS-2026-001", "uscc": DOC_ORG,
-                               "token": "no-such-follow-link", "dataset": "counts"}[
+                               "token": "no-such-follow-link", "survey_id": "1", "dataset": "counts"}[
                         parameter["name"]]
                     if path.startswith("/api/v1/labs/"):
                         example = DOC_LAB
@@ -180,11 +185,26 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                     "parameters": [{"parameter": "铅含量", "standard": "GB 5009.12-2017"}]}]}).encode()
             elif operation["operationId"] == "submit_complaint":
                 body = json.dumps({"kind": "report", "subject": DOC_ORG, "facts": "证书与实际不符"}).encode()
+            elif operation["operationId"] in SURVEY_BODIES:
+                body = json.dumps(SURVEY_BODIES[operation["operationId"]]).encode()
             query = {"verify": "?number=TQ2401001Q",
                      "check_eligibility": f"?uscc={DOC_ORG}&purpose=procurement",
                      "verify_test_report": f"?lab={DOC_LAB}&number=JC2026-000123"}.get(operation["operationId"], "")
             out.append((operation["operationId"], method.upper(), f"{url}{filled}{query}", body))
     return out
+
+
+# The surveys' operations (a user signed in to the portal) and their bodies.
+SURVEY_OPERATIONS = ("list_surveys", "create_survey", "get_survey", "change_survey", "publish_survey",
+                     "close_survey", "survey_results", "get_answer", "put_answer")
+SURVEY_BODIES = {
+    "create_survey": {"title": "认证需求调查", "purpose": "摸清需求。", "region_code": "3201",
+                      "opens_on": "2026-01-01", "closes_on": "2026-12-31",
+                      "questions": [{"kind": "text", "text": "意见"}]},
+    "change_survey": {"title": "认证需求调查"},
+    "close_survey": {"reason": "样本已足够。"},
+    "put_answer": {"answers": {"q1": "意见"}},
+}
 
 
 WRONG = ("Bearer ck_wrong_key", "Bearer ck_abc_def", "Basic dXNlcjpwYXNz", "Bearer", "Token ck_x", "ck_x")
@@ -206,13 +226,14 @@ def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(s
     for op_id, method, url, body in _requests(served.url):
         status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
         if op_id in ("report_batch", "reporting_delays", "record_credit_fact",  # a regulator signed in
-                     "report_test_reports_batch"):  # a lab operator signed in
+                     "report_test_reports_batch", *SURVEY_OPERATIONS):  # a lab operator, a portal user
             assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
         else:
             assert status in (200, 404), (op_id, status)
         status, _headers, _content = call(url, method=method, body=body, headers={
             "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
-        if op_id in ("record_credit_fact", "report_test_reports_batch"):  # nor report a lab's test reports
+        if op_id in ("record_credit_fact", "report_test_reports_batch",  # nor report a lab's test reports
+                     "create_survey"):  # nor draft a survey
             assert status == 403, (op_id, status)
         else:
             assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason

@@ -27,3 +27,12 @@ def people(db):
         "admin": build_user(Role.ADMIN),
     }
     return users, {"firm": firm, "other_firm": other, "wuxi_firm": wuxi}
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """The portal's default language, whatever a request of an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
