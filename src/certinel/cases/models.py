@@ -266,12 +266,20 @@ class Reward(TimeStamped):
 class VerificationMiss(models.Model):
     """An aggregate counter of "not found" verifications: one row per hour and number pattern
     (`cases.misses.number_pattern`: the number with its digits and letters masked, or the body
-    code a CCC number embeds). Nothing about who asked is kept: no address, no number as typed.
+    code a CCC number embeds), with a fixed-size sketch of how many distinct networks asked.
+    Nothing about who asked is kept: no address, no network, no number as typed.
     Counts, not records of change: the row is updated in place (one upsert per miss)."""
 
     hour = models.DateTimeField(_("小时"))
     pattern = models.CharField(_("编号模式"), max_length=40)
     misses = models.PositiveIntegerField(_("未查到次数"), default=0)
+    # A 256-bit sketch of the requesters' networks (`misses.network_bit`): one bit per keyed hash
+    # of a /24 (IPv4) or /48 (IPv6) network, the key drawn at random for each UTC day and never
+    # stored here; four signed 64-bit words, ORed in the same upsert.
+    net0 = models.BigIntegerField(_("来源网络草图第一段"), default=0)
+    net1 = models.BigIntegerField(_("来源网络草图第二段"), default=0)
+    net2 = models.BigIntegerField(_("来源网络草图第三段"), default=0)
+    net3 = models.BigIntegerField(_("来源网络草图第四段"), default=0)
 
     class Meta:
         verbose_name = _("证书查验未查到计数")

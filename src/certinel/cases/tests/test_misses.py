@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from certinel.cases import rules
-from certinel.cases.misses import miss_record, number_pattern
+from certinel.cases.misses import miss_record, network_bit, networks_estimate, number_pattern
 from certinel.cases.models import VerificationMiss
 from certinel.cases.services_warnings import warnings_run
 from certinel.certificates.services import certificate_issue
@@ -38,7 +38,17 @@ def test_the_pattern_keeps_nothing_of_the_number_but_its_shape_or_the_ccc_body_c
     assert len(number_pattern("X" * 200)) == 40
 
 
+def _fix_keys(key: bytes = b"k" * 32) -> None:
+    """The day's network key fixed (it is random per UTC day), so that bit collisions are known."""
+    from django.core.cache import cache
+
+    today = timezone.now().astimezone(dt.UTC).date()
+    for days in (-1, 0, 1):
+        cache.set(f"cases:miss-network-key:{today + dt.timedelta(days=days)}", key)
+
+
 def test_a_not_found_verification_is_counted_once_per_request_and_stores_nothing_personal(client):
+    _fix_keys()
     for _ in range(3):
         assert client.get("/verify/", {"number": "FAKE-2026-0001", "holder": "某某有限公司"}).status_code == 200
     assert client.get("/api/v1/verify", {"number": "FAKE-2026-0002"}, REMOTE_ADDR="10.1.2.3").status_code == 200
@@ -46,8 +56,11 @@ def test_a_not_found_verification_is_counted_once_per_request_and_stores_nothing
     assert (row.pattern, row.misses) == ("FAKE-9999-9999", 4)
     assert row.hour.minute == 0 and row.hour.second == 0
     stored = " ".join(str(v) for v in VerificationMiss.objects.values_list().get())
-    assert "0001" not in stored and "某某" not in stored and "10.1" not in stored
-    assert {f.name for f in VerificationMiss._meta.get_fields()} == {"id", "hour", "pattern", "misses"}
+    assert "0001" not in stored and "某某" not in stored and "10.1" not in stored and "127.0" not in stored
+    assert {f.name for f in VerificationMiss._meta.get_fields()} == {"id", "hour", "pattern", "misses",
+                                                                     "net0", "net1", "net2", "net3"}
+    # Two networks asked (the test client's 127.0.0.1 and 10.1.2.3): the sketch holds two bits.
+    assert networks_estimate([row.net0, row.net1, row.net2, row.net3]) == 2
 
 
 def test_a_found_verification_is_not_counted(client):
@@ -100,8 +113,37 @@ def test_a_run_just_after_local_midnight_still_looks_back_a_whole_window():
     just_after = make_aware(dt.datetime(2026, 3, 10, 0, 20))  # 00:20 local time
     for _ in range(25):
         miss_record("FAKE-2026-0009", now=just_after - dt.timedelta(hours=3))  # yesterday evening
-    params = {"window_hours": 24, "baseline_days": 14, "min_misses": 20, "factor": 5, "platform_region": 320000}
+    params = {"window_hours": 24, "baseline_days": 14, "min_misses": 20, "factor": 5, "platform_region": 320000,
+              "many_networks": 10}
     [found] = verification_misses(params, localtime(just_after).date(), now=just_after)
     assert found.evidence["peak_misses"] == 25
     # A day in the past is looked at as a whole day, whatever the time now.
     assert list(verification_misses(params, dt.date(2026, 3, 8), now=just_after)) == []
+
+
+def test_a_spike_from_one_network_reads_differently_from_one_from_many():
+    _fix_keys()
+    for host in range(25):  # one /24, 25 hosts
+        miss_record("ONE-2026-0001", now=NOW - dt.timedelta(hours=2), address=f"203.0.113.{host + 1}")
+    for net in range(40):  # 40 networks, a host each
+        miss_record("MANY-2026-0001", now=NOW - dt.timedelta(hours=2), address=f"198.{net}.7.9")
+    found = {f.subject_code: f.evidence for f in rules.run("verification_misses")}
+    one, many = found["ONE-9999-9999"], found["MANY-9999-9999"]
+    assert (one["peak_networks"], one["sources"]) == (1, "one_network")
+    assert 30 <= many["peak_networks"] <= 50 and many["sources"] == "many_networks"
+    assert list(one["networks_per_hour"].values()) == [1]
+
+
+def test_networks_are_hashed_by_prefix_under_a_key_that_changes_every_day():
+    _fix_keys(b"a" * 32)
+    day = timezone.now().astimezone(dt.UTC).date()
+    assert network_bit("192.0.2.1", day) == network_bit("192.0.2.200", day)  # the same /24
+    assert network_bit("2001:db8:1:5::1", day) == network_bit("2001:db8:1:ffff::9", day)  # the same /48
+    assert network_bit("unknown", day) is None and network_bit("", day) is None
+    bits = {network_bit(f"10.{n}.0.1", day) for n in range(64)}
+    _fix_keys(b"b" * 32)  # another day's key: the same networks fall elsewhere
+    assert bits != {network_bit(f"10.{n}.0.1", day) for n in range(64)}
+    miss_record("NOADDR-1", now=NOW)  # outside a request: counted, no network
+    row = VerificationMiss.objects.get(pattern="NOADDR-9")
+    assert row.misses == 1 and networks_estimate([row.net0, row.net1, row.net2, row.net3]) is None
+    assert networks_estimate([-1, -1, -1, -1]) == 1420  # saturated: the sketch's ceiling
