@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from .errors import TransitionNotAllowed
 
@@ -49,7 +49,11 @@ SUBJECT_LABELS: dict[str, Promise] = {
     "case": pgettext_lazy("transition subject", "case"),
     "case request": pgettext_lazy("transition subject", "request of a case"),
     "risk warning": pgettext_lazy("transition subject", "risk warning"),
+    "reward": pgettext_lazy("transition subject", "reward for a report"),
 }
+# Subjects English names without an article (uncountable): "cannot suspend published credit
+# information", not "a published credit information".
+NO_ARTICLE = frozenset({"published fact"})
 ACTION_LABELS: dict[str, Promise] = {
     "suspend": pgettext_lazy("transition action", "suspend"),
     "reinstate": pgettext_lazy("transition action", "reinstate"),
@@ -164,6 +168,15 @@ def subject_label(subject: str) -> str:
     return str(SUBJECT_LABELS.get(subject, subject))
 
 
+def subject_with_article(subject: str) -> str:
+    """The subject's words with the indefinite article English puts before them ("an inspection
+    plan", "a case"); other languages (Chinese) have none."""
+    label = subject_label(subject)
+    if not (get_language() or "").startswith("en") or subject in NO_ARTICLE or not label:
+        return label
+    return ("an " if label[0].lower() in "aeiou" else "a ") + label
+
+
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
@@ -181,16 +194,16 @@ class Transitions:
     def target(self, action: str, current: str) -> str:
         if action not in self.table:
             raise TransitionNotAllowed(
-                _("Unknown action %(action)s for a %(subject)s.")
-                % {"action": action, "subject": subject_label(self.subject)},
+                _("Unknown action %(action)s for %(subject)s.")
+                % {"action": action, "subject": subject_with_article(self.subject)},
                 code="unknown_action")
         sources, target = self.table[action]
         if current not in sources:
             allowed = pgettext("between alternative states", ", ").join(
                 state_label(s, self.subject) for s in sorted(sources))
             raise TransitionNotAllowed(
-                _("Cannot %(action)s a %(subject)s that is %(current)s; only one that is %(allowed)s can be.")
-                % {"action": action_label(action), "subject": subject_label(self.subject),
+                _("Cannot %(action)s %(subject)s that is %(current)s; only one that is %(allowed)s can be.")
+                % {"action": action_label(action), "subject": subject_with_article(self.subject),
                    "current": state_label(current, self.subject), "allowed": allowed},
                 details={"action": action, "current": current, "allowed_from": sorted(sources)},
             )

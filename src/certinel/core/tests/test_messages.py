@@ -44,6 +44,22 @@ def test_several_allowed_states_and_unknown_actions():
     assert unknown.code == "unknown_action" and unknown.message == "认证机构没有“explode”这一操作。"
 
 
+def test_english_puts_the_right_article_before_the_subject_and_chinese_none():
+    plan = Transitions("inspection plan", {"publish": ({"draft"}, "published")})
+    fact = Transitions("published fact", {"end": ({"shown"}, "ended")})
+    with pytest.raises(TransitionNotAllowed) as info, translation.override("en"):
+        plan.target("publish", "published")
+    assert info.value.message.startswith("Cannot publish an inspection plan that is")
+    with pytest.raises(TransitionNotAllowed) as info, translation.override("en"):
+        fact.target("end", "ended")
+    assert info.value.message.startswith("Cannot end published credit information that is")
+    with translation.override("en"):
+        assert refusal("explode", "approved").message == "Unknown action explode for a certification body."
+    with pytest.raises(TransitionNotAllowed) as info, translation.override("zh-hans"):
+        plan.target("publish", "published")
+    assert " a " not in info.value.message and "an " not in info.value.message
+
+
 def test_state_words_depend_on_the_subject_and_unknown_words_are_shown_as_they_are():
     with translation.override("zh-hans"):
         assert state_label("active", "organization") == "存续"
