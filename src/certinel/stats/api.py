@@ -12,13 +12,13 @@ The figures are those of the last refresh (`refreshed_at`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from certinel.accounts.auth import OptionalApiKey
 from certinel.core.errors import ErrorList, NotFound
@@ -34,6 +34,24 @@ from .targets import targets_progress
 router = Router(auth=OptionalApiKey(), tags=["statistics"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
 DATASETS = ("counts", "flows", "trend", "targets")
+NAMES = "|".join(sel.DIMENSIONS)
+BY_PATTERN = f"^(({NAMES})(,({NAMES}))*)?$"
+# The days the statistics can hold: anything outside is taken as the nearest of these.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _iso(value: Any) -> Any:
+    """Dates as YYYY-MM-DD only (not a number of seconds, which pydantic would take)."""
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso)]
+
+
+def _clamp(day: dt.date | None) -> dt.date | None:
+    return None if day is None else min(max(day, EARLIEST), LATEST)
 
 
 class FilterQuery(Schema):
@@ -48,21 +66,22 @@ class FilterQuery(Schema):
 
 
 class CountQuery(FilterQuery):
-    on: dt.date | None = Field(None, description="The day (default: today); counts at its end.")
-    by: str = Field("", max_length=100, description=f"Dimensions, comma-separated: {', '.join(sel.DIMENSIONS)}.",
-                    examples=["scheme,city"])
+    on: IsoDate | None = Field(None, description="The day (default: today); counts at its end.")
+    by: str = Field("", max_length=100, pattern=BY_PATTERN,
+                    description=f"Dimensions, comma-separated: {', '.join(sel.DIMENSIONS)}.", examples=["scheme,city"])
 
 
 class FlowQuery(FilterQuery):
-    start: dt.date | None = Field(None, description="First day (default: 1 January of last year).")
-    end: dt.date | None = Field(None, description="Last day (default: today).")
+    start: IsoDate | None = Field(None, description="First day (default: 1 January of last year).")
+    end: IsoDate | None = Field(None, description="Last day (default: today).")
     period: Literal["month", "quarter", "year"] = "month"
-    by: str = Field("", max_length=100, description=f"Dimensions, comma-separated: {', '.join(sel.DIMENSIONS)}.")
+    by: str = Field("", max_length=100, pattern=BY_PATTERN,
+                    description=f"Dimensions, comma-separated: {', '.join(sel.DIMENSIONS)}.")
 
 
 class DownloadQuery(CountQuery):
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
     period: Literal["month", "quarter", "year"] = "month"
     format: Literal["csv", "json", "xlsx", "parquet"] = "csv"
 
@@ -151,7 +170,7 @@ def _refuse(field: str, message: str, code: str) -> None:
 
 
 def _by(text: str) -> tuple[str, ...]:
-    parts = tuple(p.strip() for p in (text or "").split(",") if p.strip())
+    parts = tuple(dict.fromkeys(p.strip() for p in (text or "").split(",") if p.strip()))
     bad = [p for p in parts if p not in sel.DIMENSIONS]
     if bad:
         _refuse("by", _("Unknown dimension: %(names)s.") % {"names": ", ".join(bad)}, "invalid")
@@ -183,7 +202,7 @@ def refreshed_at() -> dt.datetime | None:
 
 
 def counts_data(q: CountQuery) -> dict[str, Any]:
-    on = q.on or timezone.localdate()
+    on = _clamp(q.on) or timezone.localdate()
     by, filters = _by(q.by), _filters(q)
     rows = _body_codes(sel.counts_by(on=on, by=by, filters=filters)) if by else []
     return {"on": on, "by": list(by), "refreshed_at": refreshed_at(), "totals": sel.counts(on=on, filters=filters),
@@ -191,18 +210,18 @@ def counts_data(q: CountQuery) -> dict[str, Any]:
 
 
 def flows_data(q: FlowQuery) -> list[dict[str, Any]]:
-    end = q.end or timezone.localdate()
-    start = q.start or dt.date(end.year - 1, 1, 1)
+    end = _clamp(q.end) or timezone.localdate()
+    start = _clamp(q.start) or max(dt.date(end.year - 1, 1, 1), EARLIEST)
     if start > end:
-        _refuse("start", _("The first day comes after the last."), "date_order")
+        return []
     return _body_codes(sel.flows(start=start, end=end, period=q.period, by=_by(q.by), filters=_filters(q)))
 
 
 def trend_data(q: FlowQuery) -> list[dict[str, Any]]:
-    end = q.end or timezone.localdate()
-    start = q.start or dt.date(end.year - 1, end.month, 1)
+    end = _clamp(q.end) or timezone.localdate()
+    start = _clamp(q.start) or max(dt.date(end.year - 1, end.month, 1), EARLIEST)
     if start > end:
-        _refuse("start", _("The first day comes after the last."), "date_order")
+        return []
     return sel.valid_trend(start=start, end=end, filters=_filters(q))
 
 
