@@ -28,6 +28,7 @@ from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
+from .qualification import make_qualification
 from .supervision import make_supervision
 from .surveys import make_surveys
 
@@ -158,6 +159,7 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
             supervised.plans, supervised.inspections, supervised.batches)
         make_cases(ctx)
         make_surveys(ctx, showcase=showcase)
+        make_qualification(ctx)
         # The organizations' history was written in bulk: put it into the transparency log too.
         from certinel.transparency.services import log_catch_up
 

@@ -194,3 +194,6 @@ def verify_test_report(request: HttpRequest, query: Query[TestReportVerifyQuery]
     if report is None:
         raise NotFound("No such test report is registered: it is not genuine, or its lab has not reported it.")
     return Status(200, report_verify(report).as_dict())
+
+
+from . import api_applications  # noqa: E402,F401  (qualification approval's endpoints, on this router)

@@ -131,6 +131,21 @@ include-operation-id = "verify_test_report"
 checks.positive_data_acceptance.expected-statuses = ["200", "404", "422"]
 
 [[operations]]
+include-operation-id = "lab_scope_on"
+# A lab of the declared form may not exist (404); a day of the declared form may not be a date (422).
+checks.positive_data_acceptance.expected-statuses = ["200", "404", "422"]
+
+[[operations]]
+include-operation-id = "get_application"
+# Only the applicant's operators and the regulators of its region see an application: 404 for a body's key.
+checks.positive_data_acceptance.expected-statuses = ["404"]
+
+[[operations]]
+include-operation-id = "application_action"
+# Only a lab's operator or a regulator, signed in, takes a step: the body's key is refused (403).
+checks.positive_data_acceptance.expected-statuses = ["403"]
+
+[[operations]]
 include-operation-id = "create_survey"
 # Only a regulator drafts a survey: the body's key is refused (403).
 checks.positive_data_acceptance.expected-statuses = ["201", "403", "422"]
@@ -183,6 +198,8 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                     "number": "JC2026-000123", "issued_on": "2026-03-15", "sample_received_on": "2026-03-10",
                     "client_name": "示例食品有限公司", "object": "大米", "signatory": "李签字",
                     "parameters": [{"parameter": "铅含量", "standard": "GB 5009.12-2017"}]}]}).encode()
+            elif operation["operationId"] == "application_action":
+                body = json.dumps({"action": "submit"}).encode()
             elif operation["operationId"] == "submit_complaint":
                 body = json.dumps({"kind": "report", "subject": DOC_ORG, "facts": "证书与实际不符"}).encode()
             elif operation["operationId"] in SURVEY_BODIES:
@@ -226,14 +243,16 @@ def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(s
     for op_id, method, url, body in _requests(served.url):
         status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
         if op_id in ("report_batch", "reporting_delays", "record_credit_fact",  # a regulator signed in
-                     "report_test_reports_batch", *SURVEY_OPERATIONS):  # a lab operator, a portal user
+                     "report_test_reports_batch", *SURVEY_OPERATIONS,  # a lab operator, a portal user
+                     "application_action"):  # a lab operator or a regulator signed in
             assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
         else:
             assert status in (200, 404), (op_id, status)
         status, _headers, _content = call(url, method=method, body=body, headers={
             "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
         if op_id in ("record_credit_fact", "report_test_reports_batch",  # nor report a lab's test reports
-                     "create_survey"):  # nor draft a survey
+                     "create_survey",  # nor draft a survey
+                     "application_action"):  # nor take a step of a qualification application
             assert status == 403, (op_id, status)
         else:
             assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason

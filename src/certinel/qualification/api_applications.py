@@ -1,0 +1,191 @@
+"""The open API of qualification approval, on the qualification router (`/api/v1/`):
+
+  GET  /labs/{key}/scope                          anyone: a lab's approved scope on a date
+  GET  /qualification/applications/{number}       the applicant lab's operators and the regulators
+                                                  of its region (404 for anyone else)
+  POST /qualification/applications/{number}/actions   a step of the application, signed in
+
+A step is the service's (`services_applications`, `services_review`), which checks the
+permission and the transition: the applicant submits or withdraws, the regulator accepts,
+rejects, draws the reviewers, closes the review, approves or refuses. Staff and signatories'
+personal data are never in an answer; reviewers appear by their code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.timezone import localdate
+from ninja import Path, Query, Schema, Status
+from ninja.utils import check_csrf
+from pydantic import BaseModel, ConfigDict, Field
+
+from certinel.core.actor import Actor
+from certinel.core.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from certinel.core.models import Via
+from certinel.registry.schemas import ErrorOut, ValidationErrorOut
+
+from . import selectors_applications, services_applications, services_review
+from .api import ERRORS, LabSignInRequired, router
+from .models_applications import Application
+
+
+class ScopeQuery(Schema):
+    on: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="The day, YYYY-MM-DD (default: today).",
+                    examples=["2026-06-01"])
+
+
+class ScopeLineOut(Schema):
+    field: str = Field(examples=["00"])
+    field_name: str
+    item: str
+    standard: str
+    granted_on: dt.date
+    withdrawn_on: dt.date | None
+
+
+class LabScopeOut(Schema):
+    cma_no: str
+    name: str
+    status: str
+    on: dt.date
+    lines: list[ScopeLineOut]
+
+
+@router.get("/labs/{key}/scope", response={200: LabScopeOut, 404: ErrorOut, 422: ValidationErrorOut, **ERRORS},
+            tags=["labs"], summary="A lab's approved scope on a date")
+def lab_scope_on(request: HttpRequest, query: Query[ScopeQuery],
+                 key: str = Path(..., description="The lab's 12-digit CMA certificate number.",
+                                 examples=["233009212253"], max_length=12)):
+    """The lines of the lab's qualified scope in force on `on`: granted on or before it and not
+    withdrawn by it (the same lines test report verification checks against). 404: no such lab;
+    422: `on` is not a date."""
+    try:
+        on = dt.date.fromisoformat(query.on) if query.on else localdate()
+    except ValueError:
+        raise ValidationFailed(FieldError("on", "Not a date.", "invalid")) from None
+    lab, lines = selectors_applications.lab_scope_on(key, on)
+    if lab is None:
+        raise NotFound("No lab with this CMA certificate number.")
+    return Status(200, {"cma_no": lab.cma_no, "name": lab.name, "status": lab.status, "on": on, "lines": [
+        {"field": s.field.code, "field_name": s.field.name, "item": s.item, "standard": s.standard,
+         "granted_on": s.granted_on, "withdrawn_on": s.withdrawn_on} for s in lines]})
+
+
+class ItemOut(Schema):
+    field: str
+    object: str
+    parameter: str
+    standard: str
+    clause: str
+
+
+class FindingOut(Schema):
+    stage: str
+    clause: str
+    description: str
+    status: str
+    corrective_action: str
+
+
+class ApplicationOut(Schema):
+    number: str
+    lab: str = Field(description="The lab's CMA certificate number.")
+    kind: Literal["first", "renewal", "change", "extension"]
+    procedure: Literal["general", "commitment"]
+    qualifications: list[str]
+    status: str
+    submitted_on: dt.date | None
+    accept_due: dt.date | None
+    accepted_on: dt.date | None
+    review_told_days: int | None = Field(description="Technical review time told to the applicant (working days).")
+    review_days_not_counted: int = Field(description="Working days of technical review, not counted in the "
+                                                     "decision's time limit.")
+    decide_due: dt.date | None
+    decided_on: dt.date | None
+    overdue: bool
+    items: list[ItemOut]
+    reviewers: list[str] = Field(description="The drawn reviewers' codes (never their names).")
+    findings: list[FindingOut]
+    status_reason: str
+
+
+def _out(app: Application) -> dict[str, Any]:
+    return {"number": app.number, "lab": app.lab.cma_no, "kind": app.kind, "procedure": app.procedure,
+            "qualifications": app.qualifications, "status": app.status, "submitted_on": app.submitted_on,
+            "accept_due": app.accept_due, "accepted_on": app.accepted_on, "review_told_days": app.review_told_days,
+            "review_days_not_counted": services_applications.review_time_not_counted(app),
+            "decide_due": app.decide_due, "decided_on": app.decided_on,
+            "overdue": services_applications.overdue(app),
+            "items": [i.as_dict() for i in app.items.select_related("field")],
+            "reviewers": [a.code for a in app.assignments.filter(active=True)],
+            "findings": [{"stage": f.stage, "clause": f.clause, "description": f.description, "status": f.status,
+                          "corrective_action": f.corrective_action} for f in app.findings.all()],
+            "status_reason": app.status_reason}
+
+
+NumberPath = Path(..., description="The application's number.", examples=["ZR202632-00001"], max_length=32)
+
+
+def _visible(request: HttpRequest, number: str) -> Application:
+    app = selectors_applications.application_find(request.user, number)
+    if app is None:
+        raise NotFound("No such application, or not yours to see.")
+    return app
+
+
+@router.get("/qualification/applications/{number}",
+            response={200: ApplicationOut, 404: ErrorOut, 422: ValidationErrorOut, **ERRORS},
+            tags=["qualification"], summary="A qualification application")
+def get_application(request: HttpRequest, number: str = NumberPath):
+    """For the applicant lab's operators and the regulators of its region, signed in; 404 for
+    anyone else (as for an unknown number); 422: a number longer than any. Staff and their
+    personal data are never shown."""
+    return Status(200, _out(_visible(request, number)))
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: Literal["submit", "withdraw", "accept", "reject", "draw", "close_review", "approve", "refuse"]
+    reason: str = Field("", max_length=2000, description="Why (reject, refuse; withdraw optionally).")
+    sources: list[str] = Field(default_factory=list, max_length=10,
+                               description="draw: the public random values, in the order published.")
+    conflicts: list[str] = Field(default_factory=list, max_length=100,
+                                 description="draw: codes of reviewers who declared a conflict (R12 …).")
+
+
+@router.post("/qualification/applications/{number}/actions",
+             response={200: ApplicationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut,
+                       **ERRORS},
+             tags=["qualification"], summary="Take a step of a qualification application (signed in)")
+def application_action(request: HttpRequest, payload: ActionIn, number: str = NumberPath):
+    """The applicant's operator submits or withdraws; the regulator of the lab's region accepts,
+    rejects, draws the reviewers (with the public random values), closes the review, approves or
+    refuses. Not signed in: 401; an API key (a body's): 403; not visible: 404; a step the
+    state does not allow: 409; a refusal naming the field (a missing part, an open finding, the
+    review not closed, too few reviewers without a conflict): 422."""
+    if getattr(request, "api_key", None) is not None:
+        raise NotPermitted("Applications are handled by a lab's operator or a regulator signed in, not by an API key.")
+    if not request.user.is_authenticated:
+        raise LabSignInRequired("This step needs a lab operator or a regulator signed in to the portal.")
+    if check_csrf(request) is not None:
+        raise NotPermitted("The request's CSRF token is missing or wrong: send the portal's token as X-CSRFToken.")
+    app = _visible(request, number)
+    actor = Actor.from_request(request, via=Via.API)
+    apps, review = services_applications, services_review
+    steps = {
+        "submit": lambda: apps.application_submit(actor=actor, application=app),
+        "withdraw": lambda: apps.application_withdraw(actor=actor, application=app, reason=payload.reason),
+        "accept": lambda: apps.application_accept(actor=actor, application=app),
+        "reject": lambda: apps.application_reject(actor=actor, application=app, reason=payload.reason),
+        "draw": lambda: review.reviewers_draw(actor=actor, application=app, sources=payload.sources,
+                                              declared_conflicts=[int(c.lstrip("Rr")) for c in payload.conflicts
+                                                                  if c.lstrip("Rr").isdigit()]),
+        "close_review": lambda: review.review_close(actor=actor, application=app),
+        "approve": lambda: apps.application_approve(actor=actor, application=app),
+        "refuse": lambda: apps.application_refuse(actor=actor, application=app, reason=payload.reason),
+    }
+    steps[payload.action]()
+    app.refresh_from_db()
+    return Status(200, _out(app))
