@@ -15,6 +15,7 @@ urlpatterns = [
     path("credit/", include("certinel.credit.urls")),
     path("supervision/", include("certinel.supervision.urls")),
     path("cases/", include("certinel.cases.urls")),
+    path("stats/", include("certinel.stats.urls")),
     path("surveys/", include("certinel.surveys.urls")),
     path("reports/", include("certinel.qualification.urls")),
     path("qualification/", include("certinel.qualification.urls_applications")),

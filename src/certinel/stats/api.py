@@ -4,7 +4,8 @@
   GET /stats/flows                  new, suspended, withdrawn, expired per month/quarter/year
   GET /stats/trend                  valid certificates at each month's end
   GET /stats/targets                the texts' targets with their progress
-  GET /stats/download/{dataset}     any of the four as CSV, JSON, Excel or Parquet
+  GET /stats/download/{dataset}     any of these, or the sampling pass rates, as CSV, JSON, Excel or
+                                    Parquet
 
 All public and aggregate: counts of certificates, never a person or a firm (docs/stats.md).
 The figures are those of the last refresh (`refreshed_at`)."""
@@ -33,7 +34,7 @@ from .targets import targets_progress
 
 router = Router(auth=OptionalApiKey(), tags=["statistics"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut}
-DATASETS = ("counts", "flows", "trend", "targets")
+DATASETS = ("counts", "flows", "trend", "targets", "pass_rates")
 NAMES = "|".join(sel.DIMENSIONS)
 BY_PATTERN = f"^(({NAMES})(,({NAMES}))*)?$"
 # The days the statistics can hold: anything outside is taken as the nearest of these.
@@ -265,11 +266,18 @@ def table(dataset: str, q: DownloadQuery) -> list[dict[str, Any]]:
             r["lead"], r["co_operating"] = responsible["lead"], responsible["co_operating"]
             r["indicator"] = ";".join(r["indicator"]["schemes"]) or r["indicator"]["family"] or r["indicator"]["level"]
         return rows
-    raise NotFound(_("No dataset %(name)s: counts, flows, trend or targets.") % {"name": dataset})
+    if dataset == "pass_rates":
+        from certinel.supervision.selectors import pass_rates
+
+        return [{"level": r.level, "period": r.period, "batches": r.batches, "passed": r.passed,
+                 "rate": float(r.rate) if r.rate is not None else None,
+                 "target": float(r.target) if r.target is not None else None, "target_source": r.target_source}
+                for r in pass_rates(by=("level", "period"))]
+    raise NotFound(_("No dataset %(name)s: counts, flows, trend, targets or pass_rates.") % {"name": dataset})
 
 
 @router.get("/stats/download/{dataset}", response={200: bytes, **ERRORS},
-            summary="A dataset (counts, flows, trend, targets) as CSV, JSON, Excel or Parquet",
+            summary="A dataset (counts, flows, trend, targets, pass_rates) as CSV, JSON, Excel or Parquet",
             openapi_extra={"responses": {"200": {"description": "The file.", "content": {
                 t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for t in FORMATS.values()}}}})
 def stats_download(request: HttpRequest, dataset: str, q: Query[DownloadQuery]) -> HttpResponse:
