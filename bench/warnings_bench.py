@@ -118,6 +118,13 @@ def plant(today: dt.date) -> Plants:
         issue(spread, build_org(region_code="320102"), days_ago=n % 4)
     plants.add("mills", "innocent", spread.uscc, "40 organizations over four days (10 a day)")
 
+    for share in (17, 18):  # a busy day in Nanjing shared by two bodies, each under the city's 20
+        sharing = body_with_scopes(region_code="320102")
+        for _ in range(share):
+            issue(sharing, build_org(region_code="320102"), days_ago=5)
+        plants.add("mills", "innocent", sharing.uscc, f"{share} organizations on one day in Nanjing, one of two "
+                   "bodies sharing 35 that day (the threshold is per body)")
+
     leaving, taking = body_with_scopes(region_code="320506"), body_with_scopes(region_code="320506")
     for n in range(35):
         holder = build_org(region_code="320506")
@@ -155,6 +162,12 @@ def plant(today: dt.date) -> Plants:
     suspend(cert, 250)
     issue(new, slow, days_ago=100, scheme="EMS")
     plants.add("hopping", "innocent", slow.uscc, "a certificate at another body 150 days after a suspension")
+    edge, edge_old, edge_new = build_org(), body_with_scopes(), body_with_scopes()  # bodies of its own: its
+    cert = issue(edge_old, edge, days_ago=200)  # late reports stay under the reporting-lag rule's 3
+    suspend(cert, 120)
+    issue(edge_new, edge, days_ago=29, scheme="EMS")
+    plants.add("hopping", "innocent", edge.uscc, "a certificate at another body 91 days after a suspension (the "
+               "rule's 90 days and one)")
     same = build_org()
     cert = issue(old, same, days_ago=4)
     suspend(cert, 4)
@@ -215,6 +228,10 @@ def plant_misses(plants: Plants, today: dt.date) -> None:
     from certinel.cases.models import VerificationMiss
 
     now = timezone.make_aware(dt.datetime.combine(today, dt.time(12, 30)))
+    if today == timezone.localdate():
+        # Not in the future: a run just after local midnight plants its spike in the hours
+        # before, which the rule's window (the last 24 hours up to the current one) sees.
+        now = min(now, timezone.localtime().replace(minute=30, second=0, microsecond=0))
     hour = now.replace(minute=0)
     VerificationMiss.objects.bulk_create([
         VerificationMiss(hour=hour - dt.timedelta(hours=h), pattern="FKC-9999",
