@@ -31,6 +31,7 @@ def _actor(user) -> Actor:
 
 def test_only_regulators_of_the_region_and_the_administrator_draft_publish_and_close(people):
     users, _orgs = people
+    draft, published = build_survey(state="draft"), build_survey()
     for name in EVERYONE:
         actor = _actor(users[name])
         may = name in MANAGERS
@@ -42,7 +43,6 @@ def test_only_regulators_of_the_region_and_the_administrator_draft_publish_and_c
             continue
         with pytest.raises(NotPermitted):
             services.survey_create(actor=actor, data=survey_data())
-        draft, published = build_survey(state="draft"), build_survey()
         with pytest.raises(NotPermitted):
             services.survey_update(actor=actor, survey=draft, data={"title": "改过的标题"})
         with pytest.raises(NotPermitted):

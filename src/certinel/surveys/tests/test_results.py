@@ -41,7 +41,7 @@ def _question(row, key):
     return next(q for q in row["questions"] if q["key"] == key)
 
 
-def test_by_county_small_districts_are_merged_and_small_counts_withheld(answered):
+def test_results_by_county_city_and_industry_small_cells_withheld_and_the_csv(answered):
     found = results.survey_results(answered, by="region", level="county")
     assert found["min_cell"] == 5 and "统计法" in found["rule"]["source"]
     assert [(r["code"], r["answers"]) for r in found["rows"]] == [("320102", 6), ("*", 6)]
@@ -62,14 +62,23 @@ def test_by_county_small_districts_are_merged_and_small_counts_withheld(answered
                                                                                        "count": 7}
     assert "意见0" not in str(found) and "意见1" not in str(found)
 
-
-def test_by_city_and_by_industry(answered):
+    # By city and by industry.
     by_city = results.survey_results(answered, by="region", level="city")
     assert [(r["code"], r["name"], r["answers"]) for r in by_city["rows"]] == [("320100", "南京市", 12)]
     by_industry = results.survey_results(answered, by="industry")
     assert [(r["code"], r["answers"]) for r in by_industry["rows"]] == [("", 6), ("39", 6)]
     assert _row(by_industry, "")["name"] == "未登记行业"
     assert _row(by_industry, "39")["name"].startswith("计算机")
+
+    # The free texts, for the regulator only, and the CSV.
+    texts = results.texts(answered)
+    assert texts[0]["key"] == "advice" and texts[0]["answers"] == sorted(f"意见{n:02d}" for n in range(12))
+    lines = list(csv.DictReader(io.StringIO(results.results_csv(found))))
+    assert {"group_code": "320102", "group": "玄武区", "answers": "6", "question_key": "certified",
+            "question": "贵单位是否已获得管理体系认证？", "figure": "choice:正在申请", "value": "<5"} in lines
+    assert not any("意见0" in str(line) for line in lines)
+    found["rows"][0]["name"] = "=HYPERLINK(1)"
+    assert "'=HYPERLINK(1)" in results.results_csv(found)
 
 
 def test_a_small_survey_shows_nothing_but_withheld_counts():
@@ -85,18 +94,6 @@ def test_small_groups_borrow_the_next_smallest_so_that_no_group_is_had_by_subtra
     assert results._merge_small(groups, 5) == (["a"], ["c", "b"])
     assert results._merge_small({"a": [{}] * 5, "b": [{}] * 5}, 5) == (["a", "b"], [])
     assert results._merge_small({"a": [{}] * 3}, 5) == ([], ["a"])
-
-
-def test_free_texts_for_the_regulator_in_a_fixed_order_and_the_csv(answered):
-    texts = results.texts(answered)
-    assert texts[0]["key"] == "advice" and texts[0]["answers"] == sorted(f"意见{n:02d}" for n in range(12))
-    found = results.survey_results(answered, by="region", level="county")
-    lines = list(csv.DictReader(io.StringIO(results.results_csv(found))))
-    assert {"group_code": "320102", "group": "玄武区", "answers": "6", "question_key": "certified",
-            "question": "贵单位是否已获得管理体系认证？", "figure": "choice:正在申请", "value": "<5"} in lines
-    assert not any("意见0" in str(line) for line in lines)
-    found["rows"][0]["name"] = "=HYPERLINK(1)"
-    assert "'=HYPERLINK(1)" in results.results_csv(found)
 
 
 def test_the_disclosure_rule_file_names_its_source():

@@ -28,7 +28,7 @@ def firm():
     return build_org(region_code="320102", industry_code="39")
 
 
-def _take(action: str, survey: Survey, firm) -> None:
+def _take(action: str, survey: Survey) -> None:
     if action == "change":
         services.survey_update(actor=SYSTEM, survey=survey, data={"title": "新标题"})
     elif action == "publish":
@@ -36,26 +36,26 @@ def _take(action: str, survey: Survey, firm) -> None:
     elif action == "close":
         services.survey_close(actor=SYSTEM, survey=survey, reason="样本已足够。")
     else:
-        services.answer_submit(actor=SYSTEM, survey=survey, organization=firm, answers=answers())
+        services.answer_submit(actor=SYSTEM, survey=survey, organization=build_org(), answers=answers())
 
 
 @pytest.mark.parametrize("state", ["draft", "published", "closed"])
 @pytest.mark.parametrize("action", ["change", "publish", "close", "answer"])
-def test_every_step_is_allowed_only_from_the_states_the_table_names(state, action, firm):
+def test_every_step_is_allowed_only_from_the_states_the_table_names(state, action):
     survey = build_survey(state=state)
     allowed = action in SURVEY.allowed(state)
     if allowed:
-        _take(action, survey, firm)
+        _take(action, survey)
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
-            _take(action, survey, firm)
+            _take(action, survey)
         assert refused.value.details["current"] == state
         assert Survey.objects.get(pk=survey.pk).status == state
     assert SURVEY.allowed(state) == {"draft": ["change", "publish"], "published": ["close", "answer"],
                                      "closed": []}[state]
 
 
-def test_each_step_writes_one_history_record_and_a_published_survey_keeps_its_questions(firm):
+def test_each_step_writes_one_history_record_and_a_published_survey_keeps_its_questions():
     survey = build_survey(state="draft")
     survey = services.survey_update(actor=SYSTEM, survey=survey, data={"title": "2026年企业认证需求调查"})
     survey = services.survey_publish(actor=SYSTEM, survey=survey)
