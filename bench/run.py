@@ -38,6 +38,7 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "draw": {"full": [[]], "quick": [["--quick"]]},
     "warnings": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
     "reports": {"full": [["--db", "postgres"], ["--db", "sqlite"]], "quick": [["--quick"]]},
+    "stats": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
 }
 
 

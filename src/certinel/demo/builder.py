@@ -164,6 +164,10 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         from certinel.transparency.services import log_catch_up
 
         log_catch_up()
+        # The statistics are counted from the certificates' history: built from it once here.
+        from certinel.stats.refresh import stats_rebuild
+
+        stats_rebuild()
     summary.bodies, summary.labs, summary.accounts = len(bodies), len(labs), len(ACCOUNTS)
     summary.history = ChangeRecord.objects.count()
     summary.seconds = time.perf_counter() - started

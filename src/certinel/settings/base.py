@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE = {
     "credit-classify": {"task": "certinel.credit.tasks.classify", "schedule": 86400.0},
     "cases-warnings-if-due": {"task": "certinel.cases.tasks.warnings_if_due", "schedule": 600.0},
     "cases-warnings-daily": {"task": "certinel.cases.tasks.warnings_daily", "schedule": 86400.0},
+    "stats-refresh": {"task": "certinel.stats.tasks.refresh", "schedule": 600.0},
     "transparency-checkpoint": {"task": "certinel.transparency.tasks.checkpoint", "schedule": 60.0},
     # Retries are sent with a countdown; this catches any delivery whose message was lost.
     "watch-deliver-due": {"task": "certinel.watch.tasks.deliver_due", "schedule": 30.0},

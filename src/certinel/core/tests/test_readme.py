@@ -160,6 +160,14 @@ CHECKS: dict[str, Run | Skip] = {
     "certinel cases deadline --received DATE --kind accept":
         Run("certinel cases deadline --received 2026-12-01 --kind verify", "2026-12-22"),
     "certinel warnings run --rule RULE --json": Run("certinel warnings run --rule hopping --json"),
+    ".venv/bin/certinel stats count --scheme EnMS --region 320000 --on 2025-12-31 --json":
+        Run(expect='{"valid": 0, "suspended": 0, "withdrawn": 0, "expired": 0}'),
+    "certinel stats count --scheme CODE --region CODE --on YYYY-MM-DD --json":
+        Run("certinel stats count --scheme QMS --region 320000 --json", '"valid": '),
+    "certinel stats refresh": Run(expect="certificates"),
+    "certinel stats check": Run(expect="ok"),
+    ".venv/bin/certinel targets progress --json": Run(expect='"responsible"'),
+    "certinel targets progress --json": Run(expect='"JS-EnMS-1K"'),
     "certinel reports import FILE --lab CMA_NO":
         Skip("needs a lab with its scope and signatories; qualification/tests/test_import_command.py runs the "
              "command on good, bad and GB18030 files"),

@@ -8,8 +8,9 @@ certinel stats count [--scheme CODE] [--region CODE] [--on YYYY-MM-DD] [--json]
 certinel stats refresh [--full]
     Bring the precomputed statistics up to date (only what changed since the last refresh;
     --full: from the whole history).
-certinel stats check [--json]
-    Recompute everything from the rows and report each difference (exit 1 when any).
+certinel stats check [--json] [--no-refresh]
+    Refresh, then recompute everything from the rows and report each difference (exit 1 when
+    any): the stored daily flows against the history, today's stock against the certificate rows.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         refresh.add_argument("--full", action="store_true", help="From the whole history.")
         check = sub.add_parser("check", help="Compare the statistics with the rows.")
         check.add_argument("--json", action="store_true")
+        check.add_argument("--no-refresh", action="store_true", help="Check what is stored, without refreshing.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["action"])(opts)
@@ -72,6 +74,8 @@ class Command(BaseCommand):
                           f"events to {result.event_mark}, records to {result.record_mark}")
 
     def _check(self, opts: dict[str, Any]) -> None:
+        if not opts["no_refresh"]:
+            stats_refresh()
         result = stats_check()
         if opts["json"]:
             self.stdout.write(json.dumps({"on": result.on.isoformat(), "ok": result.ok,
