@@ -26,6 +26,7 @@ from certinel.qualification.selectors import scope_in_force
 from certinel.qualification.transitions import APPLICATION
 from certinel.registry import services as registry
 from certinel.supervision import draw
+from certinel.transparency.leaf import change_record_leaf
 
 from .applications import SOURCES, STAFF, form, people, reviewed, reviewers, submitted
 
@@ -249,3 +250,6 @@ def test_staff_personal_data_never_enters_the_log():
     for value in (STAFF[0]["id_number"], STAFF[0]["phone"], STAFF[0]["name"], "钱签署"):
         assert value not in text
     assert Application.objects.get(pk=app.pk).staff[0]["id_number"] == STAFF[0]["id_number"]
+    leaves = b"".join(change_record_leaf(r) for r in ChangeRecord.objects.all())  # the log's leaves
+    for value in (STAFF[0]["id_number"], STAFF[0]["phone"], STAFF[0]["name"], "钱签署"):
+        assert value.encode() not in leaves
