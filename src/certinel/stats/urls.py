@@ -8,6 +8,6 @@ app_name = "stats"
 
 urlpatterns: list = [
     path("", views.overview, name="overview"),
-    path("body/", views.body_view, name="body"),
+    path("body/", views.body_view, name="own"),
     path("sampling/", views.sampling, name="sampling"),
 ]
