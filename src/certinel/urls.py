@@ -16,6 +16,7 @@ urlpatterns = [
     path("supervision/", include("certinel.supervision.urls")),
     path("cases/", include("certinel.cases.urls")),
     path("stats/", include("certinel.stats.urls")),
+    path("assessment/", include("certinel.assessment.urls")),
     path("surveys/", include("certinel.surveys.urls")),
     path("reports/", include("certinel.qualification.urls")),
     path("qualification/", include("certinel.qualification.urls_applications")),

@@ -204,6 +204,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "cases_reward_refused": _("不予举报奖励"),
     # Targets of the policy texts (stats.services).
     "target_progress_reported": _("责任单位进展报告录入"),
+    # Reports for assessment (assessment.services).
+    "assessment_report_generated": _("考核报告生成"),
 }
 
 # Words the system itself writes into the register (the reason and the signer of the changes

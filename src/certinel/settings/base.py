@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "certinel.qualification",
     "certinel.surveys",
     "certinel.stats",
+    "certinel.assessment",
 ]
 
 MIDDLEWARE = [
