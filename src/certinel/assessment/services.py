@@ -137,9 +137,11 @@ def schedule_rule(on: dt.date) -> ScheduleRule | None:
     return edition_for(rules, on=on)
 
 
-def scheduled_generate(*, today: dt.date | None = None, now: dt.datetime | None = None) -> list[Generated]:
+def scheduled_generate(*, today: dt.date | None = None, now: dt.datetime | None = None,
+                       refresh: bool = False, limit: int | None = None) -> list[Generated]:
     """In the first days of a quarter (data/schedule.csv), the previous quarter's report of each
-    province; a report whose figures did not change is not made again."""
+    province that has none yet (with `refresh`, the statistics are refreshed first; at most
+    `limit` new reports a run)."""
     from certinel.reference.models import Region
 
     now = now or timezone.now()
@@ -155,4 +157,19 @@ def scheduled_generate(*, today: dt.date | None = None, now: dt.datetime | None 
                        .values_list("code", flat=True) if c.valid_region(code)
                        and code.startswith(rule.region[:2]))
     actor = Actor.system("assessment schedule")
-    return [report_generate(actor=actor, region=code, period=period.code, now=now) for code in provinces]
+    out = []
+    for code in provinces:
+        existing = (AssessmentReport.objects.filter(region_code=code, period=period.code)
+                    .order_by("-version").first())
+        if existing is not None:  # once per quarter: a later change is regenerated on demand
+            out.append(Generated(existing, False))
+            continue
+        if limit is not None and sum(d.created for d in out) >= limit:
+            break
+        if refresh:
+            from certinel.stats.refresh import stats_refresh
+
+            stats_refresh()
+            refresh = False
+        out.append(report_generate(actor=actor, region=code, period=period.code, now=now))
+    return out

@@ -171,6 +171,16 @@ def case_warnings() -> str:
 _warnings_day = ""
 
 
+def assessment_reports() -> str:
+    """In the first days of a quarter, the previous quarter's report of each province, once; one
+    report a run, so that a run holds the guard for one report only."""
+    from certinel.assessment.services import scheduled_generate
+
+    done = scheduled_generate(refresh=True, limit=1)
+    made = [f"{d.report.region_code} {d.report.period}" for d in done if d.created]
+    return f"{len(made)} generated" if made else ""
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -187,6 +197,7 @@ JOBS: list[Job] = [
     Job("credit classes", 86400.0, credit_classes, guarded=False),
     Job("case warnings", 600.0, case_warnings),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
+    Job("assessment reports", 600.0, assessment_reports),
 ]
 
 

@@ -18,12 +18,14 @@ from certinel.accounts.models import Role
 from certinel.assessment import content as c
 from certinel.assessment import services
 from certinel.assessment.models import AssessmentReport
+from certinel.assessment.render import render_xlsx
 from certinel.assessment.selectors import verify_bytes
-from certinel.assessment.services import ScheduleRule, rebuild, report_generate, scheduled_generate, stored_path
+from certinel.assessment.services import ScheduleRule, report_generate, scheduled_generate, stored_path
 from certinel.certificates import services as certs
 from certinel.core.actor import Actor
 from certinel.core.errors import NotPermitted, ValidationFailed
 from certinel.core.history import history_for
+from certinel.core.scheduler import JOBS, assessment_reports
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, build_user, certificate_data
 from certinel.stats import selectors as sel
 from certinel.stats.refresh import stats_refresh
@@ -49,10 +51,14 @@ def quick_pdf(request, monkeypatch):
 
 
 @pytest.fixture
-def register(db, settings, tmp_path):
+def store(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture
+def register(store):
     """In Jiangsu: one certificate valid throughout, one issued and suspended in the quarter, one
     revoked in it; in Chongqing one more (not counted)."""
-    settings.DATA_DIR = tmp_path
     body = body_with_scopes(schemes=("QMS", "EMS"))
     a, b = build_org(region_code="320102"), build_org(region_code="320505")
     certs.certificate_issue(actor=SYSTEM, body=body, data=certificate_data(holder=a, issued_on=day(-40)))
@@ -103,10 +109,12 @@ def test_a_report_carries_the_stats_apps_figures_in_its_pdf_and_workbook_and_its
     leaf = full_record_leaf(record, object_type="assessment.assessmentreport")
     for digest in (done.report.content_sha256, done.report.pdf_sha256, done.report.xlsx_sha256):
         assert digest.encode() in leaf
-    # The files are rebuilt byte for byte from the stored JSON.
-    rebuilt = rebuild(done.report)
-    assert c.sha256(rebuilt["pdf"]) == done.report.pdf_sha256
-    assert c.sha256(rebuilt["xlsx"]) == done.report.xlsx_sha256
+    # The workbook is rebuilt byte for byte from the stored JSON; the PDF is dated by it too.
+    document = json.loads(stored_path(done.report.content_sha256).read_bytes())
+    assert c.sha256(render_xlsx(document, done.report.content_sha256)) == done.report.xlsx_sha256
+    stamp = dt.datetime.fromisoformat(document["generated_at"]).strftime("%Y%m%d%H%M%S")
+    assert f"/CreationDate (D:{stamp}".encode() in pdf
+    assert f"/Subject ({done.report.content_sha256})".encode() in pdf
 
 
 def test_same_figures_no_new_report_changed_figures_a_new_version(register):
@@ -158,12 +166,12 @@ def test_a_wrong_request_is_refused_and_nothing_is_written(db, kwargs, expected)
 
 @pytest.mark.parametrize(("who", "status"), [
     ("region", 200), ("above", 200), ("other", 403), ("body", 403), ("anonymous", 302)])
-def test_who_may_see_and_generate_a_regions_reports(register, client, who, status):
+def test_who_may_see_and_generate_a_regions_reports(store, client, who, status):
     report = report_generate(actor=SYSTEM, region="320100", period=PERIOD.code).report
     users = {"region": lambda: build_user(Role.REGULATOR, jurisdiction_code="3201"),
              "above": lambda: build_user(Role.REGULATOR, jurisdiction_code="32"),
              "other": lambda: build_user(Role.REGULATOR, jurisdiction_code="50"),
-             "body": lambda: build_user(Role.CB_OPERATOR, body=register), "anonymous": lambda: None}
+             "body": lambda: build_user(Role.CB_OPERATOR, body=body_with_scopes()), "anonymous": lambda: None}
     user = users[who]()
     if user is not None:
         client.force_login(user)
@@ -178,7 +186,7 @@ def test_who_may_see_and_generate_a_regions_reports(register, client, who, statu
             report_generate(actor=Actor.for_user(user), region="500000", period=PERIOD.code)
 
 
-def test_the_scheduled_run_makes_last_quarters_province_reports_once(register, monkeypatch):
+def test_the_scheduled_run_makes_last_quarters_province_reports_once(store, monkeypatch):
     monkeypatch.setattr(services, "schedule_rule",
                         lambda on: ScheduleRule("Q", None, "32", "province", 10, "src"))
     first_day = PERIOD.end + dt.timedelta(days=1)
@@ -187,9 +195,10 @@ def test_the_scheduled_run_makes_last_quarters_province_reports_once(register, m
     assert [d.created for d in scheduled_generate(today=first_day + dt.timedelta(days=1))] == [False]
     assert scheduled_generate(today=first_day + dt.timedelta(days=20)) == []
     assert AssessmentReport.objects.count() == 1
+    assert any(job.run is assessment_reports for job in JOBS)
 
 
-def test_the_command_generates_a_report(register):
+def test_the_command_generates_a_report(store):
     out = StringIO()
     call_command("assessment", "generate", "--region", "320000", "--period", PERIOD.code, "--json", stdout=out)
     found = json.loads(out.getvalue())
