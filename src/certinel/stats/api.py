@@ -276,10 +276,15 @@ def table(dataset: str, q: DownloadQuery) -> list[dict[str, Any]]:
     raise NotFound(_("No dataset %(name)s: counts, flows, trend, targets or pass_rates.") % {"name": dataset})
 
 
-@router.get("/stats/download/{dataset}", response={200: bytes, **ERRORS},
+@router.get("/stats/download/{dataset}", response=ERRORS,
             summary="A dataset (counts, flows, trend, targets, pass_rates) as CSV, JSON, Excel or Parquet",
-            openapi_extra={"responses": {"200": {"description": "The file.", "content": {
-                t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for t in FORMATS.values()}}}})
+            openapi_extra={"responses": {200: {
+                "description": "The dataset as a file (`Content-Disposition: attachment`).",
+                "headers": {"Content-Disposition": {
+                    "description": "`attachment; filename=\"certinel-<dataset>-YYYY-MM-DD.<format>\"`",
+                    "required": True, "schema": {"type": "string"}}},
+                "content": {t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                            for t in FORMATS.values()}}}})
 def stats_download(request: HttpRequest, dataset: str, q: Query[DownloadQuery]) -> HttpResponse:
     rows = table(dataset, q)
     response = HttpResponse(render(rows, q.format, sheet=dataset), content_type=FORMATS[q.format])
