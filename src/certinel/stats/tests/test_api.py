@@ -43,8 +43,8 @@ def test_counts_by_dimension_and_date(client, register):
     flows = client.get("/api/v1/stats/flows?period=year").json()
     assert sum(r["new"] for r in flows) == 2 and sum(r["suspended"] for r in flows) == 1
     assert client.get("/api/v1/stats/trend").json()[-1]["valid"] == 1
-    targets = client.get("/api/v1/stats/targets?region=320000").json()
-    assert {"JS-ALL-200K", "JS-SAMPLING-PROVINCIAL-95"} <= {t["id"] for t in targets}
+    targets = client.get("/api/v1/stats/targets?region=500106").json()
+    assert [t["id"] for t in targets] == ["SPB-MS-1200", "SPB-UPGRADE-200"]
 
 
 def test_downloads_in_each_format(client, register):
