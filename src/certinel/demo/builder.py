@@ -156,10 +156,6 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         summary.inspection_plans, summary.inspections, summary.sampled_batches = (
             supervised.plans, supervised.inspections, supervised.batches)
         make_cases(ctx)
-        # The organizations' history was written in bulk: put it into the transparency log too.
-        from certinel.transparency.services import log_catch_up
-
-        log_catch_up()
     summary.bodies, summary.labs, summary.accounts = len(bodies), len(labs), len(ACCOUNTS)
     summary.history = ChangeRecord.objects.count()
     summary.seconds = time.perf_counter() - started
