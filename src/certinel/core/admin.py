@@ -226,7 +226,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "time"
     list_select_related = ("content_type",)
     fields = ("time", "action_shown", "content_type", "object_id", "object_repr", "region_code", "actor_label", "via",
-              "request_id", "reason", "before_shown", "after_shown")
+              "request_id", "reason", "before_shown", "after_shown", "log_index")
     readonly_fields = fields
     show_full_result_count = False
 

@@ -67,6 +67,20 @@ class AppendOnly(migrations.operations.base.Operation):
         return f"Make {self.table} append-only"
 
 
+class LiftAppendOnly(AppendOnly):
+    """The reverse of `AppendOnly`: removes a table's triggers, for a migration that must fill
+    new columns of its existing rows once (it makes the table append-only again after)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return f"Lift the append-only triggers of {self.table}"
+
+
 def create_guard_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         return [

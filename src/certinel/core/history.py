@@ -1,5 +1,8 @@
-"""Writing the history of a change. Services call `record_change` inside their transaction;
-subscribers (the transparency log, notifications) are called in the same transaction."""
+"""Writing the history of a change. Services call `record_change` inside their transaction.
+Each record is its own transparency log entry: it is given its leaf and its index in the log
+(`certinel.transparency.services.log_records`, under the log's lock) just before it is
+inserted, one insert per change. Subscribers (notifications, credit facts, cases) are then
+called in the same transaction."""
 
 from __future__ import annotations
 
@@ -152,6 +155,7 @@ def record_change(*, actor: Actor, action: str, obj: models.Model, before: dict[
         raise RuntimeError("record_change must be called inside the service's transaction.atomic().")
     record = change_record(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason,
                            region_code=region_code)
+    _log([record])
     record.save()
     notify([record])
     return record
@@ -169,6 +173,7 @@ def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
         raise RuntimeError("record_changes must be called inside the service's transaction.atomic().")
     if not records:
         return records
+    _log(records)
     for record, pk in zip(records, allocate_ids(ChangeRecord, len(records)), strict=True):
         record.pk = pk
         record._state.adding = False
@@ -178,9 +183,18 @@ def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
     return records
 
 
+def _log(records: list[ChangeRecord]) -> None:
+    """Give the records their leaves and log indexes (the log's lock is held until the
+    transaction ends, so nobody else takes the same indexes before they are inserted)."""
+    from certinel.transparency.services import log_records
+
+    log_records(records)
+
+
 # The columns record_changes writes, in order.
 RECORD_COLUMNS = ("id", "time", "actor_id", "actor_label", "via", "request_id", "action", "content_type_id",
-                  "object_id", "object_repr", "region_code", "before", "after", "reason")
+                  "object_id", "object_repr", "region_code", "before", "after", "reason", "log_index", "leaf_hash",
+                  "leaf")
 _db_json = DjangoJSONEncoder(ensure_ascii=False).encode
 
 
@@ -196,7 +210,8 @@ def _stored_json(record: ChangeRecord, name: str) -> str | None:
 
 def _record_row(r: ChangeRecord) -> tuple[Any, ...]:
     return (r.pk, r.time, r.actor_id, r.actor_label, r.via, r.request_id, r.action, r.content_type_id, r.object_id,
-            r.object_repr, r.region_code, _stored_json(r, "before"), _stored_json(r, "after"), r.reason)
+            r.object_repr, r.region_code, _stored_json(r, "before"), _stored_json(r, "after"), r.reason, r.log_index,
+            r.leaf_hash, r.leaf)
 
 
 def canonical_of(record: ChangeRecord, name: str) -> bytes | None:

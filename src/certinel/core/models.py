@@ -1,8 +1,12 @@
 """The base model and the history of every change.
 
 `ChangeRecord` is append-only: the model refuses updates and deletes, its queryset refuses
-bulk updates and deletes, and database triggers (migration 0002) refuse them too, so that not
-even raw SQL through the application's connection rewrites history.
+bulk updates and deletes, and database triggers (migrations 0002 and 0004) refuse them too, so
+that not even raw SQL through the application's connection rewrites history.
+
+A record is also the transparency log's entry for its change (docs/decisions/0007): it holds
+its leaf (the canonical JSON the log publishes), the leaf's hash and its index in the log, set
+when it is written (`certinel.transparency.services.log_records`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,12 @@ class ChangeRecord(models.Model):
     before = models.JSONField(_("变更前"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("变更后"), null=True, blank=True, encoder=DjangoJSONEncoder)
     reason = models.TextField(_("原因"), blank=True)
+    # The transparency log's entry: its position (unique; empty only for a record written
+    # before the log took every record, that the log never took: the monitor reports those),
+    # the leaf's hash (tiles' right edge, proofs by hash) and, last, the leaf's bytes.
+    log_index = models.BigIntegerField(_("日志序号"), null=True, blank=True, editable=False)
+    leaf_hash = models.BinaryField(_("叶哈希"), max_length=32, null=True, blank=True, db_index=True)
+    leaf = models.BinaryField(_("日志叶"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -73,6 +83,10 @@ class ChangeRecord(models.Model):
         verbose_name_plural = _("变更记录")
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "time"], name="change_object_idx")]
+        # Partial, so that adding it to a table of existing records does not rebuild the table
+        # (SQLite); every query by position names a position, which implies IS NOT NULL.
+        constraints = [models.UniqueConstraint(fields=["log_index"], condition=models.Q(log_index__isnull=False),
+                                               name="change_log_index_unique")]
         default_permissions = ("view",)
 
     def __str__(self) -> str:

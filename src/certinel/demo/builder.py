@@ -160,10 +160,6 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         make_cases(ctx)
         make_surveys(ctx, showcase=showcase)
         make_qualification(ctx)
-        # The organizations' history was written in bulk: put it into the transparency log too.
-        from certinel.transparency.services import log_catch_up
-
-        log_catch_up()
         # The statistics are counted from the certificates' history: built from it once here.
         from certinel.stats.refresh import stats_rebuild
 

@@ -2,7 +2,9 @@
 `organization_update` (a rename) would write — the organization, its registered site and other
 sites, its former names, its name-index rows — AND the same history records (ChangeRecord rows
 with the same action, actor label, region code, before and after as `record_change` writes),
-but thousands at a time: PostgreSQL COPY, SQLite executemany in large transactions.
+but thousands at a time: PostgreSQL COPY, SQLite executemany in large transactions. Each
+history record is written with its transparency log leaf and index, as `record_change` gives
+them; the loader stores the tiles they complete (`transparency.services.BulkLog`).
 
 The services are the only writers of the registry; this path exists because creating 20,000
 (demo) or 1.5 million (benchmarks) organizations one service call at a time is too slow. It
@@ -28,6 +30,8 @@ from certinel.core.models import ChangeRecord, Via
 from certinel.registry.choices import OrgStatus, SiteKind
 from certinel.registry.models import NameGram, Organization, OrganizationName, Site
 from certinel.registry.search import index_rows
+from certinel.transparency.leaf import stored_record_leaf
+from certinel.transparency.merkle import leaf_hash
 
 ACTOR_LABEL = "demo"
 
@@ -212,16 +216,21 @@ class RowMaker:
     """Turns organization specifications into table rows, assigning ids from `ids` onwards.
     Pure computation (no database access), so that it can run in a separate process."""
 
-    def __init__(self, ids: dict[type[models.Model], int], ct_org: int, ct_site: int, ct_name: int) -> None:
+    def __init__(self, ids: dict[type[models.Model], int], ct_org: int, ct_site: int, ct_name: int,
+                 log_index: int = 0) -> None:
         self.tables = {m: Table(m) for m in (Organization, Site, OrganizationName, NameGram, ChangeRecord)}
         self.ids = dict(ids)
         self.ct_org, self.ct_site, self.ct_name = ct_org, ct_site, ct_name
+        self.types = {ct_org: "registry.organization", ct_site: "registry.site", ct_name: "registry.organizationname"}
+        self.log_index = log_index  # the next record's place in the transparency log
 
     @classmethod
     def from_database(cls) -> RowMaker:
+        from certinel.transparency.services import log_size
+
         return cls({m: next_id(m) for m in (Organization, Site, OrganizationName, ChangeRecord)},
                    ContentType.objects.get_for_model(Organization).pk, ContentType.objects.get_for_model(Site).pk,
-                   ContentType.objects.get_for_model(OrganizationName).pk)
+                   ContentType.objects.get_for_model(OrganizationName).pk, log_size())
 
     def _take(self, model: type[models.Model]) -> int:
         value = self.ids[model]
@@ -230,11 +239,15 @@ class RowMaker:
 
     def _history(self, now: dt.datetime, action: str, ct: int, obj_id: int, label: str, region_code: str,
                  before: dict | None, after: dict | None) -> tuple:
+        leaf = stored_record_leaf(action=action, time=now, object_type=self.types[ct], object_id=str(obj_id),
+                                  actor=ACTOR_LABEL, before=before, after=after)
+        self.log_index += 1
         return self.tables[ChangeRecord].row({
             "id": self._take(ChangeRecord), "time": now, "actor_id": None, "actor_label": ACTOR_LABEL,
             "via": Via.SYSTEM, "request_id": "", "action": action, "content_type_id": ct,
             "object_id": str(obj_id), "object_repr": label[:255], "region_code": region_code,
-            "before": before, "after": after, "reason": ""})
+            "before": before, "after": after, "reason": "", "log_index": self.log_index - 1,
+            "leaf_hash": leaf_hash(leaf), "leaf": leaf})
 
     def _sites(self, spec: OrgSpec, org_id: int, now: dt.datetime, out: Rows) -> None:
         sites = [SiteSpec(SiteKind.REGISTERED, spec.address, spec.region_id, spec.region_code), *spec.sites]
@@ -289,9 +302,14 @@ class OrganizationLoader:
 
     def __init__(self, sink: Sink | None = None, *, gram_table: StagingTable | None = None,
                  sort_grams: bool = True) -> None:
+        from certinel.transparency.services import BulkLog
+
         self.sink = sink or Sink()
         self.maker = RowMaker.from_database()
         self.tables = self.maker.tables
+        self.log = BulkLog()
+        columns = self.tables[ChangeRecord].columns
+        self._log_at = columns.index("log_index"), columns.index("leaf_hash")
         self.gram_table = gram_table or self.tables[NameGram]
         self.sort_grams = sort_grams
         self.counts = Counts()
@@ -303,6 +321,8 @@ class OrganizationLoader:
     def write_rows(self, out: Rows) -> Counts:
         for model in (Organization, Site, OrganizationName, ChangeRecord):
             self.sink.write(self.tables[model], out[model])
+        at_index, at_hash = self._log_at
+        self.log.add([(row[at_index], row[at_hash]) for row in out[ChangeRecord]])
         grams = out[NameGram]
         if self.sort_grams:
             grams.sort()

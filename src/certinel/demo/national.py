@@ -207,12 +207,6 @@ def build_national(*, seed: int = 2026, organizations: int = NATIONAL_ORGANIZATI
     steps = _finish(indexes)
     reporter.advance()
     reporter.done()
-    from certinel.transparency.services import log_catch_up
-
-    reporter.start("透明日志 transparency log", loader.counts.history)
-    with transaction.atomic():
-        log_catch_up(batch=10_000, progress=reporter.advance)
-    reporter.done()
     c = loader.counts
     return NationalSummary(
         organizations=c.organizations, sites=c.sites, former_names=c.former_names, index_rows=c.index_rows,

@@ -1,6 +1,7 @@
-"""The stored transparency log: its entries, its full tiles, its signed checkpoints and the
-witnesses' cosignatures. All four are append-only (model, queryset and database triggers);
-see docs/transparency.md for why partial tiles are not stored."""
+"""The stored transparency log: its full tiles, its signed checkpoints and the witnesses'
+cosignatures. Its entries are the history records (`core.ChangeRecord`: each holds its leaf,
+leaf hash and index; docs/decisions/0007). All are append-only (model, queryset and database
+triggers); see docs/transparency.md for why partial tiles are not stored."""
 
 from __future__ import annotations
 
@@ -25,31 +26,6 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only; they cannot be deleted.")
-
-
-class LogEntry(AppendOnlyModel):
-    """One leaf of the log: the canonical JSON of an event, as served in entry bundles."""
-
-    index = models.BigIntegerField(_("序号"), primary_key=True)
-    leaf_hash = models.BinaryField(_("叶哈希"), max_length=32, db_index=True)
-    appended_at = models.DateTimeField(_("写入时间"), default=timezone.now)
-    # Indexed by the unique constraint below.
-    change_record = models.ForeignKey("core.ChangeRecord", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("变更记录"), db_index=False)
-    # Last, so that reading the leaf hashes of the right edge never reads large entries.
-    data = models.BinaryField(_("内容"))
-
-    class Meta(AppendOnlyModel.Meta):
-        verbose_name = _("日志条目")
-        verbose_name_plural = _("日志条目")
-        ordering = ["index"]
-        constraints = [
-            models.UniqueConstraint(fields=["change_record"], condition=models.Q(change_record__isnull=False),
-                                    name="transparency_entry_one_per_change"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.index}"
 
 
 class LogTile(AppendOnlyModel):

@@ -15,8 +15,9 @@ this monitor saw (its state file). It reports each problem it finds:
 - conflict: two checkpoints that cannot both be true;
 - signature: a checkpoint whose signature does not verify with the log's keys, or a stored
   witness cosignature that does not verify with the witness's key;
-- history: an entry that is not the leaf of the history record (core.ChangeRecord) it is
-  linked to, or a history record that no entry logs: the history, or the link, was changed;
+- history: an entry (a history record, core.ChangeRecord, with its log index) whose leaf is
+  not the leaf of the record's own columns, or a history record with no place in the log: the
+  history, or its leaf, was changed;
 - register: a row of the public register (a certificate, a body, a lab, an organization, a
   scope …) that disagrees with the state its leaves give, a row no leaf records, an object the
   log records whose row is gone, or a certificate's public trail of events that is not its
@@ -45,7 +46,7 @@ from . import jcs
 from .checkpoint import open_checkpoint
 from .leaf import LeafError, change_record_leaf, full_record_leaf, object_type_of, parse_leaf, verify_leaf_signature
 from .merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
-from .models import Checkpoint, Cosignature, LogEntry, LogTile
+from .models import Checkpoint, Cosignature, LogTile
 from .note import NoteError, Verifier, parse_signature_line
 from .privacy import is_public
 from .tiledtree import CompletedTile, TileBuilder, perfect_root
@@ -204,43 +205,40 @@ class LogMonitor:
     # --- entries and tiles ----------------------------------------------------------------
 
     def _scan(self) -> None:
-        entries = LogEntry.objects.using(self.using)
-        total = (entries.order_by("-index").values_list("index", flat=True).first() or -1) + 1
+        entries = ChangeRecord.objects.using(self.using).filter(log_index__isnull=False)
+        last_index = entries.order_by("-log_index").values_list("log_index", flat=True).first()
+        total = 0 if last_index is None else last_index + 1
         last = -1
         while True:
-            rows = list(entries.filter(index__gt=last).order_by("index")
-                        .values_list("index", "data", "leaf_hash", "change_record_id")[:self.batch])
+            rows = list(entries.filter(log_index__gt=last).order_by("log_index")[:self.batch])
             if not rows:
                 break
-            self._prefetch_level0(self._builder.size, rows[-1][0])
-            for index, data, stored, _ in rows:
-                if index > self._builder.size:
-                    self._gap(self._builder.size, index)
-                self._entry(index, bytes(data), bytes(stored))
-            self._history([(i, bytes(d), c) for i, d, _, c in rows if c is not None])
-            last = rows[-1][0]
+            self._prefetch_level0(self._builder.size, rows[-1].log_index)
+            for record in rows:
+                if record.log_index > self._builder.size:
+                    self._gap(self._builder.size, record.log_index)
+                self._entry(record.log_index, bytes(record.leaf or b""), bytes(record.leaf_hash or b""))
+            self._history(rows)
+            last = rows[-1].log_index
             if self.progress:
                 self.progress(self._builder.size, total)
         self.report.size = self._builder.size
 
-    def _history(self, linked: list[tuple[int, bytes, int]]) -> None:
-        """Entries that log a history record must be that record's leaf."""
-        if not linked:
-            return
-        records = ChangeRecord.objects.using(self.using).in_bulk([c for _, _, c in linked])
-        for index, data, record_id in linked:
-            record = records.get(record_id)
-            if record is not None and change_record_leaf(record) == data:
+    def _history(self, records: list[ChangeRecord]) -> None:
+        """Each entry's leaf must be the leaf of its record's own columns."""
+        for record in records:
+            index, data = record.log_index, bytes(record.leaf or b"")
+            if change_record_leaf(record) == data:
                 continue
-            if record is not None and b'"sig":' in data and self._signed_leaf_of(record, index, data):
+            if b'"sig":' in data and self._signed_leaf_of(record, index, data):
                 continue
-            if record is not None and _private_in_full(record, data):
+            if _private_in_full(record, data):
                 self.problem("private", f"entry {index} holds a private record ({object_type_of(record)}) in full, "
                                         "where the log now keeps only a commitment: it was written before private "
                                         "kinds were committed, and stays (the log is append-only)", index)
                 continue
-            self.problem("history", f"entry {index} is not the leaf of change record #{record_id}: "
-                                    "the history, or the entry's link to it, was changed", index)
+            self.problem("history", f"entry {index} is not the leaf of change record #{record.pk}'s columns: "
+                                    "the history, or its leaf, was changed", index)
 
     def _signed_leaf_of(self, record: ChangeRecord, index: int, data: bytes) -> bool:
         """Whether `data` is the record's leaf signed by the acting body: the rest of it is the
@@ -267,18 +265,16 @@ class LogMonitor:
         return True
 
     def _unlogged_history(self) -> None:
-        """Every history record must be logged: one that no entry links to was written around
-        the services (or its entry was unlinked)."""
-        linked = LogEntry.objects.using(self.using).filter(change_record__isnull=False).count()
-        records = ChangeRecord.objects.using(self.using).count()
-        if records == linked:
+        """Every history record must be logged: one without a place in the log was written
+        around the services (or its place was taken from it)."""
+        unlogged = ChangeRecord.objects.using(self.using).filter(log_index__isnull=True)
+        count = unlogged.count()
+        if not count:
             return
-        logged = LogEntry.objects.using(self.using).filter(change_record__isnull=False).values("change_record_id")
-        missing = list(ChangeRecord.objects.using(self.using).exclude(pk__in=logged).order_by("pk")
-                       .values_list("pk", flat=True)[:20])
-        self.problem("history", f"{records - linked} history record(s) are in no entry of the log "
-                                f"(#{', #'.join(map(str, missing))}{' …' if records - linked > 20 else ''}): "
-                                "written around the services, or their entries were unlinked")
+        missing = list(unlogged.order_by("pk").values_list("pk", flat=True)[:20])
+        self.problem("history", f"{count} history record(s) are in no entry of the log "
+                                f"(#{', #'.join(map(str, missing))}{' …' if count > 20 else ''}): "
+                                "written around the services, or their place in the log was removed")
 
     def _register(self) -> None:
         from .register import check_register

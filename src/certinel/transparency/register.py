@@ -23,14 +23,12 @@ from certinel.core.history import personal_hash, snapshot
 from certinel.core.models import ChangeRecord
 
 from .leaf import LeafError, parse_leaf
-from .models import LogEntry
 from .privacy import PUBLIC_KINDS
 from .replay import Mismatch, ObjectState, compare
 
 BATCH = 1000
 # Ids of rows compared that are kept in memory for the pass over the logged objects.
 SEEN_LIMIT = 2_000_000
-_ENTRY = LogEntry._meta.db_table
 _RECORD = ChangeRecord._meta.db_table
 
 Progress = Callable[[str, int, int], None]
@@ -53,8 +51,8 @@ def _leaves(using: str, content_type_id: int, object_ids: list[str]) -> Iterator
     for start in range(0, len(object_ids), 900):  # within SQLite's parameter limit
         part = object_ids[start:start + 900]
         marks = ", ".join(["%s"] * len(part))
-        sql = (f'SELECT e."index", c.object_id, e.data FROM {_ENTRY} e JOIN {_RECORD} c '  # noqa: S608 - values are parameters
-               f"ON c.id = e.change_record_id WHERE c.content_type_id = %s AND c.object_id IN ({marks})")
+        sql = (f"SELECT log_index, object_id, leaf FROM {_RECORD} "  # noqa: S608 - values are parameters
+               f"WHERE content_type_id = %s AND object_id IN ({marks}) AND log_index IS NOT NULL")
         with connections[using].cursor() as cursor:
             cursor.execute(sql, [content_type_id, *part])
             rows = cursor.fetchall()

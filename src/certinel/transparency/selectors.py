@@ -1,4 +1,5 @@
-"""Reading the transparency log: checkpoints, tiles, entry bundles, proofs and receipts."""
+"""Reading the transparency log: checkpoints, tiles, entry bundles, proofs and receipts. The
+log's entries are history records (`core.ChangeRecord`), found by their `log_index`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 
+from certinel.core.models import ChangeRecord
+
 from .errors import EntryNotFound, LogCorrupted, NotYetCheckpointed
-from .models import Checkpoint, LogEntry, LogTile
+from .models import Checkpoint, LogTile
 from .proof import build_receipt
 from .services import log_size
 from .store import DatabaseTileStore
@@ -45,29 +48,31 @@ def checkpoint_note(checkpoint: Checkpoint) -> str:
     return checkpoint.note + lines
 
 
-def entries_about(obj: Model, *, limit: int = 200) -> list[LogEntry]:
-    """The log's entries recording changes to `obj` (through its history records), oldest first."""
+def _logged():  # type: ignore[no-untyped-def]
+    return ChangeRecord.objects.filter(log_index__isnull=False)
+
+
+def entries_about(obj: Model, *, limit: int = 200) -> list[ChangeRecord]:
+    """The log's entries recording changes to `obj` (its history records), oldest first."""
     content_type = ContentType.objects.get_for_model(type(obj))
-    return list(LogEntry.objects.filter(change_record__content_type=content_type,
-                                        change_record__object_id=str(obj.pk))
-                .select_related("change_record").order_by("index")[:limit])
+    return list(_logged().filter(content_type=content_type, object_id=str(obj.pk)).order_by("log_index")[:limit])
 
 
-def entries_latest(*, limit: int = 20) -> list[LogEntry]:
+def entries_latest(*, limit: int = 20) -> list[ChangeRecord]:
     """The last entries appended, newest first."""
-    return list(LogEntry.objects.select_related("change_record").order_by("-index")[:limit])
+    return list(_logged().order_by("-log_index")[:limit])
 
 
-def entry_by_index(index: int) -> LogEntry:
-    entry = LogEntry.objects.filter(index=index).first()
+def entry_by_index(index: int) -> ChangeRecord:
+    entry = ChangeRecord.objects.filter(log_index=index).first()
     if entry is None:
         raise EntryNotFound(f"the log has no entry {index}")
     return entry
 
 
-def entry_by_leaf_hash(leaf_hash: bytes) -> LogEntry:
+def entry_by_leaf_hash(leaf_hash: bytes) -> ChangeRecord:
     """The first entry with this leaf hash (an identical event may have been logged twice)."""
-    entry = LogEntry.objects.filter(leaf_hash=leaf_hash).order_by("index").first()
+    entry = _logged().filter(leaf_hash=leaf_hash).order_by("log_index").first()
     if entry is None:
         raise EntryNotFound("the log has no entry with this leaf hash")
     return entry
@@ -95,7 +100,7 @@ def inclusion_proof_for(*, index: int, tree_size: int) -> list[bytes]:
 
 def inclusion_proof_by_leaf_hash(*, leaf_hash: bytes, tree_size: int) -> tuple[int, list[bytes]]:
     entry = entry_by_leaf_hash(leaf_hash)
-    return entry.index, inclusion_proof_for(index=entry.index, tree_size=tree_size)
+    return entry.log_index, inclusion_proof_for(index=entry.log_index, tree_size=tree_size)
 
 
 def consistency_proof_between(*, old_size: int, new_size: int) -> list[bytes]:
@@ -120,12 +125,12 @@ def receipt_for(*, index: int) -> ReceiptView:
     if checkpoint is None or checkpoint.size <= index:
         raise NotYetCheckpointed(f"entry {index} is not yet covered by a signed checkpoint; try again shortly")
     proof = inclusion_proof_for(index=index, tree_size=checkpoint.size)
-    text = build_receipt(index=index, proof=proof, checkpoint=checkpoint_note(checkpoint), extra=bytes(entry.data))
+    text = build_receipt(index=index, proof=proof, checkpoint=checkpoint_note(checkpoint), extra=bytes(entry.leaf))
     return ReceiptView(index, text, checkpoint)
 
 
 def receipt_by_leaf_hash(*, leaf_hash: bytes) -> ReceiptView:
-    return receipt_for(index=entry_by_leaf_hash(leaf_hash).index)
+    return receipt_for(index=entry_by_leaf_hash(leaf_hash).log_index)
 
 
 def _check_available(level: int, index: int, width: int) -> None:
@@ -148,8 +153,8 @@ def entry_bundle(*, index: int, width: int) -> bytes:
     """Entries [index * 256, index * 256 + width) as an entry bundle."""
     _check_available(0, index, width)
     start = index * TILE_WIDTH
-    rows = list(LogEntry.objects.filter(index__gte=start, index__lt=start + width)
-                .order_by("index").values_list("index", "data"))
+    rows = list(ChangeRecord.objects.filter(log_index__gte=start, log_index__lt=start + width)
+                .order_by("log_index").values_list("log_index", "leaf"))
     if [i for i, _ in rows] != list(range(start, start + width)):
         raise LogCorrupted(f"entries {start}..{start + width - 1} are not all there")
     return encode_bundle(bytes(d) for _, d in rows)

@@ -1,34 +1,29 @@
 """Writing to the transparency log: appending leaves, signing checkpoints, adding witness
-cosignatures. Appends run inside the caller's transaction, so an event and its leaf commit or
-roll back together; one lock row serialises appenders and the signer on PostgreSQL (SQLite
-already lets one writer in at a time)."""
+cosignatures. The log's entries are the history records (core.ChangeRecord): appending gives a
+record, before it is inserted, its leaf, its leaf hash and the next index, inside the caller's
+transaction, so a change and its leaf commit or roll back together, in one row. One lock row
+serialises appenders and the signer on PostgreSQL (SQLite already lets one writer in at a
+time)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
-from certinel.core.bulk import insert_rows
+from certinel.core.models import ChangeRecord
 
 from .checkpoint import CheckpointBody, CheckpointError, parse_checkpoint_text, sign_checkpoint
 from .errors import CheckpointConflict, EntryTooLarge, LogCorrupted
 from .leaf import change_record_leaf
 from .merkle import leaf_hash, verify_consistency
-from .models import AppendLock, Checkpoint, Cosignature, LogEntry, LogTile
+from .models import AppendLock, Checkpoint, Cosignature, LogTile
 from .note import ALG_ED25519, NoteError, Signer, Verifier, key_id, open_note, split_note
 from .signers import log_origin
 from .store import DatabaseTileStore
 from .tiledtree import MissingTile, TileBuilder, consistency_proof, edge_keys, tree_root
 from .tiles import MAX_ENTRY_SIZE
-
-if TYPE_CHECKING:
-    from certinel.core.models import ChangeRecord
-
-BATCH = 500
 
 
 def _lock(using: str) -> None:
@@ -40,8 +35,9 @@ def _lock(using: str) -> None:
 
 
 def log_size(*, using: str = "default") -> int:
-    """How many entries the log holds (the next index)."""
-    last = LogEntry.objects.using(using).aggregate(last=Max("index"))["last"]
+    """How many entries the log holds (the next index): one past the last record's."""
+    last = (ChangeRecord.objects.using(using).filter(log_index__isnull=False).order_by("-log_index")
+            .values_list("log_index", flat=True).first())
     return 0 if last is None else last + 1
 
 
@@ -55,74 +51,69 @@ def _builder(using: str, size: int) -> TileBuilder:
         raise LogCorrupted(f"the log's right edge cannot be read: {exc}") from exc
 
 
-def log_append(*, records: Sequence[bytes], change_records: Sequence[ChangeRecord | None] | None = None,
-               using: str = "default") -> list[int]:
-    """Append leaves (canonical JSON records) in one batch; returns their indexes. Runs in the
-    caller's transaction when there is one: if it rolls back, so does the append."""
-    data = [bytes(r) for r in records]
-    links = list(change_records) if change_records is not None else [None] * len(data)
-    if len(links) != len(data):
-        raise ValueError("change_records must match records one for one")
-    for position, entry in enumerate(data):
-        if len(entry) > MAX_ENTRY_SIZE:
-            raise EntryTooLarge(f"record {position} has {len(entry)} bytes; a log entry holds at most {MAX_ENTRY_SIZE}",
-                                field="records")
-    if not data:
-        return []
-    with transaction.atomic(using=using):
-        _lock(using)
-        size = log_size(using=using)
-        builder = _builder(using, size)
-        now = timezone.now()
-        rows = []
-        for offset, (entry, link) in enumerate(zip(data, links, strict=True)):
-            digest = leaf_hash(entry)
-            builder.add(digest)
-            rows.append((size + offset, entry, digest, now, None if link is None else link.pk))
-        insert_rows(LogEntry, ["index", "data", "leaf_hash", "appended_at", "change_record_id"], rows, using=using)
-        tiles = [LogTile(level=t.level, index=t.index, hashes=t.hashes, root=t.root) for t in builder.drain()]
-        LogTile.objects.using(using).bulk_create(tiles, batch_size=50)
-    return list(range(size, size + len(data)))
-
-
-def append_change_record(record: ChangeRecord) -> int:
-    """Log one history record; returns its index."""
-    return append_change_records([record])[0]
-
-
-def append_change_records(records: list[ChangeRecord]) -> list[int]:
-    """Log the history records of one write, in one batch (the subscriber of
-    certinel.core.history). A leaf whose change a certification body made carries that body's
-    signature."""
+def record_leaves(records: Sequence[ChangeRecord]) -> list[bytes]:
+    """The leaves of history records (not yet logged): a leaf whose change a certification
+    body made carries that body's signature; a private kind's is a commitment only."""
     from certinel.credentials.leafsign import leaf_signers
 
     signers = leaf_signers(records)
     leaves = [change_record_leaf(r, signer=s) for r, s in zip(records, signers, strict=True)]
-    return log_append(records=leaves, change_records=records)
+    for record, leaf in zip(records, leaves, strict=True):
+        if len(leaf) > MAX_ENTRY_SIZE:
+            raise EntryTooLarge(f"the leaf of {record.action} has {len(leaf)} bytes; a log entry holds at most "
+                                f"{MAX_ENTRY_SIZE}", field="records")
+    return leaves
 
 
-def log_catch_up(*, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
-    """Log, in id order, every history record that is not in the log yet (bulk writers that
-    insert ChangeRecord rows themselves call this inside their transaction). Returns how many.
-    The records are read a batch at a time in id order, and the batch's logged ones are looked
-    up by id (an anti-join against the whole log for each batch would grow with the log)."""
-    from certinel.core.models import ChangeRecord
+def log_records(records: Sequence[ChangeRecord], *, using: str = "default") -> list[int]:
+    """Make history records, not yet inserted, the log's next entries: each is given its leaf,
+    its leaf hash and the next index, and the tiles they complete are stored. The caller
+    inserts the records in the same transaction (`core.history` does), which must be open: the
+    log's lock is held until it ends, so that nobody else takes the same indexes meanwhile."""
+    if not records:
+        return []
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("log_records must be called inside the transaction that inserts the records.")
+    leaves = record_leaves(records)
+    _lock(using)
+    size = log_size(using=using)
+    builder = _builder(using, size)
+    for offset, (record, leaf) in enumerate(zip(records, leaves, strict=True)):
+        digest = leaf_hash(leaf)
+        builder.add(digest)
+        record.log_index, record.leaf, record.leaf_hash = size + offset, leaf, digest
+    _store_tiles(builder, using)
+    return list(range(size, size + len(records)))
 
-    done, after = 0, 0
-    while records := list(ChangeRecord.objects.filter(pk__gt=after).order_by("pk")[:batch]):
-        after = records[-1].pk
-        ids = [r.pk for r in records]
-        logged: set[int] = set()
-        for i in range(0, len(ids), 900):  # within SQLite's parameter limit
-            logged.update(LogEntry.objects.filter(change_record_id__any=ids[i:i + 900])
-                          .values_list("change_record_id", flat=True))
-        pending = [r for r in records if r.pk not in logged]
-        if pending:
-            append_change_records(pending)
-            done += len(pending)
-        if progress is not None:
-            progress(len(pending))
-    return done
+
+def _store_tiles(builder: TileBuilder, using: str) -> None:
+    tiles = [LogTile(level=t.level, index=t.index, hashes=t.hashes, root=t.root) for t in builder.drain()]
+    LogTile.objects.using(using).bulk_create(tiles, batch_size=50)
+
+
+class BulkLog:
+    """The log's side of a bulk writer that inserts history records itself, with their leaves
+    and indexes already made (the demo's loader, a chunk at a time): it gives out the indexes
+    and stores the tiles the leaves complete. The writer runs alone, holding the log's lock in
+    each of its transactions."""
+
+    def __init__(self, *, using: str = "default") -> None:
+        self.using = using
+        with transaction.atomic(using=using):
+            _lock(using)
+            self.size = log_size(using=using)
+            self._builder = _builder(using, self.size)
+
+    def add(self, entries: Sequence[tuple[int, bytes]]) -> None:
+        """The (log index, leaf hash) of the next entries, in index order, inside the
+        transaction that inserts their records."""
+        _lock(self.using)
+        for index, digest in entries:
+            if index != self._builder.size:
+                raise LogCorrupted(f"a bulk writer gave entry {index} where the log's next is {self._builder.size}")
+            self._builder.add(digest)
+        self.size = self._builder.size
+        _store_tiles(self._builder, self.using)
 
 
 def _signed_body(checkpoint: Checkpoint) -> CheckpointBody:

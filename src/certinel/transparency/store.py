@@ -1,7 +1,8 @@
 """The tile store on the database.
 
 Full tiles are rows of LogTile (append-only). The partial tile at the right edge of each level
-is never stored: at level 0 it is the leaf hashes of the last entries, at level L > 0 the
+is never stored: at level 0 it is the leaf hashes of the last entries (the history records of
+the last log indexes), at level L > 0 the
 `root` column of the full tiles at level L-1 it spans: range queries on primary or unique
 keys. All the tiles a root or a proof needs are read in one query.
 
@@ -16,13 +17,15 @@ from collections.abc import Iterable
 
 from django.db import connections
 
+from certinel.core.models import ChangeRecord
+
 from .merkle import HASH_SIZE
-from .models import LogEntry, LogTile
+from .models import LogTile
 from .tiledtree import MissingTile, TileKey, TileStore
 from .tiles import TILE_WIDTH
 
 _TILE = LogTile._meta.db_table
-_ENTRY = LogEntry._meta.db_table
+_ENTRY = ChangeRecord._meta.db_table
 
 
 class DatabaseTileStore(TileStore):
@@ -68,14 +71,15 @@ class DatabaseTileStore(TileStore):
         """The query of one right-edge tile: leaf hashes (level 0) or the roots of the full
         tiles below. PostgreSQL joins them into one value; SQLite returns them one a row."""
         if level == 0:
-            table, column, where, args = _ENTRY, "leaf_hash", '"index" >= %s AND "index" < %s', [start, stop]
+            table, column, position = _ENTRY, "leaf_hash", "log_index"
+            where, args = "log_index >= %s AND log_index < %s", [start, stop]
         else:
-            table, column, where = _TILE, "root", 'level = %s AND "index" >= %s AND "index" < %s'
-            args = [level - 1, start, stop]
+            table, column, position = _TILE, "root", '"index"'
+            where, args = 'level = %s AND "index" >= %s AND "index" < %s', [level - 1, start, stop]
         if connections[self.using].vendor == "postgresql":
-            return (f"SELECT 1, %s, %s, string_agg({column}, ''::bytea ORDER BY \"index\"), COUNT(*) "  # noqa: S608
+            return (f"SELECT 1, %s, %s, string_agg({column}, ''::bytea ORDER BY {position}), COUNT(*) "  # noqa: S608
                     f"FROM {table} WHERE {where}", args)
-        return f'SELECT 1, %s, %s, {column}, "index" FROM {table} WHERE {where}', args  # noqa: S608
+        return f"SELECT 1, %s, %s, {column}, {position} FROM {table} WHERE {where}", args  # noqa: S608
 
     @staticmethod
     def _tile(key: TileKey, rows: list[tuple[int, bytes]], joined: bool) -> bytes | None:

@@ -44,8 +44,8 @@ def record_is_public(record: Any) -> bool:
 
 @register.filter
 def log_event(entry: Any) -> str:
-    """What a log entry records, as the public may read it."""
-    record = getattr(entry, "change_record", None)
+    """What a log entry (a history record) records, as the public may read it."""
+    record = getattr(entry, "change_record", entry)
     if record is None:
         return "—"
     if not record_is_public(record):

@@ -74,7 +74,7 @@ def test_snapshot_hashes_personal_fields(subject):
 
 
 APPEND_ONLY_TABLES = {"core_changerecord", "certificates_certificateevent", "certificates_certificatecredential",
-                      "credentials_issuedcredential", "transparency_logentry", "transparency_logtile",
+                      "credentials_issuedcredential", "transparency_logtile",
                       "transparency_checkpoint", "transparency_cosignature", "watch_deliveryattempt"}
 
 

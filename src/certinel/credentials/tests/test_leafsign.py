@@ -10,12 +10,12 @@ from django.db import transaction
 from certinel.accounts.models import Role
 from certinel.certificates import services as certificates
 from certinel.core.actor import Actor
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, build_user, certificate_data
 from certinel.credentials.multibase import public_key_from_multikey
 from certinel.credentials.selectors import did_document_for_body
 from certinel.registry import services as registry
 from certinel.transparency.leaf import parse_leaf, verify_leaf_signature
-from certinel.transparency.models import LogEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ def _raw(multikey: str) -> bytes:
 
 
 def _leaf_of(action: str) -> tuple[dict, bytes]:
-    entry = LogEntry.objects.filter(change_record__action=action).order_by("-index").first()
-    return parse_leaf(bytes(entry.data)), bytes(entry.data)
+    entry = ChangeRecord.objects.filter(action=action).order_by("-log_index").first()
+    return parse_leaf(bytes(entry.leaf)), bytes(entry.leaf)
 
 
 def test_a_body_operators_change_is_signed_by_the_body():

@@ -23,6 +23,7 @@ from certinel.core.actor import Actor
 from certinel.core.dates import add_months
 from certinel.core.errors import NotPermitted
 from certinel.core.history import history_for
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import build_body, build_org, build_user
 from certinel.credit import scorecard as scorecards
 from certinel.credit.choices import CreditSubjectKind, FactKind
@@ -32,7 +33,6 @@ from certinel.credit.selectors import class_for, class_history, classes_visible
 from certinel.credit.services_classes import classes_recompute
 from certinel.credit.services_facts import fact_record
 from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import LogEntry
 from certinel.transparency.privacy import PUBLIC_KINDS
 
 from .factories import regulator
@@ -230,7 +230,7 @@ def test_a_class_is_a_private_record_of_the_log():
     record(regulator(), org.uscc)
     cls = CreditClass.objects.get(organization=org)
     [change] = history_for(cls)
-    assert parse_leaf(bytes(LogEntry.objects.get(change_record=change).data))["type"] == "private"
+    assert parse_leaf(bytes(ChangeRecord.objects.get(pk=change.pk).leaf))["type"] == "private"
     assert "credit.creditclass" not in PUBLIC_KINDS and "credit.creditfact" not in PUBLIC_KINDS
 
 

@@ -16,6 +16,7 @@ from certinel.certificates.io.errors import FileRejected
 from certinel.core.actor import Actor
 from certinel.core.errors import NotFound, NotPermitted, TransitionNotAllowed, ValidationFailed
 from certinel.core.history import history_for
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import (
     SYSTEM,
     body_with_scopes,
@@ -33,7 +34,6 @@ from certinel.credit.models import CreditClass, CreditFact
 from certinel.credit.services_facts import fact_annul, fact_record, facts_import
 from certinel.registry import services as registry
 from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import LogEntry
 
 from .factories import listed, regulator
 
@@ -65,7 +65,7 @@ def test_a_regulator_records_a_fact_with_its_decision_and_the_class_follows():
     [record] = history_for(fact)
     assert record.action == "credit_fact_recorded" and record.after["decision_no"] == "苏市监罚〔2026〕101号"
     # a private kind: the log holds a commitment, not the fact
-    assert parse_leaf(bytes(LogEntry.objects.get(change_record=record).data))["type"] == "private"
+    assert parse_leaf(bytes(ChangeRecord.objects.get(pk=record.pk).leaf))["type"] == "private"
     cls = CreditClass.objects.get(organization=org)
     assert (cls.grade, cls.score, cls.facts_counted) == ("A", 90, 1)
     assert [line["code"] for line in cls.explanation["indicators"]] == ["ORG-PEN-G"]

@@ -18,6 +18,7 @@ from certinel.core.actor import Actor
 from certinel.core.dates import add_months
 from certinel.core.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from certinel.core.history import history_for
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import build_body, build_lab, build_org, build_person, build_user
 from certinel.credit import evidence as evidence_files
 from certinel.credit.choices import PublicationStatus, RepairStatus
@@ -33,7 +34,6 @@ from certinel.credit.services_repair import (
     repair_request,
 )
 from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import LogEntry
 from certinel.transparency.register import check_register
 
 from .factories import listed, regulator
@@ -45,7 +45,7 @@ PNG = evidence_files.EvidenceFile("整改照片.png", b"\x89PNG\r\n\x1a\n" + b"\
 
 
 def _leaf(record) -> dict:
-    return parse_leaf(bytes(LogEntry.objects.get(change_record=record).data))
+    return parse_leaf(bytes(ChangeRecord.objects.get(pk=record.pk).leaf))
 
 
 def fact(
@@ -309,7 +309,7 @@ def test_approval_ends_the_display_today_and_publishes_the_pledge_not_the_reason
     leaf = _leaf(ended)
     assert ended.action == "credit_publication_repaired" and leaf["reason"] == ""
     assert leaf["after"] == {"status": "repaired", "ended_on": TODAY.isoformat(), "pledge": pub.pledge}
-    assert "材料齐全" not in bytes(LogEntry.objects.get(change_record=ended).data).decode()
+    assert "材料齐全" not in bytes(ChangeRecord.objects.get(pk=ended.pk).leaf).decode()
     assert check_register()[1] == []
     # once decided, no second decision
     with pytest.raises(TransitionNotAllowed):

@@ -15,13 +15,13 @@ from certinel.core.actor import Actor
 from certinel.core.dates import add_months
 from certinel.core.errors import NotFound, NotPermitted, TransitionNotAllowed, ValidationFailed
 from certinel.core.history import history_for
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import build_body, build_lab, build_org, build_user
 from certinel.credit import services
 from certinel.credit.choices import EntryStatus, NoticeStatus
 from certinel.credit.models import ListEntry
 from certinel.credit.policy import list_policy
 from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import LogEntry
 from certinel.transparency.register import check_register
 
 from .factories import listed, regulator, serve
@@ -31,7 +31,7 @@ TODAY = timezone.localdate()
 
 
 def _leaf(record) -> dict:
-    return parse_leaf(bytes(LogEntry.objects.get(change_record=record).data))
+    return parse_leaf(bytes(ChangeRecord.objects.get(pk=record.pk).leaf))
 
 
 def test_a_notice_then_a_decision_lists_the_subject_with_the_policys_dates():

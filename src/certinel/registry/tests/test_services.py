@@ -151,7 +151,8 @@ def test_scope_grant_and_withdraw():
 
 def test_scopes_granted_in_one_batch_all_or_nothing():
     from certinel.core.history import history_for
-    from certinel.transparency.models import LogEntry
+    from certinel.core.models import ChangeRecord
+    from certinel.transparency.services import log_size
 
     body = build_body()
     grant = services.ScopeGrant
@@ -166,13 +167,14 @@ def test_scopes_granted_in_one_batch_all_or_nothing():
     with pytest.raises(ValidationFailed) as twice:
         services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 17), grant("QMS", 17)])
     assert codes(twice.value) == {"scheme": "duplicate"}
-    logged = LogEntry.objects.count()
+    logged = log_size()
     scopes = services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 17), grant("EMS", 18),
                                                                           grant("CCC", None, "0701")])
     assert [str(s) for s in scopes] == ["QMS / IAF 17", "EMS / IAF 18", "CCC / 0701"]
     # One history record and one leaf each, as one service call at a time writes them.
     assert [r.action for s in scopes for r in history_for(s)] == ["body_scope_granted"] * 3
-    assert LogEntry.objects.count() == logged + 3
+    assert log_size() == logged + 3 and [s.pk for s in scopes] == [int(r.object_id) for r in ChangeRecord.objects
+                                                                    .filter(log_index__gte=logged).order_by("log_index")]
     # A scope already in force refuses the whole batch.
     with pytest.raises(ValidationFailed) as again:
         services.body_scopes_grant(actor=SYSTEM, body=body, scopes=[grant("QMS", 18), grant("EMS", 18)])

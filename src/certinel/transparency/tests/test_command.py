@@ -38,8 +38,8 @@ def test_verify_keeps_state_and_catches_a_rewrite(fill, signer, origin, tmp_path
     checkpoint_sign(signer=signer)
     run("verify", "--key", signer.vkey, "--state", str(state), "--progress", "never")
     assert json.loads(state.read_text())["size"] == 610
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET data = %s WHERE "index" = 3', [record(12345)])
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("UPDATE core_changerecord SET leaf = %s WHERE log_index = 3", [record(12345)])
     out = io.StringIO()
     with pytest.raises(CommandError, match="failed verification") as caught:
         call_command("log", "verify", "--key", signer.vkey, "--state", str(state), stdout=out)

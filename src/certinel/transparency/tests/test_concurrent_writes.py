@@ -24,10 +24,10 @@ from certinel.certificates.io.importer import import_file
 from certinel.certificates.models import Certificate
 from certinel.certificates.services import certificate_reinstate, certificate_suspend, certificates_tick
 from certinel.core.actor import Actor
+from certinel.core.models import ChangeRecord
 from certinel.core.scheduler import sign_checkpoint_if_grown
 from certinel.credentials.models import SigningKey
 from certinel.credentials.services import signing_key_create
-from certinel.transparency.models import LogEntry
 from certinel.transparency.monitor import verify_log
 from certinel.transparency.signers import log_origin, log_verifiers
 from certinel.watch.services import watch_item_add, watchlist_create
@@ -101,7 +101,7 @@ def test_concurrent_writes_leave_the_log_and_the_register_in_agreement(settings,
     sign_checkpoint_if_grown()
 
     # Leaves signed by the body were written, and the monitor checks them rather than failing them.
-    assert any(b'"sig":' in bytes(data) for data in LogEntry.objects.values_list("data", flat=True))
+    assert any(b'"sig":' in bytes(data) for data in ChangeRecord.objects.values_list("leaf", flat=True))
     report = verify_log(origin=log_origin(), verifiers=log_verifiers())
     assert report.ok, [str(p) for p in report.problems]
     out = io.StringIO()

@@ -14,9 +14,9 @@ from certinel.transparency.checkpoint import CheckpointBody, sign_checkpoint
 from certinel.transparency.models import Checkpoint, LogTile
 from certinel.transparency.monitor import state_for, verify_log
 from certinel.transparency.note import Ed25519Signer
-from certinel.transparency.services import checkpoint_sign, log_append
+from certinel.transparency.services import checkpoint_sign
 
-from .conftest import record
+from .conftest import append, change, record
 
 pytestmark = pytest.mark.django_db
 
@@ -54,19 +54,26 @@ def test_an_empty_log_verifies(signer, origin):
     assert verify(signer, origin).ok
 
 
+def forge(cursor, index: int, number: int = 99_999) -> None:
+    """Rewrite a record's leaf, leaf hash and the column its leaf holds: the leaf of record
+    `number` in place of the one at `index`, the record agreeing with it."""
+    forged = record(number)
+    cursor.execute("UPDATE core_changerecord SET leaf = %s, leaf_hash = %s, after = %s WHERE log_index = %s",
+                   [forged, m.leaf_hash(forged), f'{{"n":{number}}}', index])
+
+
 def test_rewritten_bytes(log, signer, origin, tamper):
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET data = %s WHERE "index" = 10', [record(99_999)])
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("UPDATE core_changerecord SET leaf = %s WHERE log_index = 10", [record(99_999)])
     report = verify(signer, origin)
     assert [p.index for p in problems(report, "rewritten")] == [10]
+    assert [p.index for p in problems(report, "history")] == [10]  # nor is it the leaf of the record's columns
     assert len(problems(report, "checkpoint")) == 2  # both checkpoints cover entry 10
 
 
 def test_rewritten_bytes_and_leaf_hash(log, signer, origin, tamper):
-    forged = record(99_999)
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET data = %s, leaf_hash = %s WHERE "index" = 400',
-                       [forged, m.leaf_hash(forged)])
+    with tamper("core_changerecord") as cursor:
+        forge(cursor, 400)
     report = verify(signer, origin)
     assert [p.index for p in problems(report, "rewritten")] == [400]
     assert "both replaced" in problems(report, "rewritten")[0].message
@@ -74,35 +81,33 @@ def test_rewritten_bytes_and_leaf_hash(log, signer, origin, tamper):
 
 
 def test_rewritten_entry_after_the_last_full_tile(log, signer, origin, tamper):
-    forged = record(99_999)
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET data = %s, leaf_hash = %s WHERE "index" = 650',
-                       [forged, m.leaf_hash(forged)])
+    with tamper("core_changerecord") as cursor:
+        forge(cursor, 650)
     report = verify(signer, origin)
     assert report.kinds() == {"checkpoint"}  # no tile says which entry: the checkpoint says the data changed
 
 
 def test_removed_entry(log, signer, origin, tamper):
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('DELETE FROM transparency_logentry WHERE "index" IN (100, 101, 102)')
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE log_index IN (100, 101, 102)")
     report = verify(signer, origin)
     assert report.kinds() == {"removed"}  # the tile's hashes stand in for them: the rest still holds
     assert problems(report, "removed")[0].message.startswith("entries 100..102 are missing")
 
 
 def test_removed_entries_at_the_end(log, signer, origin, tamper):
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('DELETE FROM transparency_logentry WHERE "index" >= 690')
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 690")
     report = verify(signer, origin)
     assert report.size == 690
     assert "covers 700 entries but the log holds 690" in problems(report, "removed")[0].message
 
 
 def test_reordered_entries(log, signer, origin, tamper):
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET "index" = -1 WHERE "index" = 5')
-        cursor.execute('UPDATE transparency_logentry SET "index" = 5 WHERE "index" = 260')
-        cursor.execute('UPDATE transparency_logentry SET "index" = 260 WHERE "index" = -1')
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("UPDATE core_changerecord SET log_index = -1 WHERE log_index = 5")
+        cursor.execute("UPDATE core_changerecord SET log_index = 5 WHERE log_index = 260")
+        cursor.execute("UPDATE core_changerecord SET log_index = 260 WHERE log_index = -1")
     report = verify(signer, origin)
     reordered = problems(report, "reordered")
     assert [(p.index, p.message.split("index ")[1].split(":")[0]) for p in reordered] == [(5, "260"), (260, "5")]
@@ -185,14 +190,16 @@ def test_the_history_and_the_log_must_agree(signer, origin, tamper):
     assert verify(signer, origin).ok
     with tamper("core_changerecord") as cursor:
         cursor.execute("UPDATE core_changerecord SET reason = 'rewritten' WHERE id = %s", [changes[1].pk])
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET change_record_id = NULL WHERE "index" = 3')
-        cursor.execute('UPDATE transparency_logentry SET change_record_id = %s WHERE "index" = 2', [changes[3].pk])
+    with connection.cursor() as cursor:  # a record written around the services: no leaf, no place in the log
+        cursor.execute("INSERT INTO core_changerecord (time, actor_label, via, request_id, action, content_type_id, "
+                       "object_id, object_repr, region_code, reason) SELECT time, actor_label, via, request_id, "
+                       "action, content_type_id, object_id, object_repr, region_code, reason "
+                       "FROM core_changerecord WHERE id = %s", [changes[2].pk])
     report = verify(signer, origin)
     assert report.kinds() == {"history"}
-    assert [p.index for p in report.problems] == [1, 2, None]
-    # The record whose entry now points elsewhere is in no entry of the log.
-    assert f"#{changes[2].pk}" in report.problems[2].message and "in no entry" in report.problems[2].message
+    assert [p.index for p in report.problems] == [1, None]
+    assert f"change record #{changes[1].pk}'s columns" in report.problems[0].message
+    assert "1 history record(s) are in no entry" in report.problems[1].message
 
 
 def test_two_checkpoints_that_cannot_both_be_true(log, signer, origin):
@@ -210,10 +217,8 @@ def test_a_rewritten_history_is_caught_by_the_state_file(log, signer, origin, ta
     """The operator rewrites an entry, drops the checkpoints and signs the new history: the
     log agrees with itself, but not with the checkpoint the monitor saw before."""
     state = state_for(verify(signer, origin).newest, origin)
-    forged = record(99_999)
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET data = %s, leaf_hash = %s WHERE "index" = 650',
-                       [forged, m.leaf_hash(forged)])
+    with tamper("core_changerecord") as cursor:
+        forge(cursor, 650)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM transparency_checkpoint")  # the test database allows deletes
     checkpoint_sign(signer=signer)
@@ -240,10 +245,10 @@ def test_without_keys_signatures_are_a_problem(log, origin):
 def test_a_crash_in_the_middle_of_an_append_leaves_the_log_consistent(log, signer, origin):
     LogTile.objects.create(level=0, index=2, hashes=bytes(8192), root=bytes(32))  # in the append's way
     with pytest.raises(IntegrityError):
-        log_append(records=[record(i) for i in range(700, 900)])
+        append([change(i) for i in range(700, 900)])
     LogTile.objects.filter(level=0, index=2)._raw_delete(LogTile.objects.db)  # the test database allows it
     report = verify(signer, origin)
     assert report.ok and report.size == 700
-    log_append(records=[record(i) for i in range(700, 900)])
+    append([change(i) for i in range(700, 900)])
     checkpoint_sign(signer=signer)
     assert verify(signer, origin).ok

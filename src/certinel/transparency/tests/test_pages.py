@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from certinel.certificates import services
+from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, certificate_data
-from certinel.transparency.models import LogEntry
 from certinel.transparency.note import Ed25519Signer
-from certinel.transparency.services import checkpoint_sign, log_catch_up
+from certinel.transparency.services import checkpoint_sign, log_size
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def cert():
 def test_the_log_page_shows_size_checkpoint_and_receipts(client, cert):
     page = client.get("/log/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200 and "尚未签名" in page.content.decode()
-    log_catch_up()
-    size = LogEntry.objects.count()
+    size = log_size()
+    assert size == ChangeRecord.objects.count()
     assert size > 0
     checkpoint_sign(signer=Ed25519Signer.generate("certinel.test/log"))
     text = client.get("/log/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -36,9 +36,9 @@ def test_the_log_page_shows_size_checkpoint_and_receipts(client, cert):
 
 def test_the_certificate_page_lists_its_log_entries_and_e_certificate(client, cert):
     # The change is appended to the log in the transaction that makes it.
-    mine = LogEntry.objects.get(change_record__object_id=str(cert.pk), change_record__action="certificate_issued")
+    mine = ChangeRecord.objects.get(object_id=str(cert.pk), action="certificate_issued")
     page = client.get(f"/certificates/{cert.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert f'href="/log/proof/{mine.index}"' in page and "<td>证书颁发</td>" in page
+    assert f'href="/log/proof/{mine.log_index}"' in page and "<td>证书颁发</td>" in page
     assert "certificate_issued" not in page  # the event in words, never its identifier
     assert f'href="/certificates/{cert.pk}/certificate.pdf"' in page
     services.certificate_revoke(actor=SYSTEM, certificate=cert, reason="伪造试验报告", signed_by="王签发")

@@ -17,10 +17,10 @@ from django.db import connection
 from certinel.certificates import selectors
 from certinel.certificates.choices import CertificateStatus
 from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.core.models import ChangeRecord
 from certinel.demo.builder import ACCOUNTS
 from certinel.registry.models import BodyScope, CertificationBody, Lab, LabScopeItem, Organization, OrganizationName
 from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import LogEntry
 from certinel.transparency.monitor import verify_log
 from certinel.transparency.privacy import PERSONAL_FIELDS, PUBLIC_KINDS
 from certinel.transparency.register import check_register
@@ -75,11 +75,10 @@ def test_a_revoked_certificate_set_back_to_valid(demo, client):
     assert before["outcome"] == "not_valid"
     # The answer names the log index of the certificate's latest event, whose leaf says so.
     index = before["certificates"][0]["log_index"]
-    leaf = parse_leaf(bytes(LogEntry.objects.get(index=index).data))
+    leaf = parse_leaf(bytes(ChangeRecord.objects.get(log_index=index).leaf))
     assert leaf["object"] == {"type": "certificates.certificate", "id": str(cert.pk)}
-    assert index == max(LogEntry.objects.filter(change_record__object_id=str(cert.pk),
-                                                change_record__action__startswith="certificate_")
-                        .values_list("index", flat=True))
+    assert index == max(ChangeRecord.objects.filter(object_id=str(cert.pk), action__startswith="certificate_")
+                        .values_list("log_index", flat=True))
     sql("UPDATE certificates_certificate SET status = 'valid' WHERE id = %s", [cert.pk])
     # An answer kept from before is still the log's (the change by SQL left the certificate's
     # version and update time as they were); a server that builds the answer again says:
@@ -179,7 +178,7 @@ def test_no_leaf_holds_anything_private(demo):
     api_key_create(actor=admin, body=CertificationBody.objects.order_by("pk").first(), name="erp")
 
     private = 0
-    for index, data in LogEntry.objects.order_by("index").values_list("index", "data"):
+    for index, data in ChangeRecord.objects.order_by("log_index").values_list("log_index", "leaf"):
         data = bytes(data)
         leaf = parse_leaf(data)
         # Digests and signatures are not data: their digits could look like a phone number.

@@ -57,8 +57,8 @@ def test_a_server_checked_from_outside_before_and_after_changes_by_sql(served, c
         call_command("log", "verify", "--server", served, stdout=io.StringIO())
 
     # A server whose entries are not those it signed is not believed at all.
-    with transaction.atomic(), writable("transparency_logentry") as cursor:  # its guard is back afterwards
-        cursor.execute("""UPDATE transparency_logentry SET data = %s WHERE "index" = 3""",
+    with transaction.atomic(), writable("core_changerecord") as cursor:  # its guard is back afterwards
+        cursor.execute("UPDATE core_changerecord SET leaf = %s WHERE log_index = 3",
                        [b'{"v":1,"type":"forged"}'])
     with pytest.raises(RemoteError, match="do not make the tree"):
         verify_remote(served, verifiers=log_verifiers())

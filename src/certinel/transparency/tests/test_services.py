@@ -12,44 +12,40 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from certinel.core.actor import Actor
 from certinel.core.db import MAINTENANCE_TABLE
 from certinel.core.history import record_change
-from certinel.core.models import AppendOnlyError
+from certinel.core.models import AppendOnlyError, ChangeRecord
 from certinel.transparency import merkle as m
 from certinel.transparency import selectors
 from certinel.transparency.errors import CheckpointConflict, EntryTooLarge, LogCorrupted
-from certinel.transparency.leaf import parse_leaf
-from certinel.transparency.models import Checkpoint, Cosignature, LogEntry, LogTile
+from certinel.transparency.leaf import change_record_leaf, parse_leaf
+from certinel.transparency.models import Checkpoint, Cosignature, LogTile
 from certinel.transparency.note import Cosigner, Ed25519Signer, open_note, split_note
-from certinel.transparency.services import (
-    append_change_record,
-    checkpoint_add_cosignatures,
-    checkpoint_sign,
-    log_append,
-    log_size,
-)
+from certinel.transparency.services import checkpoint_add_cosignatures, checkpoint_sign, log_records, log_size
 from certinel.transparency.store import DatabaseTileStore
 from certinel.transparency.tiledtree import MissingTile, consistency_proof, inclusion_proof, tree_root
 
-from .conftest import record
+from .conftest import append, change, record, records
 
 pytestmark = pytest.mark.django_db
 
 
 def _leaves(n: int) -> list[bytes]:
-    return [m.leaf_hash(record(i)) for i in range(n)]
+    return [m.leaf_hash(leaf) for leaf in records(range(n))]
 
 
 def test_append_assigns_indexes_and_writes_full_tiles(fill):
-    assert log_append(records=[]) == []
+    assert log_records([]) == []
     assert fill(300) == list(range(300))
-    assert log_append(records=[record(300), record(301)]) == [300, 301]
+    assert append([change(300), change(301)]) == [300, 301]
     assert fill(600, start=302)[-1] == 901
     assert log_size() == 902
     assert list(LogTile.objects.values_list("level", "index")) == [(0, 0), (0, 1), (0, 2)]
     leaves = _leaves(902)
     tile = LogTile.objects.get(level=0, index=1)
     assert bytes(tile.hashes) == b"".join(leaves[256:512]) and bytes(tile.root) == m.root_hash(leaves[256:512])
-    entry = LogEntry.objects.get(index=5)
-    assert bytes(entry.data) == record(5) and bytes(entry.leaf_hash) == leaves[5]
+    entry = ChangeRecord.objects.get(log_index=5)
+    assert bytes(entry.leaf) == record(5) and bytes(entry.leaf_hash) == leaves[5] and entry.after == {"n": 5}
+    assert all(record(i) == change_record_leaf(change(i)) == change_record_leaf(ChangeRecord.objects.get(log_index=i))
+               for i in (0, 5, 301, 777))  # the fixtures' fast leaves are the records' leaves
 
 
 def test_database_proofs_agree_with_merkle(fill):
@@ -91,8 +87,8 @@ def test_missing_rows_are_missing_tiles(fill, tamper):
     fill(600)
     store = DatabaseTileStore()
     assert len(store.read_tiles([(0, 2, 88), (1, 0, 2), (0, 0, 256)])[(1, 0, 2)]) == 64
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('DELETE FROM transparency_logentry WHERE "index" >= 520')
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 520")
     with tamper("transparency_logtile") as cursor:
         cursor.execute('DELETE FROM transparency_logtile WHERE "index" = 1')
     for key in [(0, 2, 88), (0, 2, 10), (1, 0, 2), (0, 1, 256), (2, 0, 1)]:
@@ -100,23 +96,24 @@ def test_missing_rows_are_missing_tiles(fill, tamper):
             store.read_tiles([key])
     assert store.read_tiles([]) == {}
     with pytest.raises(LogCorrupted):
-        log_append(records=[b"x"])
+        append([change(1000)])
 
 
-def test_entries_too_large_are_refused_whole(fill):
+def test_entries_too_large_are_refused_whole(fill, monkeypatch):
     fill(3)
+    from certinel.transparency import services
+
+    monkeypatch.setattr(services, "change_record_leaf", lambda r, signer=None: b"x" * (65536 if r.after["n"] else 2))
     with pytest.raises(EntryTooLarge):
-        log_append(records=[b"ok", b"x" * 65536])
-    assert log_size() == 3
-    with pytest.raises(ValueError):
-        log_append(records=[b"a"], change_records=[None, None])
+        append([change(0), change(1)])
+    assert log_size() == 3 and ChangeRecord.objects.count() == 3
 
 
 def test_an_exception_in_the_callers_transaction_leaves_the_log_as_it_was(fill):
     fill(250)
     root = tree_root(DatabaseTileStore(), 250)
     with pytest.raises(RuntimeError), transaction.atomic():
-        log_append(records=[record(i) for i in range(250, 520)])  # completes tiles 0/0 and 0/1
+        append([change(i) for i in range(250, 520)])  # completes tiles 0/0 and 0/1
         assert log_size() == 520 and LogTile.objects.count() == 2
         raise RuntimeError("the service failed after appending")
     assert log_size() == 250 and not LogTile.objects.exists()
@@ -125,30 +122,31 @@ def test_an_exception_in_the_callers_transaction_leaves_the_log_as_it_was(fill):
 
 
 def test_a_failure_half_way_through_an_append_rolls_it_all_back(fill):
-    """The entries are written, then the tiles: make the tile insert fail (a row is already
+    """The tiles are written, then the records: make the tile insert fail (a row is already
     where the append must write tile 0/0), and nothing of the append remains."""
     fill(200)
     LogTile.objects.create(level=0, index=0, hashes=b"\x00" * 8192, root=b"\x00" * 32)
     with pytest.raises(IntegrityError):
-        log_append(records=[record(i) for i in range(200, 300)])
-    assert log_size() == 200
+        append([change(i) for i in range(200, 300)])
+    assert log_size() == 200 and ChangeRecord.objects.count() == 200
 
 
 def test_orm_and_database_refuse_rewrites(fill):
     fill(300)
-    entry = LogEntry.objects.get(index=1)
-    entry.data = b"rewritten"
+    entry = ChangeRecord.objects.get(log_index=1)
+    entry.leaf = b"rewritten"
     with pytest.raises(AppendOnlyError):
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
     with pytest.raises(AppendOnlyError):
-        LogEntry.objects.filter(index=1).update(data=b"x")
+        ChangeRecord.objects.filter(log_index=1).update(leaf=b"x")
     with pytest.raises(AppendOnlyError):
         LogTile.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MAINTENANCE_TABLE}")
-    for statement in ["UPDATE transparency_logentry SET data = data", "DELETE FROM transparency_logentry",
+    for statement in ["UPDATE core_changerecord SET leaf = leaf", "UPDATE core_changerecord SET log_index = NULL",
+                      "DELETE FROM core_changerecord",
                       "UPDATE transparency_logtile SET root = root", "DELETE FROM transparency_logtile"]:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as c:
             c.execute(statement)
@@ -156,8 +154,8 @@ def test_orm_and_database_refuse_rewrites(fill):
 
 
 def test_every_history_record_goes_into_the_log(origin):
-    """The log subscribes to the history: writing a change record appends its leaf, in the same
-    transaction (and a rolled-back change leaves no leaf)."""
+    """Writing a change record makes it the log's next entry, in the same transaction (and a
+    rolled-back change leaves no leaf)."""
     from certinel.core.testing.builders import build_org
 
     user = get_user_model().objects.create(username="zhang.san", role="admin")
@@ -165,40 +163,46 @@ def test_every_history_record_goes_into_the_log(origin):
     with transaction.atomic():
         change = record_change(actor=Actor.for_user(user, request_id="req-12345678"), action="organization_renamed",
                                obj=org, before={"name": "A"}, after={"name": "B"}, reason="typo")
-    entry = LogEntry.objects.get(change_record=change)
-    leaf = parse_leaf(bytes(entry.data))
+    entry = ChangeRecord.objects.get(pk=change.pk)
+    assert entry.log_index == change.log_index == log_size() - 1 and bytes(entry.leaf_hash) == m.leaf_hash(entry.leaf)
+    leaf = parse_leaf(bytes(entry.leaf))
     assert leaf["type"] == "organization_renamed"
     assert leaf["object"] == {"type": "registry.organization", "id": str(org.pk)}
-    assert leaf["actor"].startswith("hmac-sha256:") and "zhang" not in bytes(entry.data).decode()
+    assert leaf["actor"].startswith("hmac-sha256:") and "zhang" not in bytes(entry.leaf).decode()
     assert leaf["before"] == {"name": "A"} and leaf["request_id"] == "req-12345678"
-    with pytest.raises(IntegrityError), transaction.atomic():
-        append_change_record(change)  # one leaf per change record
     size = log_size()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO core_changerecord (time, actor_label, via, request_id, action, content_type_id, "
+                       "object_id, object_repr, region_code, reason, log_index) SELECT time, actor_label, via, "
+                       "request_id, action, content_type_id, object_id, object_repr, region_code, reason, log_index "
+                       "FROM core_changerecord WHERE id = %s", [change.pk])  # one record per index
     with pytest.raises(RuntimeError), transaction.atomic():
         record_change(actor=Actor.system(), action="organization_renamed", obj=org, before=None, after={})
         raise RuntimeError("the service fails after writing")
     assert log_size() == size
 
 
-def test_log_catch_up_logs_records_written_in_bulk(origin):
-    from certinel.core.bulk import create_objects
-    from certinel.core.history import change_record
-    from certinel.transparency.services import log_catch_up
+def test_a_bulk_writer_gives_its_records_leaves_and_the_log_their_tiles(origin):
+    """A writer inserting records itself (the demo's loader) makes their leaves; BulkLog checks
+    their order and stores the tiles they complete."""
+    from certinel.transparency.services import BulkLog
 
-    user = get_user_model().objects.create(username="li.si", role="admin")
+    written = [change(i) for i in range(300)]
     with transaction.atomic():
-        written = create_objects([change_record(actor=Actor.system(), action="bulk_thing", obj=user, before=None,
-                                                after={"n": n}) for n in range(3)])
-        assert log_catch_up() == 3
-        assert log_catch_up() == 0
-    assert set(LogEntry.objects.filter(change_record__in=written).values_list("change_record_id", flat=True)) == {
-        r.pk for r in written}
+        log = BulkLog()
+        for index, (record, leaf) in enumerate(zip(written, records(range(300)), strict=True)):
+            record.log_index, record.leaf, record.leaf_hash = index, leaf, m.leaf_hash(leaf)
+            record.save()
+        log.add([(r.log_index, r.leaf_hash) for r in written])
+        with pytest.raises(LogCorrupted, match="where the log's next is 300"):
+            log.add([(301, bytes(32))])
+    assert tree_root(DatabaseTileStore(), 300) == m.root_hash(_leaves(300))
 
 
 def test_checkpoints_extend_each_other_and_are_not_repeated(fill, signer, origin):
     with pytest.raises(LogCorrupted), transaction.atomic():
         Checkpoint.objects.create(size=5, root_hash=bytes(32), origin=origin, note="x", key_name="k")
-        log_append(records=[b"x"])  # fewer entries than a signed checkpoint: refuse to append
+        append([change(0)])  # fewer entries than a signed checkpoint: refuse to append
     assert not Checkpoint.objects.exists()
     first = checkpoint_sign(signer=signer)
     assert first.size == 0 and bytes(first.root_hash) == m.EMPTY_ROOT
@@ -218,13 +222,13 @@ def test_checkpoints_extend_each_other_and_are_not_repeated(fill, signer, origin
 def test_signing_refuses_a_checkpoint_that_contradicts_an_earlier_one(fill, signer, tamper):
     fill(300)
     checkpoint_sign(signer=signer)
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('UPDATE transparency_logentry SET leaf_hash = %s WHERE "index" = 299', [bytes(32)])
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("UPDATE core_changerecord SET leaf_hash = %s WHERE log_index = 299", [bytes(32)])
     fill(5, start=300)
     with pytest.raises(CheckpointConflict, match="no longer have the root"):
         checkpoint_sign(signer=signer)
-    with tamper("transparency_logentry") as cursor:
-        cursor.execute('DELETE FROM transparency_logentry WHERE "index" >= 290')
+    with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 290")
     with pytest.raises(CheckpointConflict, match="holds only 290"):
         checkpoint_sign(signer=signer)
     with tamper("transparency_checkpoint") as cursor:
@@ -262,7 +266,7 @@ def test_concurrent_appenders_never_share_an_index():
         try:
             for batch in range(6):
                 with transaction.atomic():
-                    log_append(records=[record(worker * 10_000 + batch * 100 + i) for i in range(40)])
+                    append([change(worker * 10_000 + batch * 100 + i) for i in range(40)])
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -274,8 +278,8 @@ def test_concurrent_appenders_never_share_an_index():
     for thread in threads:
         thread.join()
     assert not errors
-    indexes = list(LogEntry.objects.order_by("index").values_list("index", flat=True))
+    indexes = list(ChangeRecord.objects.order_by("log_index").values_list("log_index", flat=True))
     assert indexes == list(range(4 * 6 * 40))
-    data = [bytes(d) for d in LogEntry.objects.order_by("index").values_list("data", flat=True)]
+    data = [bytes(d) for d in ChangeRecord.objects.order_by("log_index").values_list("leaf", flat=True)]
     assert tree_root(DatabaseTileStore(), len(data)) == m.root_hash([m.leaf_hash(d) for d in data])
     assert LogTile.objects.filter(level=0).count() == len(data) // 256

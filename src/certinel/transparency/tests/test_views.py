@@ -11,7 +11,7 @@ from certinel.transparency import merkle as m
 from certinel.transparency import tiledtree
 from certinel.transparency.checkpoint import open_checkpoint
 from certinel.transparency.proof import verify_receipt
-from certinel.transparency.services import checkpoint_sign, log_append
+from certinel.transparency.services import checkpoint_sign
 from certinel.transparency.tiles import decode_bundle, tile_path, tiles_for_size
 
 from .conftest import record
@@ -114,8 +114,8 @@ def test_receipts_verify_offline(client, log, signer, origin):
     assert client.get("/log/proof/0300").status_code == 404
 
 
-def test_receipts_wait_for_a_checkpoint(client, log):
-    log_append(records=[b'{"late":true}'])
+def test_receipts_wait_for_a_checkpoint(client, log, fill):
+    fill(1, start=703)
     response = client.get("/log/proof/703")
     assert response.status_code == 503 and response["Retry-After"] == "60"
     assert b"not yet covered" in response.content
