@@ -43,6 +43,8 @@ PUBLIC_KINDS: dict[str, str] = {
                               "stratum (a credit class) not at all (R3.1)",
     "supervision.samplingtask": "a supervision sampling task (R3.7)",
     "supervision.samplebatch": "a sampled batch, the lab that tested it and its result (R3.7)",
+    "qualification.cmacertificate": "a CMA certificate an approval issued: its number, dates, status and the "
+                                    "SHA-256 of its scope table (R4)",
     "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client and "
                                 "signatory only as salted hashes (R3.2)",
 }
