@@ -168,6 +168,11 @@ CHECKS: dict[str, Run | Skip] = {
     "certinel stats check": Run(expect="ok"),
     ".venv/bin/certinel targets progress --json": Run(expect='"responsible"'),
     "certinel targets progress --json": Run(expect='"JS-EnMS-1K"'),
+    "certinel assessment generate --region CODE --period 2026Q3":
+        Run("certinel assessment generate --region 320000 --period 2026Q1", "320000 2026Q1"),
+    "certinel assessment verify FILE":
+        Skip("needs a report's file from the data directory; assessment/tests/test_reports.py verifies a genuine "
+             "and a changed file"),
     "certinel reports import FILE --lab CMA_NO":
         Skip("needs a lab with its scope and signatories; qualification/tests/test_import_command.py runs the "
              "command on good, bad and GB18030 files"),
