@@ -43,6 +43,9 @@ PUBLIC_KINDS: dict[str, str] = {
                               "stratum (a credit class) not at all (R3.1)",
     "supervision.samplingtask": "a supervision sampling task (R3.7)",
     "supervision.samplebatch": "a sampled batch, the lab that tested it and its result (R3.7)",
+    "assessment.assessmentreport": "a region's report for assessment: its region, period, version and the SHA-256 "
+                                   "of its figures, PDF and workbook, so that anyone holding a copy can check it "
+                                   "(R5); who generated it only as a salted hash",
     "qualification.cmacertificate": "a CMA certificate an approval issued: its number, dates, status and the "
                                     "SHA-256 of its scope table (R4)",
     "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client and "
@@ -56,6 +59,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "credit.listentry": ("removal_request",),
     "supervision.inspection": ("inspectors",),
     "qualification.testreport": ("client_name", "signatory_name"),
+    "assessment.assessmentreport": ("generated_by",),
 }
 
 # The leaf type of a private record.
