@@ -32,31 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import certificates_bench as cb  # the import benchmark's helpers, beside this file
 
 
-def _sequences() -> list[tuple[str, int, bool]]:
-    from django.apps import apps
-    from django.db import connection, models
+def _sequences():
+    from certinel.core.testing.sequences import save_sequences
 
-    if connection.vendor != "postgresql":
-        return []
-    found = []
-    with connection.cursor() as cursor:
-        for model in apps.get_models():
-            if not isinstance(model._meta.pk, models.AutoField | models.BigAutoField):
-                continue
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
-            sequence = cursor.fetchone()[0]
-            if sequence:
-                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
-                found.append((sequence, *cursor.fetchone()))
-    return found
+    return save_sequences()
 
 
-def _restore(sequences: list[tuple[str, int, bool]]) -> None:
-    from django.db import connection
+def _restore(sequences) -> None:
+    from certinel.core.testing.sequences import restore_sequences
 
-    with connection.cursor() as cursor:
-        for sequence, value, called in sequences:
-            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, value, called])
+    restore_sequences(sequences)
 
 
 def timed_import(path: Path, body) -> float:

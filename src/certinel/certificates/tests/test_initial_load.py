@@ -31,6 +31,7 @@ from certinel.certificates.models import Certificate
 from certinel.core.actor import Actor
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes
+from certinel.core.testing.sequences import restore_sequences, save_sequences
 from certinel.transparency.monitor import verify_log
 from certinel.transparency.signers import log_origin, log_verifiers
 
@@ -83,30 +84,6 @@ def everything() -> dict[str, list]:
     return out
 
 
-def _sequences() -> list[tuple[str, int, bool]]:
-    """PostgreSQL: each table's id sequence and its state (SQLite's ids follow the rows)."""
-    if connection.vendor != "postgresql":
-        return []
-    found = []
-    with connection.cursor() as cursor:
-        for model in apps.get_models():
-            pk = model._meta.pk
-            if not isinstance(pk, models.AutoField | models.BigAutoField):
-                continue
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column])
-            sequence = cursor.fetchone()[0]
-            if sequence:
-                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
-                found.append((sequence, *cursor.fetchone()))
-    return found
-
-
-def _restore(sequences: list[tuple[str, int, bool]]) -> None:
-    with connection.cursor() as cursor:
-        for sequence, value, called in sequences:
-            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, value, called])
-
-
 def _index_names() -> set[str]:
     with connection.cursor() as cursor:
         return {name for table in _tables()
@@ -120,14 +97,14 @@ def test_the_same_file_loaded_and_imported_stores_the_same_rows_leaves_and_a_log
     rows[9] = row(10, 认证制度="EMS", 范围代码="17")
     path = tmp_path / "body.csv"
     path.write_bytes(csv_bytes(rows))
-    sequences = _sequences()
+    sequences = save_sequences()
     indexes = _index_names()
     with transaction.atomic():
         imported = import_file(path, actor=SYSTEM, body=body, chunk_size=7)
         assert imported.written and imported.count("created") == 30
         by_import = everything()
         transaction.set_rollback(True)
-    _restore(sequences)
+    restore_sequences(sequences)
     result = load_initial([LoadPart(path, body)], actor_for=_system, chunk_size=7, sign=False)
     assert result.ok and result.total == 30
     assert [r.counts() for r in result.results] == [imported.counts()]
