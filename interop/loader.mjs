@@ -12,8 +12,8 @@ import {contexts as didContexts} from 'did-context';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CERTINEL_CONTEXTS_DIR = join(HERE, '..', 'src', 'certinel', 'credentials', 'contexts');
-// Only Certinel's own context is taken from the Python package; the W3C contexts come from npm.
-const CERTINEL_OWN = ['https://w3id.org/certinel/credentials/v1'];
+// Only Certinel's own contexts are taken from the Python package; the W3C contexts come from npm.
+const CERTINEL_OWN = ['https://w3id.org/certinel/credentials/v1', 'https://w3id.org/certinel/qualification/v1'];
 
 export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));

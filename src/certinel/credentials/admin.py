@@ -23,8 +23,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(ReadOnlyAdmin):
-    fields = ("body", "sequence", "fragment", "public_key_multibase", "status", "created_at", "retired_at",
-              "revoked_at", "compromised_since", "revocation_reason", "kek_id")
+    fields = ("body", "jurisdiction", "sequence", "fragment", "public_key_multibase", "status", "created_at",
+              "retired_at", "revoked_at", "compromised_since", "revocation_reason", "kek_id")
     readonly_fields = fields
     list_display = ("body", "fragment", "status", "created_at", "retired_at", "compromised_since")
     list_filter = ("status",)
@@ -33,7 +33,8 @@ class SigningKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(StatusList)
 class StatusListAdmin(ReadOnlyAdmin):
-    fields = ("body", "purpose", "number", "scheme", "host", "size", "allocated", "published_at", "created_at")
+    fields = ("body", "jurisdiction", "purpose", "number", "scheme", "host", "size", "allocated", "published_at",
+              "created_at")
     readonly_fields = fields
     list_display = ("body", "purpose", "number", "allocated", "size", "published_at")
     list_filter = ("purpose",)
@@ -49,8 +50,8 @@ class StatusEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(IssuedCredential)
 class IssuedCredentialAdmin(ReadOnlyAdmin):
-    fields = ("credential_id", "body", "signing_key", "signed_at", "revocation_entry", "suspension_entry",
-              "document")
+    fields = ("credential_id", "body", "jurisdiction", "signing_key", "signed_at", "revocation_entry",
+              "suspension_entry", "document")
     readonly_fields = fields
     list_display = ("credential_id", "body", "signing_key", "signed_at")
     search_fields = ("credential_id",)

@@ -87,14 +87,16 @@ def verification_bundle(*, credential: dict[str, Any]) -> dict[str, Any]:
     """The bundle of an issued credential: its issuer's DID document as served now and each of
     its status lists as published, signed afresh now."""
     from .models import StatusEntry
-    from .selectors import did_document_for_body, issued_credential_latest
+    from .selectors import did_document_for_body, did_document_for_jurisdiction, issued_credential_latest
     from .services import status_list_attest, status_list_url_of
 
     issued = issued_credential_latest(credential_id=credential["id"])
     if issued is None:
         raise BundleError(f"no issued credential {credential['id']}")
     issuer = credential["issuer"]["id"] if isinstance(credential["issuer"], dict) else credential["issuer"]
-    did_document = did_document_for_body(body=issued.body, host=did_web_host(did_of(issuer)))
+    host = did_web_host(did_of(issuer))
+    did_document = (did_document_for_body(body=issued.body, host=host) if issued.body_id else
+                    did_document_for_jurisdiction(jurisdiction=issued.jurisdiction, host=host))
     wanted = [e.get("statusListCredential") for e in credential.get("credentialStatus") or [] if isinstance(e, dict)]
     lists = {}
     for entry in StatusEntry.objects.filter(credential_id=credential["id"]).select_related("status_list__body"):

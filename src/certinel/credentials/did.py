@@ -51,9 +51,10 @@ def host_from_url(public_url: str) -> str:
     return parsed.netloc.rsplit("@", 1)[-1]
 
 
-def did_web(*, host: str, slug: str) -> str:
-    """`did:web:<host>:bodies:<slug>`; a port's colon is percent-encoded as did:web requires."""
-    return f"did:web:{host.replace(':', '%3A')}:bodies:{slug}"
+def did_web(*, host: str, slug: str, kind: str = "bodies") -> str:
+    """`did:web:<host>:bodies:<slug>` (or `:regulators:<region code>` for a regulator's
+    jurisdiction); a port's colon is percent-encoded as did:web requires."""
+    return f"did:web:{host.replace(':', '%3A')}:{kind}:{slug}"
 
 
 def did_web_url(did: str) -> str:

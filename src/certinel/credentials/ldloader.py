@@ -26,6 +26,7 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 DID_V1_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1_CONTEXT = "https://w3id.org/security/multikey/v1"
 CERTINEL_V1_CONTEXT = "https://w3id.org/certinel/credentials/v1"
+CERTINEL_QUALIFICATION_V1_CONTEXT = "https://w3id.org/certinel/qualification/v1"  # the CMA certificate's terms
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
 

@@ -65,7 +65,7 @@ def leaf_keys() -> dict[tuple[str, str], bytes]:
 
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     out = {}
-    for key in SigningKey.objects.select_related("body"):
+    for key in SigningKey.objects.filter(body__isnull=False).select_related("body"):
         public = public_key_from_multikey(key.public_key_multibase)
         out[(body_slug(key.body.approval_no), key.fragment)] = public.public_bytes(*raw)
     return out

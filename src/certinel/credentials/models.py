@@ -1,4 +1,9 @@
-"""Signing keys, Bitstring Status Lists and the register of issued credentials."""
+"""Signing keys, Bitstring Status Lists and the register of issued credentials.
+
+An issuer is a certification body (`body`, its DID `did:web:<host>:bodies:<approval no>`) or a
+regulator's jurisdiction (`jurisdiction`, a region code; its DID
+`did:web:<host>:regulators:<code>`), which signs the CMA certificates it decides: each key, list
+and issued credential belongs to exactly one of the two."""
 
 from __future__ import annotations
 
@@ -9,15 +14,33 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import KeyStatus, StatusPurpose
 
+BODIES, REGULATORS = "bodies", "regulators"  # the did:web path segment of each kind of issuer
+
 STATUS_LIST_SIZE = 131_072  # 16 KiB of bits: the minimum the W3C spec asks for, for herd privacy
+
+
+def one_issuer(prefix: str) -> models.CheckConstraint:
+    """A row belongs to a body or to a jurisdiction, never both or neither."""
+    return models.CheckConstraint(condition=(Q(body__isnull=False) & Q(jurisdiction="")) |
+                                  (Q(body__isnull=True) & ~Q(jurisdiction="")), name=f"{prefix}_one_issuer")
+
+
+def issuer_of(row: models.Model) -> tuple[str, str]:
+    """(path segment, identifier) of the issuer a key, list or issued credential belongs to:
+    ("bodies", approval number) or ("regulators", region code)."""
+    if row.body_id:
+        return BODIES, row.body.approval_no
+    return REGULATORS, row.jurisdiction
 
 
 class SigningKey(models.Model):
     """An Ed25519 key with which a certification body signs its e-certificates. The private
     key is kept only encrypted (see keycrypt.py) and is never shown."""
 
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT,
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="signing_keys", verbose_name=_("认证机构"))
+    jurisdiction = models.CharField(_("签发监管辖区"), max_length=6, blank=True, db_index=True,
+                                    help_text=_("监管部门作为签发者时的辖区代码（与认证机构二选一）"))
     sequence = models.PositiveIntegerField(_("序号"))
     fragment = models.CharField(_("密钥标识"), max_length=32, help_text=_("DID URL 片段，如 key-1"))
     public_key_multibase = models.CharField(_("公钥 (Multikey)"), max_length=64, unique=True)
@@ -42,17 +65,26 @@ class SigningKey(models.Model):
             models.UniqueConstraint(fields=["body", "fragment"], name="signingkey_body_fragment_uniq"),
             models.UniqueConstraint(fields=["body"], condition=Q(status=KeyStatus.ACTIVE),
                                     name="signingkey_one_active_per_body"),
+            models.UniqueConstraint(fields=["jurisdiction", "sequence"], condition=Q(body__isnull=True),
+                                    name="signingkey_jurisdiction_seq_uniq"),
+            models.UniqueConstraint(fields=["jurisdiction"], condition=Q(status=KeyStatus.ACTIVE, body__isnull=True),
+                                    name="signingkey_one_active_per_jurisdiction"),
+            one_issuer("signingkey"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.body.approval_no}#{self.fragment}"
+        return f"{self.issuer[1]}#{self.fragment}"
 
     def __repr__(self) -> str:
         return f"<SigningKey {self.pk} {self.fragment} {self.status} {self.public_key_multibase}>"
 
     @property
     def region_code(self) -> str:
-        return self.body.region_code
+        return self.body.region_code if self.body_id else self.jurisdiction
+
+    @property
+    def issuer(self) -> tuple[str, str]:
+        return issuer_of(self)
 
 
 class StatusList(models.Model):
@@ -61,8 +93,10 @@ class StatusList(models.Model):
     when a credential was issued. `credential` is the last signed BitstringStatusListCredential,
     republished on every change."""
 
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT,
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="status_lists", verbose_name=_("认证机构"))
+    jurisdiction = models.CharField(_("签发监管辖区"), max_length=6, blank=True, db_index=True,
+                                    help_text=_("监管部门作为签发者时的辖区代码（与认证机构二选一）"))
     purpose = models.CharField(_("用途"), max_length=16, choices=StatusPurpose.choices)
     number = models.PositiveIntegerField(_("编号"))
     host = models.CharField(_("发布主机"), max_length=255, help_text=_("列表 URL 与签发者 DID 所用的主机名"))
@@ -85,14 +119,22 @@ class StatusList(models.Model):
         verbose_name_plural = _("状态列表")
         ordering = ["body", "purpose", "number"]
         constraints = [models.UniqueConstraint(fields=["body", "purpose", "number"],
-                                               name="statuslist_body_purpose_number_uniq")]
+                                               name="statuslist_body_purpose_number_uniq"),
+                       models.UniqueConstraint(fields=["jurisdiction", "purpose", "number"],
+                                               condition=Q(body__isnull=True),
+                                               name="statuslist_jurisdiction_purpose_number_uniq"),
+                       one_issuer("statuslist")]
 
     def __str__(self) -> str:
-        return f"{self.body.approval_no}/{self.purpose}/{self.number}"
+        return f"{self.issuer[1]}/{self.purpose}/{self.number}"
 
     @property
     def region_code(self) -> str:
-        return self.body.region_code
+        return self.body.region_code if self.body_id else self.jurisdiction
+
+    @property
+    def issuer(self) -> tuple[str, str]:
+        return issuer_of(self)
 
     def index_for(self, n: int) -> int:
         """The n-th index handed out: a bijection of [0, size) since perm_a is odd and size a
@@ -122,15 +164,17 @@ class StatusEntry(models.Model):
 
     @property
     def region_code(self) -> str:
-        return self.status_list.body.region_code
+        return self.status_list.region_code
 
 
 class IssuedCredential(models.Model):
     """A credential as it was signed: which key, when, which status entries, the JSON."""
 
     credential_id = models.CharField(_("凭证标识"), max_length=255, db_index=True)
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT,
+    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="issued_credentials", verbose_name=_("认证机构"))
+    jurisdiction = models.CharField(_("签发监管辖区"), max_length=6, blank=True, db_index=True,
+                                    help_text=_("监管部门作为签发者时的辖区代码（与认证机构二选一）"))
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="issued_credentials",
                                     verbose_name=_("签名密钥"))
     signed_at = models.DateTimeField(_("签发时间"), db_index=True)
@@ -146,10 +190,11 @@ class IssuedCredential(models.Model):
         verbose_name = _("已签发电子证书")
         verbose_name_plural = _("已签发电子证书")
         ordering = ["-signed_at", "-id"]
+        constraints = [one_issuer("issuedcredential")]
 
     def __str__(self) -> str:
         return self.credential_id
 
     @property
     def region_code(self) -> str:
-        return self.body.region_code
+        return self.body.region_code if self.body_id else self.jurisdiction

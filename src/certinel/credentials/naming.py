@@ -1,4 +1,6 @@
-"""Where things are: a body's DID, its DID document URL, its status lists' URLs.
+"""Where things are: an issuer's DID, its DID document URL, its status lists' URLs. An issuer
+is a certification body (`bodies/<approval number>`) or a regulator's jurisdiction
+(`regulators/<region code>`, the issuer of CMA certificates).
 
 Everything hangs off the deployment's public address, the setting `CERTINEL_PUBLIC_URL`
 (`certinel demo --port N` sets it to `http://127.0.0.1:N`). Callers may pass a host (and a
@@ -56,3 +58,26 @@ def did_document_url(approval_no: str, *, host: str | None = None, scheme: str |
 def status_list_url(approval_no: str, purpose: str, number: int, *, host: str | None = None,
                     scheme: str | None = None) -> str:
     return f"{body_base_url(approval_no, host=host, scheme=scheme)}/status/{purpose}/{number}"
+
+
+def issuer_slug(kind: str, ident: str) -> str:
+    """The path segment of an issuer: a body's approval number in lower case, or a region code."""
+    return body_slug(ident) if kind == "bodies" else ident
+
+
+def issuer_did(kind: str, ident: str, *, host: str | None = None) -> str:
+    return did_web(host=host or deployment_host(), slug=issuer_slug(kind, ident), kind=kind)
+
+
+def issuer_base_url(kind: str, ident: str, *, host: str | None = None, scheme: str | None = None) -> str:
+    return f"{_scheme(host, scheme)}://{host or deployment_host()}/{kind}/{issuer_slug(kind, ident)}"
+
+
+def issuer_status_list_url(kind: str, ident: str, purpose: str, number: int, *, host: str | None = None,
+                           scheme: str | None = None) -> str:
+    return f"{issuer_base_url(kind, ident, host=host, scheme=scheme)}/status/{purpose}/{number}"
+
+
+def regulator_did(region_code: str, *, host: str | None = None) -> str:
+    """`did:web:<host>:regulators:<region code>`: the regulator of a jurisdiction as an issuer."""
+    return issuer_did("regulators", region_code, host=host)

@@ -13,7 +13,7 @@ from .choices import KeyStatus
 from .dataintegrity import xsd_datetime
 from .did import KeyEntry, build_did_document
 from .models import IssuedCredential, SigningKey, StatusList
-from .naming import body_did
+from .naming import body_did, regulator_did
 
 
 def signing_key_active(*, body: CertificationBody) -> SigningKey | None:
@@ -34,6 +34,31 @@ def did_document_for_body(*, body: CertificationBody, host: str | None = None) -
         for k in signing_keys_of(body=body)
     ]
     return build_did_document(did=body_did(body.approval_no, host=host), keys=entries)
+
+
+def did_document_for_jurisdiction(*, jurisdiction: str, host: str | None = None) -> dict[str, Any]:
+    """A regulator's jurisdiction as an issuer (of CMA certificates): its DID document."""
+    entries = [
+        KeyEntry(fragment=k.fragment, public_key_multibase=k.public_key_multibase,
+                 usable=k.status in (KeyStatus.ACTIVE, KeyStatus.RETIRED),
+                 revoked=xsd_datetime(k.compromised_since) if k.status == KeyStatus.COMPROMISED and
+                 k.compromised_since else None)
+        for k in signing_keys_of_jurisdiction(jurisdiction=jurisdiction)
+    ]
+    return build_did_document(did=regulator_did(jurisdiction, host=host), keys=entries)
+
+
+def signing_keys_of_jurisdiction(*, jurisdiction: str) -> QuerySet[SigningKey]:
+    return SigningKey.objects.filter(body__isnull=True, jurisdiction=jurisdiction).order_by("sequence")
+
+
+def signing_key_active_of_jurisdiction(*, jurisdiction: str) -> SigningKey | None:
+    return SigningKey.objects.filter(body__isnull=True, jurisdiction=jurisdiction, status=KeyStatus.ACTIVE).first()
+
+
+def jurisdiction_status_list_get(*, jurisdiction: str, purpose: str, number: int) -> StatusList | None:
+    return StatusList.objects.filter(body__isnull=True, jurisdiction=jurisdiction, purpose=purpose,
+                                     number=number).first()
 
 
 def body_for_slug(slug: str) -> CertificationBody | None:

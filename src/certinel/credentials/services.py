@@ -1,5 +1,9 @@
 """Writes of the credentials app: signing keys, status lists, issuing credentials.
 
+An issuer is a certification body (`body=`) or a regulator's jurisdiction (`jurisdiction=`, a
+region code: the issuer of CMA certificates); every service that names an issuer takes one of
+the two.
+
 Every service runs in one transaction and writes its history record there. Permissions are
 not checked here yet: the callers (certificate services, admin actions) decide who may act.
 """
@@ -30,24 +34,40 @@ from .keycrypt import decrypt_private_key, encrypt_private_key
 from .ldloader import CERTINEL_V1_CONTEXT, VC_V2_CONTEXT, CanonicalizationError
 from .models import STATUS_LIST_SIZE, IssuedCredential, SigningKey, StatusEntry, StatusList
 from .multibase import private_key_raw, public_key_to_multikey
-from .naming import body_did, deployment_host, deployment_scheme, status_list_url
+from .naming import deployment_host, deployment_scheme, issuer_did, issuer_status_list_url
 from .transitions import REVOCATION_BIT, SIGNING_KEY, SUSPENSION_BIT
 
 # --- signing keys -------------------------------------------------------------------------
 
 
-def _associated(body_id: int, public_key_multibase: str) -> str:
+def _associated(body_id: int | None, public_key_multibase: str, jurisdiction: str = "") -> str:
+    if body_id is None:
+        return f"certinel-signing-key:regulators:{jurisdiction}:{public_key_multibase}"
     return f"certinel-signing-key:{body_id}:{public_key_multibase}"
 
 
-def _new_key(*, actor: Actor, body: CertificationBody, now: dt.datetime) -> SigningKey:
-    sequence = (SigningKey.objects.filter(body=body).aggregate(m=Max("sequence"))["m"] or 0) + 1
+def _issuer(body: CertificationBody | None, jurisdiction: str = "") -> dict[str, Any]:
+    """The filter that selects one issuer's rows: a body's, or a jurisdiction's."""
+    if (body is None) == (not jurisdiction):
+        raise ValueError("an issuer is a body or a jurisdiction (one of the two)")
+    return {"body": body} if body is not None else {"body__isnull": True, "jurisdiction": jurisdiction}
+
+
+def _issuer_fields(body: CertificationBody | None, jurisdiction: str = "") -> dict[str, Any]:
+    return {"body": body, "jurisdiction": "" if body is not None else jurisdiction}
+
+
+def _new_key(*, actor: Actor, body: CertificationBody | None, now: dt.datetime,
+             jurisdiction: str = "") -> SigningKey:
+    sequence = (SigningKey.objects.filter(**_issuer(body, jurisdiction)).aggregate(m=Max("sequence"))["m"] or 0) + 1
     private = Ed25519PrivateKey.generate()
     public = public_key_to_multikey(private.public_key())
-    blob, kek_id = encrypt_private_key(private_key_raw(private), associated=_associated(body.pk, public))
-    key = SigningKey.objects.create(body=body, sequence=sequence, fragment=f"key-{sequence}",
-                                    public_key_multibase=public, private_key_encrypted=blob, kek_id=kek_id,
-                                    status=KeyStatus.ACTIVE, created_at=now)
+    blob, kek_id = encrypt_private_key(private_key_raw(private),
+                                       associated=_associated(body.pk if body else None, public, jurisdiction))
+    key = SigningKey.objects.create(**_issuer_fields(body, jurisdiction), sequence=sequence,
+                                    fragment=f"key-{sequence}", public_key_multibase=public,
+                                    private_key_encrypted=blob, kek_id=kek_id, status=KeyStatus.ACTIVE,
+                                    created_at=now)
     record_change(actor=actor, action="signing_key_created", obj=key, before=None, after=snapshot(key))
     return key
 
@@ -55,37 +75,42 @@ def _new_key(*, actor: Actor, body: CertificationBody, now: dt.datetime) -> Sign
 def private_key_of(key: SigningKey) -> Ed25519PrivateKey:
     """The decrypted private key, for signing only. Never log, store or return it."""
     raw = decrypt_private_key(bytes(key.private_key_encrypted), kek_id=key.kek_id,
-                              associated=_associated(key.body_id, key.public_key_multibase))
+                              associated=_associated(key.body_id, key.public_key_multibase, key.jurisdiction))
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
-def signing_key_create(*, actor: Actor, body: CertificationBody) -> SigningKey:
-    """Give a body its first signing key (or a new one after a compromise left it none)."""
+def signing_key_create(*, actor: Actor, body: CertificationBody | None = None, jurisdiction: str = "") -> SigningKey:
+    """Give a body (or a regulator's jurisdiction) its first signing key (or a new one after a
+    compromise left it none)."""
     with transaction.atomic():
-        body = lock(CertificationBody, body.pk)
-        if SigningKey.objects.filter(body=body, status=KeyStatus.ACTIVE).exists():
-            raise Conflict(f"{body} already has an active signing key; rotate it instead.",
+        if body is not None:
+            body = lock(CertificationBody, body.pk)
+        if SigningKey.objects.filter(**_issuer(body, jurisdiction), status=KeyStatus.ACTIVE).exists():
+            raise Conflict(f"{body or jurisdiction} already has an active signing key; rotate it instead.",
                            code="active_key_exists")
-        return _new_key(actor=actor, body=body, now=timezone.now())
+        return _new_key(actor=actor, body=body, jurisdiction=jurisdiction, now=timezone.now())
 
 
-def signing_key_rotate(*, actor: Actor, body: CertificationBody, reason: str = "") -> SigningKey:
+def signing_key_rotate(*, actor: Actor, body: CertificationBody | None = None, jurisdiction: str = "",
+                       reason: str = "") -> SigningKey:
     """A new key becomes active; the old one is retired but stays in the DID document, so
-    every credential it signed still verifies. The body's status lists are re-signed."""
+    every credential it signed still verifies. The issuer's status lists are re-signed."""
     with transaction.atomic():
-        body = lock(CertificationBody, body.pk)
+        if body is not None:
+            body = lock(CertificationBody, body.pk)
         now = timezone.now()
-        old = SigningKey.objects.select_for_update(no_key=True).filter(body=body, status=KeyStatus.ACTIVE).first()
+        old = (SigningKey.objects.select_for_update(no_key=True)
+               .filter(**_issuer(body, jurisdiction), status=KeyStatus.ACTIVE).first())
         if old is None:
-            raise NotFound(f"{body} has no active signing key to rotate.", code="no_active_key")
+            raise NotFound(f"{body or jurisdiction} has no active signing key to rotate.", code="no_active_key")
         before = snapshot(old)
         old.status = SIGNING_KEY.target("retire", old.status)
         old.retired_at = now
         old.save(update_fields=["status", "retired_at"])
         record_change(actor=actor, action="signing_key_retired", obj=old, before=before, after=snapshot(old),
                       reason=reason)
-        new = _new_key(actor=actor, body=body, now=now)
-        _republish_body_lists(body)
+        new = _new_key(actor=actor, body=body, jurisdiction=jurisdiction, now=now)
+        _republish_lists(body, jurisdiction)
         return new
 
 
@@ -110,34 +135,38 @@ def signing_key_revoke_compromised(*, actor: Actor, key: SigningKey, reason: str
         record_change(actor=actor, action="signing_key_compromised", obj=key, before=before,
                       after=snapshot(key), reason=reason)
         if was_active and replace:
-            _new_key(actor=actor, body=key.body, now=now)
-        _republish_body_lists(key.body)
+            _new_key(actor=actor, body=key.body, jurisdiction=key.jurisdiction, now=now)
+        _republish_lists(key.body, key.jurisdiction)
         return key
 
 
-def _active_key(body: CertificationBody) -> SigningKey:
-    key = SigningKey.objects.filter(body=body, status=KeyStatus.ACTIVE).select_related("body").first()
+def _active_key(body: CertificationBody | None, jurisdiction: str = "") -> SigningKey:
+    key = (SigningKey.objects.filter(**_issuer(body, jurisdiction), status=KeyStatus.ACTIVE)
+           .select_related("body").first())
     if key is None:
-        raise Conflict(f"{body} has no active signing key; create one first.", code="no_active_key")
+        raise Conflict(f"{body or jurisdiction} has no active signing key; create one first.", code="no_active_key")
     return key
 
 
 def _sign(document: dict[str, Any], *, key: SigningKey, host: str, now: dt.datetime) -> dict[str, Any]:
-    vm = f"{body_did(key.body.approval_no, host=host)}#{key.fragment}"
+    vm = f"{issuer_did(*key.issuer, host=host)}#{key.fragment}"
     return create_proof(document, private_key=private_key_of(key), verification_method=vm, created=now)
 
 
 # --- status lists -------------------------------------------------------------------------
 
-def _open_list(*, actor: Actor, body: CertificationBody, purpose: str, host: str, scheme: str) -> StatusList:
-    """The body's current list for `purpose` at this address with room left (locked), or a new one
-    (recorded in the history: a list is part of the public register)."""
+def _open_list(*, actor: Actor, body: CertificationBody | None, purpose: str, host: str, scheme: str,
+               jurisdiction: str = "") -> StatusList:
+    """The issuer's current list for `purpose` at this address with room left (locked), or a new
+    one (recorded in the history: a list is part of the public register)."""
+    issuer = _issuer(body, jurisdiction)
     current = (StatusList.objects.select_for_update(no_key=True)
-               .filter(body=body, purpose=purpose, host=host, scheme=scheme).order_by("-number").first())
+               .filter(**issuer, purpose=purpose, host=host, scheme=scheme).order_by("-number").first())
     if current is not None and current.allocated < current.size:
         return current
-    number = (StatusList.objects.filter(body=body, purpose=purpose).aggregate(m=Max("number"))["m"] or 0) + 1
-    new = StatusList.objects.create(body=body, purpose=purpose, number=number, host=host, scheme=scheme,
+    number = (StatusList.objects.filter(**issuer, purpose=purpose).aggregate(m=Max("number"))["m"] or 0) + 1
+    new = StatusList.objects.create(**_issuer_fields(body, jurisdiction), purpose=purpose, number=number, host=host,
+                                    scheme=scheme,
                                     size=STATUS_LIST_SIZE,
                                     perm_a=secrets.randbelow(STATUS_LIST_SIZE // 2) * 2 + 1,
                                     perm_b=secrets.randbelow(STATUS_LIST_SIZE))
@@ -146,9 +175,10 @@ def _open_list(*, actor: Actor, body: CertificationBody, purpose: str, host: str
     return new
 
 
-def _allocate(*, actor: Actor, body: CertificationBody, purpose: str, credential_id: str, host: str,
-              scheme: str) -> StatusEntry:
-    status_list = _open_list(actor=actor, body=body, purpose=purpose, host=host, scheme=scheme)
+def _allocate(*, actor: Actor, body: CertificationBody | None, purpose: str, credential_id: str, host: str,
+              scheme: str, jurisdiction: str = "") -> StatusEntry:
+    status_list = _open_list(actor=actor, body=body, purpose=purpose, host=host, scheme=scheme,
+                             jurisdiction=jurisdiction)
     index = status_list.index_for(status_list.allocated)
     status_list.allocated += 1
     status_list.save(update_fields=["allocated"])
@@ -158,19 +188,19 @@ def _allocate(*, actor: Actor, body: CertificationBody, purpose: str, credential
 
 
 def status_list_url_of(status_list: StatusList) -> str:
-    return status_list_url(status_list.body.approval_no, status_list.purpose, status_list.number,
-                           host=status_list.host, scheme=status_list.scheme)
+    return issuer_status_list_url(*status_list.issuer, status_list.purpose, status_list.number,
+                                  host=status_list.host, scheme=status_list.scheme)
 
 
 def status_list_publish(*, status_list: StatusList) -> dict[str, Any]:
-    """Rebuild the list from its entries, sign it with the body's active key and keep the
+    """Rebuild the list from its entries, sign it with its issuer's active key and keep the
     signed BitstringStatusListCredential for serving."""
     now = timezone.now()
-    key = _active_key(status_list.body)
+    key = _active_key(status_list.body, status_list.jurisdiction)
     set_indexes = StatusEntry.objects.filter(status_list=status_list, value=True).values_list("index", flat=True)
     url = status_list_url_of(status_list)
     unsigned = bitstring.status_list_credential(
-        list_url=url, issuer=body_did(status_list.body.approval_no, host=status_list.host),
+        list_url=url, issuer=issuer_did(*status_list.issuer, host=status_list.host),
         purpose=status_list.purpose, encoded_list=bitstring.encode_bits(set_indexes, size=status_list.size),
         valid_from=xsd_datetime(now))
     status_list.credential = _sign(unsigned, key=key, host=status_list.host, now=now)
@@ -185,7 +215,8 @@ def status_list_attest(*, status_list: StatusList) -> dict[str, Any]:
     the status as of the bundle's export. The bits are the published list's, which every status
     change republishes in its own transaction. Without an active key, the list as published."""
     published = status_list.credential
-    key = SigningKey.objects.filter(body_id=status_list.body_id, status=KeyStatus.ACTIVE).select_related("body").first()
+    key = (SigningKey.objects.filter(**_issuer(status_list.body, status_list.jurisdiction), status=KeyStatus.ACTIVE)
+           .select_related("body").first())
     if not published or key is None:
         return copy.deepcopy(published) if published else {}
     now = timezone.now()
@@ -194,10 +225,11 @@ def status_list_attest(*, status_list: StatusList) -> dict[str, Any]:
     return _sign(unsigned, key=key, host=status_list.host, now=now)
 
 
-def _republish_body_lists(body: CertificationBody) -> None:
-    if not SigningKey.objects.filter(body=body, status=KeyStatus.ACTIVE).exists():
+def _republish_lists(body: CertificationBody | None, jurisdiction: str = "") -> None:
+    issuer = _issuer(body, jurisdiction)
+    if not SigningKey.objects.filter(**issuer, status=KeyStatus.ACTIVE).exists():
         return  # nothing can sign them; verifiers will reject the old signatures, as they should
-    for status_list in StatusList.objects.select_for_update(no_key=True).filter(body=body):
+    for status_list in StatusList.objects.select_for_update(no_key=True).filter(**issuer):
         status_list_publish(status_list=status_list)
 
 
@@ -251,11 +283,15 @@ def _check_issue_input(*, subject: Any, types: list[str], credential_id: str,
         raise ValidationFailed(errors)
 
 
-def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str, Any], types: list[str],
-                     valid_from: dt.datetime | dt.date, valid_until: dt.datetime | dt.date | None,
-                     credential_id: str, host: str | None = None, scheme: str | None = None) -> dict[str, Any]:
+def credential_issue(*, actor: Actor, body: CertificationBody | None = None, subject: dict[str, Any],
+                     types: list[str], valid_from: dt.datetime | dt.date, valid_until: dt.datetime | dt.date | None,
+                     credential_id: str, host: str | None = None, scheme: str | None = None,
+                     jurisdiction: str = "", issuer_name: str = "",
+                     contexts: tuple[str, ...] = ()) -> dict[str, Any]:
     """Wrap `subject` into a W3C VC 2.0 with revocation and suspension status entries, sign it
-    with the body's active key (eddsa-rdfc-2022) and record it. Dates given as `date` mean the
+    with the issuer's active key (eddsa-rdfc-2022) and record it. The issuer is a body, or a
+    regulator's `jurisdiction` (named `issuer_name`); `contexts` are pinned JSON-LD contexts
+    added after Certinel's own (the terms of another kind of subject). Dates given as `date` mean the
     start (valid_from) or the end (valid_until) of that day in the deployment's time zone.
     The issuer's DID and the status lists' URLs are on the deployment's public address unless
     `host` (and `scheme`, https by default for a host given) say otherwise."""
@@ -264,17 +300,22 @@ def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str
     start = _as_datetime(valid_from, end_of_day=False)
     end = _as_datetime(valid_until, end_of_day=True) if valid_until is not None else None
     _check_issue_input(subject=subject, types=types, credential_id=credential_id, valid_from=start, valid_until=end)
+    _issuer(body, jurisdiction)
     with transaction.atomic():
-        body = lock(CertificationBody, body.pk)
-        key = _active_key(body)
+        if body is not None:
+            body = lock(CertificationBody, body.pk)
+            ident, name = ("bodies", body.approval_no), body.name
+        else:
+            ident, name = ("regulators", jurisdiction), issuer_name or jurisdiction
+        key = _active_key(body, jurisdiction)
         entries = {p: _allocate(actor=actor, body=body, purpose=p, credential_id=credential_id, host=host,
-                                scheme=scheme)
+                                scheme=scheme, jurisdiction=jurisdiction)
                    for p in (StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION)}
         document: dict[str, Any] = {
-            "@context": [VC_V2_CONTEXT, CERTINEL_V1_CONTEXT],
+            "@context": [VC_V2_CONTEXT, CERTINEL_V1_CONTEXT, *contexts],
             "id": credential_id,
             "type": ["VerifiableCredential", *[t for t in types if t != "VerifiableCredential"]],
-            "issuer": {"id": body_did(body.approval_no, host=host), "name": body.name},
+            "issuer": {"id": issuer_did(*ident, host=host), "name": name},
             "validFrom": xsd_datetime(start),
             **({"validUntil": xsd_datetime(end)} if end else {}),
             "credentialSubject": copy.deepcopy(subject),
@@ -283,7 +324,8 @@ def credential_issue(*, actor: Actor, body: CertificationBody, subject: dict[str
         }
         signed = _sign_or_refuse(document, key=key, host=host)
         issued = IssuedCredential.objects.create(
-            credential_id=credential_id, body=body, signing_key=key, signed_at=timezone.now(), document=signed,
+            credential_id=credential_id, **_issuer_fields(body, jurisdiction), signing_key=key,
+            signed_at=timezone.now(), document=signed,
             revocation_entry=entries[StatusPurpose.REVOCATION], suspension_entry=entries[StatusPurpose.SUSPENSION])
         record_change(actor=actor, action="credential_issued", obj=issued, before=None, after=snapshot(issued))
         return signed
@@ -298,21 +340,22 @@ def _sign_or_refuse(document: dict[str, Any], *, key: SigningKey, host: str) -> 
 
 
 def credential_resign(*, actor: Actor, credential_id: str, reason: str = "") -> dict[str, Any]:
-    """Sign an issued credential again with its body's current key (same id, same status
+    """Sign an issued credential again with its issuer's current key (same id, same status
     entries), e.g. after the key that signed it was found compromised."""
     with transaction.atomic():
         last = (IssuedCredential.objects.select_related("body").filter(credential_id=credential_id)
                 .order_by("-signed_at", "-id").first())
         if last is None:
             raise NotFound(f"No issued credential {credential_id}.")
-        body = lock(CertificationBody, last.body_id)
-        key = _active_key(body)
+        body = lock(CertificationBody, last.body_id) if last.body_id else None
+        key = _active_key(body, last.jurisdiction)
         unsigned = {k: v for k, v in last.document.items() if k != "proof"}
         host = did_web_host(last.document["issuer"]["id"])
         signed = _sign_or_refuse(unsigned, key=key, host=host)
         issued = IssuedCredential.objects.create(
-            credential_id=credential_id, body=body, signing_key=key, signed_at=timezone.now(), document=signed,
-            revocation_entry=last.revocation_entry, suspension_entry=last.suspension_entry)
+            credential_id=credential_id, **_issuer_fields(body, last.jurisdiction), signing_key=key,
+            signed_at=timezone.now(), document=signed, revocation_entry=last.revocation_entry,
+            suspension_entry=last.suspension_entry)
         record_change(actor=actor, action="credential_resigned", obj=issued, before=None, after=snapshot(issued),
                       reason=reason)
         return signed

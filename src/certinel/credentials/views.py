@@ -1,5 +1,7 @@
-"""Public endpoints a verifier needs: a body's DID document (did:web) and its signed status
-lists. Both are public by design (they hold no personal data) and read-only."""
+"""Public endpoints a verifier needs: an issuer's DID document (did:web) and its signed status
+lists, for a certification body (`/bodies/<slug>/…`) or a regulator's jurisdiction
+(`/regulators/<region code>/…`, the issuer of CMA certificates). Both are public by design (they
+hold no personal data) and read-only."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .choices import StatusPurpose
-from .selectors import body_for_slug, did_document_for_body, status_list_get
+from .selectors import (
+    body_for_slug,
+    did_document_for_body,
+    did_document_for_jurisdiction,
+    jurisdiction_status_list_get,
+    signing_keys_of_jurisdiction,
+    status_list_get,
+)
 
 
 def _not_found(message: str) -> JsonResponse:
@@ -35,6 +44,22 @@ def status_list(request: HttpRequest, slug: str, purpose: str, number: int) -> J
     if body is None or purpose not in StatusPurpose.values:
         return _not_found("没有这个状态列表 / no such status list")
     found = status_list_get(body=body, purpose=purpose, number=number)
+    if found is None or not found.credential:
+        return _not_found("没有这个状态列表 / no such status list")
+    return _json(found.credential, content_type="application/vc+ld+json", max_age=60)
+
+
+@require_GET
+def regulator_did_document(request: HttpRequest, code: str) -> JsonResponse:
+    if not signing_keys_of_jurisdiction(jurisdiction=code).exists():
+        return _not_found("没有这个监管部门的 DID / no such regulator DID")
+    return _json(did_document_for_jurisdiction(jurisdiction=code), content_type="application/did+json", max_age=300)
+
+
+@require_GET
+def regulator_status_list(request: HttpRequest, code: str, purpose: str, number: int) -> JsonResponse:
+    found = (jurisdiction_status_list_get(jurisdiction=code, purpose=purpose, number=number)
+             if purpose in StatusPurpose.values else None)
     if found is None or not found.credential:
         return _not_found("没有这个状态列表 / no such status list")
     return _json(found.credential, content_type="application/vc+ld+json", max_age=60)

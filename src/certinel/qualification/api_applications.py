@@ -1,6 +1,7 @@
 """The open API of qualification approval, on the qualification router (`/api/v1/`):
 
   GET  /labs/{key}/scope                          anyone: a lab's approved scope on a date
+  GET  /labs/{key}/cma-certificate                anyone: the lab's CMA certificate, signed (a W3C VC)
   GET  /qualification/applications/{number}       the applicant lab's operators and the regulators
                                                   of its region (404 for anyone else)
   POST /qualification/applications/{number}/actions   a step of the application, signed in
@@ -71,6 +72,44 @@ def lab_scope_on(request: HttpRequest, query: Query[ScopeQuery],
     return Status(200, {"cma_no": lab.cma_no, "name": lab.name, "status": lab.status, "on": on, "lines": [
         {"field": s.field.code, "field_name": s.field.name, "item": s.item, "standard": s.standard,
          "granted_on": s.granted_on, "withdrawn_on": s.withdrawn_on} for s in lines]})
+
+
+class CmaCertificateOut(Schema):
+    cma_no: str = Field(examples=["233009212253"])
+    application: str = Field(description="The application whose approval issued it.", examples=["ZR202632-00001"])
+    status: Literal["valid", "superseded", "revoked"]
+    issued_on: dt.date
+    valid_until: dt.date | None
+    credential_id: str = Field(description="The credential's id (urn:uuid:…).")
+    credential: dict[str, Any] = Field(description="The signed W3C Verifiable Credential (Data Integrity proof "
+                                                   "eddsa-rdfc-2022, issuer the regulator's jurisdiction "
+                                                   "did:web:…:regulators:<region code>); its current status "
+                                                   "is in the status lists it points to.")
+    credential_url: str = Field(description="The public address of the credential.")
+    bundle_url: str = Field(description="Its verification bundle (the issuer's DID document and status lists), "
+                                        "for `certinel verify`.")
+
+
+@router.get("/labs/{key}/cma-certificate",
+            response={200: CmaCertificateOut, 404: ErrorOut, 422: ValidationErrorOut, **ERRORS},
+            tags=["labs"], summary="A lab's CMA certificate as a signed e-certificate")
+def lab_cma_certificate(request: HttpRequest,
+                        key: str = Path(..., description="The lab's 12-digit CMA certificate number.",
+                                        examples=["233009212253"], max_length=12)):
+    """The lab's CMA certificate in force (else its latest), issued by an approval on the
+    platform, with the signed credential: no personal data. 404: no such lab, or no certificate
+    issued on the platform; 422: a key longer than a CMA number."""
+    from .ecert import public_url
+
+    lab = selectors_applications.lab_by_cma(key)
+    cert = selectors_applications.lab_certificate(lab) if lab is not None else None
+    if cert is None or not cert.credential_id:
+        raise NotFound("No CMA certificate issued on the platform for this lab.")
+    base = f"{public_url()}/qualification/certificates/{cert.application.number}/"
+    return Status(200, {"cma_no": cert.number, "application": cert.application.number, "status": cert.status,
+                        "issued_on": cert.issued_on, "valid_until": cert.valid_until,
+                        "credential_id": cert.credential_id, "credential": cert.document, "credential_url": base,
+                        "bundle_url": f"{base}bundle.json"})
 
 
 class ItemOut(Schema):

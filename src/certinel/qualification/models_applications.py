@@ -158,9 +158,10 @@ class Finding(TimeStamped):
 
 
 class CmaCertificate(TimeStamped):
-    """The CMA certificate an approval issues: its approved scope table as a JSON record whose
-    SHA-256 enters the signed log with the issue (the credentials app signs only certification
-    bodies' certificates)."""
+    """The CMA certificate an approval issues: a W3C Verifiable Credential signed by the
+    regulator's jurisdiction (`ecert.py`, the credentials app), holding the approved scope
+    table; its id and SHA-256 enter the public log with the issue. Superseded or revoked, its
+    credential's revocation bit is set."""
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="certificate",
                                        verbose_name=_("资质认定申请"))
@@ -172,6 +173,7 @@ class CmaCertificate(TimeStamped):
     status = models.CharField(_("状态"), max_length=16, choices=CmaStatus.choices, default=CmaStatus.VALID)
     document = models.JSONField(_("电子证书"))
     sha256 = models.CharField(_("电子证书 SHA-256"), max_length=64)
+    credential_id = models.CharField(_("电子证书标识"), max_length=255, blank=True, db_index=True)
 
     HISTORY_EXCLUDE = ("document",)
 

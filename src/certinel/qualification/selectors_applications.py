@@ -13,8 +13,8 @@ from certinel.accounts.models import Role
 from certinel.accounts.permissions import can, scope
 from certinel.registry.models import Lab, LabScopeItem
 
-from .choices import ApplicationStatus, PostCheckStatus
-from .models_applications import Application, PostCheck
+from .choices import ApplicationStatus, CmaStatus, PostCheckStatus
+from .models_applications import Application, CmaCertificate, PostCheck
 from .selectors import scope_in_force
 from .services_applications import overdue
 
@@ -71,3 +71,19 @@ def lab_scope_on(cma_no: str, on: dt.date) -> tuple[Lab | None, list[LabScopeIte
         return None, []
     ids = [line.pk for line in scope_in_force(lab, on)]
     return lab, list(LabScopeItem.objects.filter(pk__in=ids).select_related("field").order_by("field__code", "id"))
+
+
+def lab_by_cma(cma_no: str) -> Lab | None:
+    return Lab.objects.filter(cma_no=(cma_no or "").strip()).first()
+
+
+def lab_certificate(lab: Lab) -> CmaCertificate | None:
+    """The lab's CMA certificate in force, else its latest (superseded or revoked)."""
+    certs = CmaCertificate.objects.filter(lab=lab).select_related("application")
+    return certs.filter(status=CmaStatus.VALID).order_by("-id").first() or certs.order_by("-id").first()
+
+
+def certificate_of_application(number: str) -> CmaCertificate | None:
+    """The CMA certificate an approval issued (public: it holds no personal data)."""
+    return (CmaCertificate.objects.select_related("application", "lab")
+            .filter(application__number=(number or "").strip()).first())

@@ -32,7 +32,7 @@ from certinel.registry.models import Lab, LabScopeItem
 from certinel.registry.services import labs as lab_services
 from certinel.transparency import jcs
 
-from . import policy
+from . import ecert, policy
 from .choices import ApplicationKind, ApplicationStatus, CmaStatus, FindingStatus, Procedure
 from .models_applications import Application, ApplicationItem, CmaCertificate, PostCheck
 from .transitions import APPLICATION, POST_CHECK
@@ -387,10 +387,6 @@ def _check_decidable(app: Application) -> None:
                                           "review_missing"))
 
 
-def _scope_lines(app: Application) -> list[dict[str, str]]:
-    return [i.as_dict() for i in app.items.select_related("field").order_by("id")]
-
-
 def _grant_scope(actor: Actor, app: Application, lab: Lab, on: dt.date) -> list[int]:
     """The lab's dated scope lines: the application's items granted from `on`; for a first
     approval or a renewal (a whole new scope) the lines in force that it does not repeat are
@@ -416,16 +412,14 @@ def _grant_scope(actor: Actor, app: Application, lab: Lab, on: dt.date) -> list[
     return granted
 
 
-def certificate_document(app: Application, lab: Lab, issued_on: dt.date, valid_until: dt.date,
-                         rule: policy.Procedure) -> dict[str, Any]:
-    """The CMA certificate as a record: no personal data (the scope and who holds it)."""
-    names = policy.qualifications()
-    return {"type": "CMACertificate", "version": 1, "number": lab.cma_no, "issued_on": issued_on.isoformat(),
-            "valid_until": valid_until.isoformat(), "application": app.number, "kind": app.kind,
-            "procedure": app.procedure,
-            "holder": {"name": lab.name, "uscc": lab.uscc, "address": lab.address, "region_code": lab.region_code},
-            "qualifications": [{"code": c, "name": names[c].name} for c in app.qualifications if c in names],
-            "scope": _scope_lines(app), "legal_source": rule.source}
+def _certificate_end(actor: Actor, cert: CmaCertificate, status: str, action: str, reason: str) -> None:
+    """A valid CMA certificate superseded or revoked: its status, and its credential's
+    revocation bit (both in the log)."""
+    before = snapshot(cert)
+    cert.status = status
+    cert.save()
+    record_change(actor=actor, action=action, obj=cert, before=before, after=snapshot(cert), reason=reason)
+    ecert.revoke(actor=actor, cert=cert, reason=reason or action)
 
 
 def application_approve(*, actor: Actor, application: Application, on: dt.date | None = None) -> Application:
@@ -460,14 +454,11 @@ def application_approve(*, actor: Actor, application: Application, on: dt.date |
         record_change(actor=actor, action="qualification_application_approved", obj=app, before=before,
                       after=_history(app))
         for old in CmaCertificate.objects.filter(lab=lab, status=CmaStatus.VALID).select_for_update(no_key=True):
-            old_before = snapshot(old)
-            old.status = CmaStatus.SUPERSEDED
-            old.save()
-            record_change(actor=actor, action="qualification_certificate_superseded", obj=old, before=old_before,
-                          after=snapshot(old))
-        document = certificate_document(app, lab, on, valid_until, rule)
+            _certificate_end(actor, old, CmaStatus.SUPERSEDED, "qualification_certificate_superseded", app.number)
+        credential_id, document = ecert.issue(actor=actor, app=app, lab=lab, issued_on=on, valid_until=valid_until,
+                                              rule=rule)
         cert = CmaCertificate.objects.create(application=app, lab=lab, number=lab.cma_no, issued_on=on,
-                                             valid_until=valid_until, document=document,
+                                             valid_until=valid_until, document=document, credential_id=credential_id,
                                              sha256=hashlib.sha256(jcs.dumps(document)).hexdigest())
         record_change(actor=actor, action="qualification_certificate_issued", obj=cert, before=None,
                       after=snapshot(cert))
@@ -525,11 +516,7 @@ def post_check_false(*, actor: Actor, check: PostCheck, note: str, decision_no: 
             lab_services.lab_scope_item_withdraw(actor=actor, item=line, reason=app.number, on=on)
         cert = CmaCertificate.objects.filter(application=app).first()
         if cert is not None and cert.status == CmaStatus.VALID:
-            cert_before = snapshot(cert)
-            cert.status = CmaStatus.REVOKED
-            cert.save()
-            record_change(actor=actor, action="qualification_certificate_revoked", obj=cert, before=cert_before,
-                          after=snapshot(cert), reason=app.status_reason)
+            _certificate_end(actor, cert, CmaStatus.REVOKED, "qualification_certificate_revoked", app.status_reason)
         if app.kind == ApplicationKind.FIRST and app.lab.status == LabStatus.VALID:
             lab_services.lab_revoke(actor=actor, lab=app.lab, reason=app.status_reason, on=on)
         fact_record(actor=actor, subject=app.lab.uscc, kind="commitment_broken", severity="serious", occurred_on=on,

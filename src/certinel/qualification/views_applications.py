@@ -8,7 +8,11 @@
   decides. Anyone else gets 404;
 * `/qualification/a/<number>/draw.json`: the draw's published inputs and result (codes, no
   names), for `certinel draw replay`;
-* `/qualification/labs/<cma_no>/scope/?on=YYYY-MM-DD`: public, the lab's approved scope on a date.
+* `/qualification/labs/<cma_no>/scope/?on=YYYY-MM-DD`: public, the lab's approved scope on a date,
+  with its CMA certificate in force;
+* `/qualification/certificates/<application number>/`: public, the CMA certificate as a signed
+  W3C Verifiable Credential (JSON), and `…/bundle.json` its verification bundle (the issuer's DID
+  document and status lists), for `certinel verify` or any VC verifier.
 
 Every action is the service's, which checks the permission and the transition again; a refusal
 is shown naming its field."""
@@ -223,5 +227,40 @@ def lab_scope(request: HttpRequest, cma_no: str) -> HttpResponse:
     lab, lines = selectors_applications.lab_scope_on(cma_no, on)
     if lab is None:
         raise Http404
-    return render(request, "qualification/lab_scope.html", {"lab": lab, "lines": lines, "on": on, "bad": bad},
+    return render(request, "qualification/lab_scope.html",
+                  {"lab": lab, "lines": lines, "on": on, "bad": bad,
+                   "certificate": selectors_applications.lab_certificate(lab)},
                   status=400 if bad else 200)
+
+
+def _certificate(number: str) -> CmaCertificate:
+    cert = selectors_applications.certificate_of_application(number)
+    if cert is None or not cert.credential_id:
+        raise Http404
+    return cert
+
+
+@require_GET
+def certificate_json(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: the CMA certificate as signed (a W3C Verifiable Credential); its current status
+    is in the status lists it points to."""
+    cert = _certificate(number)
+    response = HttpResponse(json.dumps(cert.document, ensure_ascii=False, indent=2),
+                            content_type="application/vc+ld+json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="cma-{cert.number}-{number}.json"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def certificate_bundle(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: the credential with its issuer's DID document and status lists as of now, for
+    checking offline (`certinel verify cma-….bundle.json`)."""
+    from certinel.credentials.bundle import verification_bundle
+
+    bundle = verification_bundle(credential=_certificate(number).document)
+    response = HttpResponse(json.dumps(bundle, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cma-{number}.bundle.json"'
+    response["Cache-Control"] = "no-store"
+    return response

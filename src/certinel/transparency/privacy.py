@@ -29,7 +29,8 @@ PUBLIC_KINDS: dict[str, str] = {
     "registry.site": "a site an organization's certificates cover (R1.3)",
     "registry.person": "a registered practitioner; name, phone and e-mail only as salted hashes (R1.4)",
     "registry.personrole": "a practitioner's registration: auditor, signatory, reviewer (R1.4)",
-    "credentials.signingkey": "a body's public signing key and its status (e-certificates)",
+    "credentials.signingkey": "an issuer's (a body's or a regulator's) public signing key and its status "
+                              "(e-certificates)",
     "credentials.statuslist": "a published status list (e-certificates)",
     "credentials.statusentry": "a status bit of an e-certificate (e-certificates)",
     "credentials.issuedcredential": "an e-certificate issued or re-signed (e-certificates)",
@@ -46,8 +47,8 @@ PUBLIC_KINDS: dict[str, str] = {
     "assessment.assessmentreport": "a region's report for assessment: its region, period, version and the SHA-256 "
                                    "of its figures, PDF and workbook, so that anyone holding a copy can check it "
                                    "(R5); who generated it only as a salted hash",
-    "qualification.cmacertificate": "a CMA certificate an approval issued: its number, dates, status and the "
-                                    "SHA-256 of its scope table (R4)",
+    "qualification.cmacertificate": "a CMA certificate an approval issued: its number, dates, status, its "
+                                    "e-certificate's id and the SHA-256 of the signed credential (R4)",
     "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client and "
                                 "signatory only as salted hashes (R3.2)",
 }

@@ -70,7 +70,8 @@ def test_the_general_procedure_from_form_to_certificate_and_dated_scope():
     assert lab.cma_valid_until == dt.date(today.year + 6, today.month, today.day) - dt.timedelta(days=1) or (
         today.month == 2 and today.day == 29)
     cert = CmaCertificate.objects.get(application=app)
-    assert cert.number == lab.cma_no and cert.document["scope"][0]["standard"] == "GB 14881-2013"
+    assert cert.number == lab.cma_no
+    assert cert.document["credentialSubject"]["approvedScope"][0]["standard"] == "GB 14881-2013"
     assert "王质量" not in json.dumps(cert.document, ensure_ascii=False)
     assert [s.item for s in scope_in_force(lab, today)] == ["卫生规范符合性"]
     assert scope_in_force(lab, today - dt.timedelta(days=1)) == []
