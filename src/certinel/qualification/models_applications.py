@@ -192,7 +192,8 @@ class CmaCertificate(TimeStamped):
 
 class PostCheck(TimeStamped):
     """The check of an approval under notification and commitment: due within the months of
-    procedure.csv; a commitment found untrue revokes the approval."""
+    procedure.csv, carried out by an inspection of a supervision plan; a commitment found untrue
+    revokes the approval."""
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="post_check",
                                        verbose_name=_("资质认定申请"))
@@ -200,6 +201,10 @@ class PostCheck(TimeStamped):
     status = models.CharField(_("状态"), max_length=16, choices=PostCheckStatus.choices, default=PostCheckStatus.OPEN)
     checked_on = models.DateField(_("核查日期"), null=True, blank=True)
     note = models.TextField(_("核查说明"), blank=True)
+    # The supervision inspection that carries it out (a targeted subject of a plan of labs,
+    # services_post_check.py); its published result closes the post-check.
+    inspection = models.OneToOneField("supervision.Inspection", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="post_check", verbose_name=_("监督检查任务"))
 
     class Meta:
         verbose_name = _("告知承诺核查")

@@ -59,7 +59,8 @@ def queue(user: Any, today: dt.date | None = None) -> list[QueueRow]:
 
 
 def post_checks(user: Any) -> list[PostCheck]:
-    checks = PostCheck.objects.filter(status=PostCheckStatus.OPEN).select_related("application", "application__lab")
+    checks = PostCheck.objects.filter(status=PostCheckStatus.OPEN).select_related(
+        "application", "application__lab", "inspection__plan")
     return [c for c in checks.order_by("due_on", "id")[:SHOWN * 5] if can(user, "decide", "lab", c.application.lab)]
 
 

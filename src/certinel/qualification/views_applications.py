@@ -141,9 +141,6 @@ def _act(request: HttpRequest, app: Any) -> None:
         "close_review": lambda: review.review_close(actor=actor, application=app),
         "approve": lambda: apps.application_approve(actor=actor, application=app),
         "refuse": lambda: apps.application_refuse(actor=actor, application=app, reason=post.get("reason", "")),
-        "check_true": lambda: apps.post_check_close(actor=actor, check=_get(PostCheck, post.get("check"),
-                                                                            application=app),
-                                                    note=post.get("note", "")),
         "check_false": lambda: apps.post_check_false(
             actor=actor, check=_get(PostCheck, post.get("check"), application=app), note=post.get("note", ""),
             decision_no=post.get("decision_no", ""), authority=post.get("authority", "")),

@@ -326,6 +326,34 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("超过公示期限时必填，并随结果公开。"),
     )
+    decision_no = forms.CharField(
+        label=_("撤销许可决定书文号"),
+        max_length=64,
+        required=False,
+        help_text=_("告知承诺核查发现承诺不实时必填：公示结果即撤销该资质认定许可。"),
+    )
+
+    def __init__(self, *args: Any, targeted: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not targeted:
+            del self.fields["decision_no"]
+
+
+class PostCheckForm(forms.Form):
+    """A lab whose post-check of a commitment is due, added to a drawn plan of labs."""
+
+    check = forms.TypedChoiceField(label=_("待核查的告知承诺许可"), coerce=int)
+    inspectors = forms.CharField(label=_("检查人员编号"), max_length=500,
+                                 help_text=_("以空格分隔，取自本计划冻结的检查人员名录。"))
+
+    def __init__(self, *args: Any, checks: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["check"].choices = [
+            (c.pk, f"{c.application.number} · {c.application.lab.name} · {c.due_on:%Y-%m-%d}") for c in checks]
+
+    @staticmethod
+    def rename(name: str) -> str:
+        return {"post_check": "check", "lab": "check", "plan": "check"}.get(name, name)
 
 
 # --- The inspector directory -------------------------------------------------------------------

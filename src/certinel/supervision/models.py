@@ -150,6 +150,10 @@ class Inspection(RegisteredSubject, TimeStamped):
     publish_due = models.DateField(_("公示期限"))
     published_on = models.DateField(_("公示日期"), null=True, blank=True)
     late_reason = models.TextField(_("逾期公示理由"), blank=True)
+    # A subject added to a drawn plan for a targeted check (not drawn), checked on this one item
+    # (an item of class `targeted` in items.csv: the post-check of a qualification approval under
+    # notification and commitment); empty for a drawn subject.
+    targeted = models.CharField(_("定向检查事项"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("检查任务")
@@ -160,6 +164,11 @@ class Inspection(RegisteredSubject, TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.plan.number} · {self.subject_name}"
+
+    @property
+    def items_to_record(self) -> list[str]:
+        """The items this inspection records: its targeted item, or the plan's items."""
+        return [self.targeted] if self.targeted else list(self.plan.items)
 
 
 def evidence_storage() -> FileSystemStorage:

@@ -41,10 +41,14 @@ def _rows(name: str) -> list[tuple[int, dict[str, str]]]:
                 for line, row in enumerate(csv.DictReader(fh), start=2)]
 
 
+TARGETED = "targeted"
+ITEM_CLASSES = ("general", "key", TARGETED)
+
+
 @dataclass(frozen=True)
 class Item:
     code: str
-    item_class: str  # general | key
+    item_class: str  # general | key | targeted (checked on subjects added to a plan, never drawn for)
     subject_kind: str
     name_zh: str
     name_en: str
@@ -57,17 +61,21 @@ class Item:
 def _items() -> tuple[Item, ...]:
     out = []
     for line, row in _rows("items.csv"):
-        if row.get("item_class") not in ("general", "key") or not row.get("basis") or not row.get("code"):
-            raise PolicyError(f"items.csv, line {line}: an item needs a code, a class (general or key) and its basis.")
+        if row.get("item_class") not in ITEM_CLASSES or not row.get("basis") or not row.get("code"):
+            raise PolicyError(f"items.csv, line {line}: an item needs a code, a class (general, key or targeted) "
+                              "and its basis.")
         out.append(Item(row["code"], row["item_class"], row["subject_kind"], row["name_zh"], row["name_en"],
                         row["basis"], row["region"], _date(row["effective_from"])))
     return tuple(out)
 
 
-def items(*, subject_kind: str | None = None, on: dt.date | None = None, region_code: str = "") -> list[Item]:
-    """The inspection items in force, for a kind of subject if given."""
+def items(*, subject_kind: str | None = None, on: dt.date | None = None, region_code: str = "",
+          targeted: bool = False) -> list[Item]:
+    """The inspection items in force, for a kind of subject if given: those a plan may draw for,
+    and with `targeted` also those only checked on subjects added to a plan."""
     on = on or dt.date.today()
     return [i for i in _items() if (subject_kind is None or i.subject_kind == subject_kind)
+            and (targeted or i.item_class != TARGETED)
             and (i.effective_from is None or i.effective_from <= on) and region_code.startswith(i.region)]
 
 

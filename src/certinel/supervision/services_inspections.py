@@ -1,6 +1,9 @@
 """Inspections of drawn subjects, each step in one transaction with its history record and log
 leaf:
 
+* `inspection_add_targeted`: a subject added to a drawn plan for a targeted check on one item
+  (not drawn: the post-check of a qualification approval under notification and commitment,
+  `qualification.services_post_check`), with inspectors of the plan's frozen directory;
 * `inspection_reassign`: replace an inspector (absence, a conflict found late) by another of the
   plan's frozen directory who has no conflict with the subject, with the reason;
 * `inspection_record`: the result of every inspection item of the plan (conforming,
@@ -8,7 +11,8 @@ leaf:
 * `follow_up_order` / `follow_up_close`: rectification by a deadline, suspension of the
   subject's certificates (through the certificate services), referral to a case;
 * `inspection_publish`: the summary made public, within the working days the rules allow, or
-  later with the reason recorded."""
+  later with the reason recorded. Publishing a targeted post-check closes the post-check it
+  serves (its result is final only once published)."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.module_loading import import_string
 from django.utils.timezone import localdate as today_
 from django.utils.translation import gettext as _
 
@@ -32,12 +37,17 @@ from certinel.core.actor import Actor
 from certinel.core.errors import ErrorList, FieldError, NotFound, ValidationFailed
 from certinel.core.history import change_record, record_change, record_changes, snapshot
 from certinel.core.services import lock
+from certinel.core.workdays import add_working_days
 
 from . import policy as rules
 from .choices import FollowUpKind, Outcome
 from .models import FollowUp, Inspection, ItemResult, Plan
-from .services import commitment
-from .transitions import FOLLOW_UP, INSPECTION
+from .services import SUBJECT_MODELS, commitment
+from .transitions import FOLLOW_UP, INSPECTION, PLAN
+
+# What publishing a targeted check's result does beyond the plan, by its item code: the
+# function (dotted path) that takes (actor, inspection, decision_no).
+TARGETED_RESULT = {"LAB-PC": "certinel.qualification.services_post_check.post_check_from_inspection"}
 
 
 @dataclass
@@ -80,6 +90,57 @@ def conflict_reason(inspection: Inspection, code: str) -> str | None:
     if code in inspection.inspectors:
         return _("%(code)s is already assigned to this inspection.") % {"code": code}
     return None
+
+
+def inspection_add_targeted(*, actor: Actor, plan: Plan, subject: Any, item_code: str, inspectors: list[str],
+                            reason: str) -> Inspection:
+    """Add a subject to a drawn plan for a targeted check on one item of class `targeted`
+    (never drawn for): its inspectors come from the plan's frozen directory, as many as the
+    rules put on a subject, none with a conflict; it is due for publication as the drawn ones."""
+    errors = ErrorList()
+    item = rules.item(item_code)
+    if item is None or item.item_class != rules.TARGETED or item.subject_kind != plan.subject_kind:
+        errors.add("item", _("%(code)s is not an item for a targeted check of this plan's subjects.")
+                   % {"code": item_code}, "unknown_item")
+    if not (reason or "").strip():
+        errors.add("reason", _("A reason is required for this decision."), "required")
+    codes = [c.strip() for c in inspectors or [] if c and c.strip()]
+    errors.raise_if_any()
+    with transaction.atomic():
+        plan = lock(Plan, plan.pk)
+        require(actor, "decide", "supervision", plan)
+        PLAN.target("add_targeted", plan.status)
+        model, _active = SUBJECT_MODELS[plan.subject_kind]
+        if not isinstance(subject, model) or not (subject.region_code or "").startswith(plan.region_code):
+            raise ValidationFailed(FieldError("plan", _("%(subject)s is not a subject of plan %(plan)s's kind and "
+                                                        "region.") % {"subject": subject, "plan": plan.number},
+                                              "outside_plan"))
+        if plan.inspections.filter(uscc=subject.uscc).exists():
+            raise ValidationFailed(FieldError("plan", _("%(subject)s is already a subject of plan %(plan)s.")
+                                              % {"subject": subject.name, "plan": plan.number}, "already_in_plan"))
+        proc = rules.procedure(on=today_(), region_code=plan.region_code)
+        inspection = Inspection(plan=plan, stratum="", position=0,
+                                drawn_order=(plan.inspections.count() + 1), subject_kind=plan.subject_kind,
+                                uscc=subject.uscc, subject_name=subject.name, region_code=subject.region_code,
+                                inspectors=[], targeted=item_code,
+                                publish_due=add_working_days(plan.ends_on, proc.publish_within_working_days))
+        setattr(inspection, plan.subject_kind, subject)
+        problems = [(code, conflict_reason(inspection, code)) for code in codes]
+        wrong = [f"{code}: {why}" for code, why in problems if why]
+        if len(set(codes)) != len(codes):
+            wrong.append(_("An inspector is named twice."))
+        if wrong:
+            raise ValidationFailed(FieldError("inspectors", " ".join(wrong), "conflict"))
+        if len(codes) < proc.inspectors_per_subject:
+            raise ValidationFailed(FieldError("inspectors", _("Name %(n)s inspectors of the plan's directory "
+                                                              "(%(source)s).")
+                                              % {"n": proc.inspectors_per_subject, "source": proc.source},
+                                              "too_few_inspectors"))
+        inspection.inspectors = codes
+        inspection.save()
+        record_change(actor=actor, action="supervision_inspection_targeted", obj=inspection, before=None,
+                      after=snapshot(inspection), reason=reason.strip())
+    return inspection
 
 
 def inspection_reassign(*, actor: Actor, inspection: Inspection, replace: str, by: str, reason: str) -> Inspection:
@@ -137,7 +198,7 @@ def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.
                       summary: str) -> Inspection:
     """Record (or correct, until published) the result of every item of the plan."""
     errors = ErrorList()
-    plan_items = list(inspection.plan.items)
+    plan_items = inspection.items_to_record
     by_code = {f.item_code: f for f in findings}
     for f in findings:
         if f.item_code not in plan_items:
@@ -193,9 +254,11 @@ def inspection_record(*, actor: Actor, inspection: Inspection, inspected_on: dt.
     return inspection
 
 
-def inspection_publish(*, actor: Actor, inspection: Inspection, late_reason: str = "",
+def inspection_publish(*, actor: Actor, inspection: Inspection, late_reason: str = "", decision_no: str = "",
                        on: dt.date | None = None) -> Inspection:
-    """Publish the result; past the time limit only with the reason for the delay."""
+    """Publish the result; past the time limit only with the reason for the delay. A targeted
+    check's result then does what its item says (`TARGETED_RESULT`): a post-check found
+    non-conforming needs the number of the decision that revokes the approval."""
     on = on or today_()
     with transaction.atomic():
         inspection = lock(Inspection, inspection.pk)
@@ -222,6 +285,9 @@ def inspection_publish(*, actor: Actor, inspection: Inspection, late_reason: str
         inspection.save()
         record_change(actor=actor, action="supervision_result_published", obj=inspection, before=before,
                       after=snapshot(inspection))
+        if inspection.targeted in TARGETED_RESULT:
+            import_string(TARGETED_RESULT[inspection.targeted])(actor=actor, inspection=inspection,
+                                                                 decision_no=decision_no)
     return inspection
 
 

@@ -8,6 +8,9 @@ PLAN = Transitions("inspection plan", {
     "publish": ({"draft"}, "published"),
     "enter_source": ({"published"}, SAME),
     "draw": ({"published"}, "drawn"),
+    # A subject added for a targeted check (a qualification post-check), after the draw so that
+    # it neither changes the draw nor is drawn again.
+    "add_targeted": ({"drawn"}, SAME),
     "close": ({"drawn"}, "closed"),
     "cancel": ({"draft", "published"}, "cancelled"),
 })

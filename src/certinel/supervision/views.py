@@ -169,7 +169,7 @@ def rules(request: HttpRequest) -> HttpResponse:
             found = policy.ratio(item_class=item_class, credit_class=code, on=on, region_code=region)
             ratios.append({"item_class": label, "credit_class": class_label, "rule": found})
     return render(request, "supervision/rules.html", {
-        "items": policy.items(on=on, region_code=region), "ratios": ratios,
+        "items": policy.items(on=on, region_code=region, targeted=True), "ratios": ratios,
         "procedure": policy.procedure(on=on, region_code=region),
         "targets": [t for t in (policy.target(level="national", region_code=region),
                                 policy.target(level="provincial", region_code=region or "32")) if t],

@@ -36,6 +36,7 @@ from .forms import (
     InspectorChangeForm,
     InspectorForm,
     PlanForm,
+    PostCheckForm,
     PublishForm,
     ReasonForm,
     ReassignForm,
@@ -128,7 +129,7 @@ def _managed_plan(user: Any, number: str) -> Plan:
     return plan
 
 
-PLAN_ACTIONS = ("update", "publish", "enter_source", "draw", "cancel", "close")
+PLAN_ACTIONS = ("update", "publish", "enter_source", "draw", "cancel", "close", "post_check")
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,6 +148,16 @@ def plan(request: HttpRequest, number: str) -> HttpResponse:
     )
     source = SourceForm(_bound(request, action, "enter_source"))
     cancel = ReasonForm(_bound(request, action, "cancel"), prefix="cancel")
+    # Labs whose post-check of a commitment is due, to add to a drawn plan of labs (qualification).
+    from certinel.qualification import services_post_check
+
+    checks = services_post_check.selectable(plan)
+    post_check = PostCheckForm(_bound(request, action, "post_check"), checks=checks, prefix="pc")
+
+    def add_post_check(data: dict[str, Any]) -> Any:
+        chosen = next(c for c in checks if c.pk == data["check"])
+        return services_post_check.post_check_plan(actor=actor, check=chosen, plan=plan,
+                                                   inspectors=data["inspectors"].split())
 
     def update(_data: dict[str, Any]) -> Any:
         assert edit is not None  # "update" is refused below when the plan is no longer a draft
@@ -184,6 +195,7 @@ def plan(request: HttpRequest, number: str) -> HttpResponse:
             _("计划已撤销。"),
         ),
         "close": (None, lambda d: services.plan_close(actor=actor, plan=plan), None, _("计划已结束。")),
+        "post_check": (post_check, add_post_check, PostCheckForm.rename, _("已将该机构的告知承诺核查加入本计划。")),
     }
     if action:
         form, call, rename, done = runs[action]
@@ -207,6 +219,7 @@ def plan(request: HttpRequest, number: str) -> HttpResponse:
             "inspections": list(inspections[:SHOWN]),
             "inspections_total": inspections.count(),
             "pending": inspections.exclude(status=InspectionStatus.PUBLISHED).count(),
+            "post_check": post_check if checks or action == "post_check" else None,
         },
     )
 
@@ -226,7 +239,8 @@ def _inspection_forms(
     request: HttpRequest, inspection: Inspection, action: str, directory: list[tuple[str, str]]
 ) -> dict[str, Any]:
     results = {r.item_code: r for r in inspection.results.all()}
-    items = [(code, f"{code} {item_name(i)}" if (i := policy_item(code)) else code) for code in inspection.plan.items]
+    items = [(code, f"{code} {item_name(i)}" if (i := policy_item(code)) else code)
+             for code in inspection.items_to_record]
     initial: dict[str, Any] = {"inspected_on": inspection.inspected_on, "summary": inspection.summary}
     for code, result in results.items():
         initial[f"outcome_{code}"], initial[f"findings_{code}"] = result.outcome, result.findings
@@ -250,7 +264,7 @@ def _inspection_forms(
         ),
         "follow_up": FollowUpForm(_bound(request, action, "follow_up"), certificates=certificates, prefix="follow"),
         "close_follow_up": CloseFollowUpForm(_bound(request, action, "close_follow_up"), prefix="close"),
-        "publish": PublishForm(_bound(request, action, "publish")),
+        "publish": PublishForm(_bound(request, action, "publish"), targeted=bool(inspection.targeted)),
     }
 
 
@@ -328,7 +342,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "close_follow_up": lambda d: _close_follow_up(actor, inspection, d),
         "publish": lambda d: services_inspections.inspection_publish(
-            actor=actor, inspection=inspection, late_reason=d["late_reason"]
+            actor=actor, inspection=inspection, late_reason=d["late_reason"], decision_no=d.get("decision_no", "")
         ),
     }
     if action:
