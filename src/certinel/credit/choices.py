@@ -56,6 +56,9 @@ class FactKind(models.TextChoices):
     FALSE_REPORT = "false_report", _("出具虚假检验检测报告")
     COMMITMENT_KEPT = "commitment_kept", _("告知承诺如实履行")
     COMMITMENT_BROKEN = "commitment_broken", _("告知承诺不实或未履行")
+    # A qualification reviewer's own record (qualification.services_review, when a review closes).
+    REVIEW_LATE = "review_late", _("技术评审未在告知时限内完成")
+    REVIEW_FINDINGS_UPHELD = "review_findings_upheld", _("评审发现经整改确认")
     SERIOUS_VIOLATION_LISTED = "serious_violation_listed", _("列入严重违法失信名单")
     AWARD = "award", _("表彰奖励")
 

@@ -208,14 +208,45 @@ def review_close(*, actor: Actor, application: Application, on: dt.date | None =
         app.decide_due = add_working_days(on, max(rule.decide_within - used, 0))
         app.save()
         record_change(actor=actor, action="qualification_review_closed", obj=app, before=before, after=_history(app))
-        on_time = on <= add_working_days(app.review_started_on, app.review_told_days or rule.review_told)
-        for assignment in app.assignments.filter(active=True):
+        told = app.review_told_days or rule.review_told
+        on_time = on <= add_working_days(app.review_started_on, told)
+        upheld = app.findings.filter(status=FindingStatus.CLOSED).count()
+        for assignment in app.assignments.filter(active=True).select_related("reviewer"):
             a_before = snapshot(assignment)
             assignment.on_time = on_time
             assignment.save()
             record_change(actor=actor, action="qualification_reviewer_timeliness", obj=assignment, before=a_before,
                           after=snapshot(assignment))
+            _reviewer_facts(actor, app, assignment, on, None if on_time else told, upheld)
     return app
+
+
+def _reviewer_facts(actor: Actor, app: Application, assignment: ReviewAssignment, on: dt.date, late_after: int | None,
+                    upheld: int) -> None:
+    """The reviewer's own record as credit facts in their file (a practitioner, by registration
+    number), under the application's number and by the deciding regulator: a review closed
+    after the time told (`review_late`), and findings upheld (`review_findings_upheld`: the
+    review's nonconformities, each corrected by the lab and the correction verified). A reviewer
+    without a registration number has no file: the assignment keeps the record alone."""
+    from certinel.credit.services_facts import fact_record
+
+    from .ecert import issuer_jurisdiction, issuer_name
+
+    number = assignment.reviewer.registration_no
+    if not number:
+        return
+    authority = issuer_name(issuer_jurisdiction(actor, app), on)
+    if late_after is not None:
+        fact_record(actor=actor, subject=number, kind="review_late", severity="minor", occurred_on=on,
+                    decision_no=app.number, authority=authority,
+                    description=_("Review of %(number)s closed on %(on)s, later than the %(days)s working days told "
+                                  "(from %(start)s).") % {"number": app.number, "on": on, "days": late_after,
+                                                          "start": app.review_started_on})
+    if upheld:
+        fact_record(actor=actor, subject=number, kind="review_findings_upheld", severity="minor", occurred_on=on,
+                    decision_no=app.number, authority=authority,
+                    description=_("Review of %(number)s: %(n)s finding(s) upheld, each corrected and verified.")
+                    % {"number": app.number, "n": upheld})
 
 
 def reviewer_complaint_upheld(*, actor: Actor, assignment: ReviewAssignment, decision_no: str, authority: str,
