@@ -2,8 +2,10 @@
 
   GET  /labs/{key}/scope                          anyone: a lab's approved scope on a date
   GET  /labs/{key}/cma-certificate                anyone: the lab's CMA certificate, signed (a W3C VC)
+  POST /qualification/applications               the lab's operator, signed in: a new application in draft
   GET  /qualification/applications/{number}       the applicant lab's operators and the regulators
                                                   of its region (404 for anyone else)
+  PATCH /qualification/applications/{number}      the lab's operator, signed in: fill in parts of the form
   POST /qualification/applications/{number}/actions   a step of the application, signed in
 
 A step is the service's (`services_applications`, `services_review`), which checks the
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.timezone import localdate
 from ninja import Path, Query, Schema, Status
@@ -128,6 +131,12 @@ class FindingOut(Schema):
     corrective_action: str
 
 
+class MissingOut(Schema):
+    field: str
+    code: str
+    message: str
+
+
 class ApplicationOut(Schema):
     number: str
     lab: str = Field(description="The lab's CMA certificate number.")
@@ -148,6 +157,17 @@ class ApplicationOut(Schema):
     reviewers: list[str] = Field(description="The drawn reviewers' codes (never their names).")
     findings: list[FindingOut]
     status_reason: str
+    legal_entity: dict[str, Any] = Field(description="The form's legal entity: name, uscc, legal_representative, "
+                                                     "address.")
+    site: dict[str, Any] = Field(description="The site: address, area_m2.")
+    equipment: list[dict[str, Any]] = Field(description="Each: name, model, serial, calibrated_until.")
+    management_system: dict[str, Any] = Field(description="manual_version, effective_on.")
+    staff_count: int = Field(description="Staff entered (their names, ID numbers and phones are never shown).")
+    signatories: int = Field(description="Of whom authorised signatories.")
+    evidence_files: int
+    commitment_signed: bool
+    missing: list[MissingOut] = Field(description="In draft: what submitting would still refuse, each naming "
+                                                  "its field.")
 
 
 def _out(app: Application) -> dict[str, Any]:
@@ -161,7 +181,13 @@ def _out(app: Application) -> dict[str, Any]:
             "reviewers": [a.code for a in app.assignments.filter(active=True)],
             "findings": [{"stage": f.stage, "clause": f.clause, "description": f.description, "status": f.status,
                           "corrective_action": f.corrective_action} for f in app.findings.all()],
-            "status_reason": app.status_reason}
+            "status_reason": app.status_reason, "legal_entity": app.legal_entity, "site": app.site,
+            "equipment": app.equipment, "management_system": app.management_system, "staff_count": len(app.staff),
+            "signatories": sum(1 for s in app.staff if isinstance(s, dict) and s.get("signatory")),
+            "evidence_files": len(app.evidence), "commitment_signed": bool(app.commitment_signed_on),
+            "missing": [{"field": e.field, "code": e.code, "message": str(e.message)}
+                        for e in services_applications.missing_parts(app)]
+            if app.status == "draft" else []}
 
 
 NumberPath = Path(..., description="The application's number.", examples=["ZR202632-00001"], max_length=32)
@@ -184,6 +210,97 @@ def get_application(request: HttpRequest, number: str = NumberPath):
     return Status(200, _out(_visible(request, number)))
 
 
+def _signed_in(request: HttpRequest, what: str) -> Actor:
+    """The caller as a portal user signed in with the CSRF token: an API key (a body's) is 403,
+    no session 401."""
+    if getattr(request, "api_key", None) is not None:
+        raise NotPermitted(f"{what} are handled by a lab's operator or a regulator signed in, not by an API key.")
+    if not request.user.is_authenticated:
+        raise LabSignInRequired("This needs a lab operator or a regulator signed in to the portal.")
+    if check_csrf(request) is not None:
+        raise NotPermitted("The request's CSRF token is missing or wrong: send the portal's token as X-CSRFToken.")
+    return Actor.from_request(request, via=Via.API)
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    lab: str = Field(pattern=r"^\d{12}$", description="The applicant lab's 12-digit CMA certificate number.",
+                     examples=["233009212253"])
+    kind: Literal["first", "renewal", "change", "extension"]
+    procedure: Literal["general", "commitment"] = "general"
+    qualifications: list[str] = Field(default_factory=lambda: ["CMA"], max_length=10,
+                                      description="The qualifications reviewed jointly; CMA is always one of them.",
+                                      examples=[["CMA"]])
+
+
+@router.post("/qualification/applications",
+             response={201: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut,
+                       **ERRORS},
+             tags=["qualification"], summary="Start an application in draft (a lab operator signed in)")
+def create_application(request: HttpRequest, payload: ApplicationIn):
+    """The lab's operator starts an application; the legal entity is filled in from the register.
+    Not signed in: 401; an API key, or not the lab's operator: 403; no such lab: 404; a refusal
+    naming its field (`kind`, `procedure`, `qualifications`): 422; a body that is not JSON: 400."""
+    actor = _signed_in(request, "Applications")
+    lab = selectors_applications.lab_by_cma(payload.lab)
+    if lab is None:
+        raise NotFound("No lab with this CMA certificate number.")
+    app = services_applications.application_create(actor=actor, lab=lab, kind=payload.kind,
+                                                   procedure=payload.procedure, qualifications=payload.qualifications)
+    return Status(201, _out(app))
+
+
+class ApplicationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    legal_entity: dict[str, Any] | None = Field(None, description="name, uscc, address (required), "
+                                                "legal_representative.",
+                                                examples=[{"name": "示例检测技术有限公司", "uscc": "91320102MA1XXXXX0X",
+                                                           "legal_representative": "赵法人", "address": "检测路1号"}])
+    staff: list[dict[str, Any]] | None = Field(None, max_length=500,
+                                               description="Replaces the staff: each name, id_number, title "
+                                                           "(required), phone, signatory (true or false), fields "
+                                                           "(field codes). Stored for the lab and the regulator "
+                                                           "only: never shown in an answer.")
+    site: dict[str, Any] | None = Field(None, description="address (required), area_m2.",
+                                        examples=[{"address": "检测路1号", "area_m2": "800"}])
+    equipment: list[dict[str, Any]] | None = Field(None, max_length=2000,
+                                                   description="Replaces the equipment: each name (required), "
+                                                               "model, serial, calibrated_until.")
+    management_system: dict[str, Any] | None = Field(None, description="manual_version (required), effective_on.")
+    items: list[dict[str, Any]] | None = Field(None, max_length=2000,
+                                               description="Replaces the scope applied for: each field (a code of "
+                                                           "the reference list of fields), object, parameter, "
+                                                           "standard (one of the reference list of standards), "
+                                                           "clause.")
+    commitment_signed_by: str | None = Field(None, min_length=1, max_length=64,
+                                             description="Under notification and commitment: the commitment "
+                                                         "signed by its signer (stored for the lab and the "
+                                                         "regulator only).")
+
+
+@router.patch("/qualification/applications/{number}",
+              response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                        422: ValidationErrorOut, **ERRORS},
+              tags=["qualification"], summary="Fill in parts of an application in draft (a lab operator signed in)")
+def change_application(request: HttpRequest, payload: ApplicationPatch, number: str = NumberPath):
+    """Each part given replaces the one entered before; parts not given are kept. All or
+    nothing: a refusal changes nothing. A body that is not JSON: 400. The refusals are the pages', each naming its field
+    (`staff[0].id_number`: `required`, `items[0].standard`: `unknown_standard` …): 422. Not
+    signed in: 401; an API key, or not the lab's operator: 403; not visible: 404; not in draft:
+    409. Evidence files are attached on the application's page."""
+    actor = _signed_in(request, "Applications")
+    app = _visible(request, number)
+    data = payload.model_dump(exclude_unset=True)
+    signer = data.pop("commitment_signed_by", None)
+    with transaction.atomic():
+        if data:
+            services_applications.application_update(actor=actor, application=app, **data)
+        if signer is not None:
+            services_applications.application_sign_commitment(actor=actor, application=app, signer=signer)
+    app.refresh_from_db()
+    return Status(200, _out(app))
+
+
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: Literal["submit", "withdraw", "accept", "reject", "draw", "close_review", "approve", "refuse"]
@@ -195,8 +312,8 @@ class ActionIn(BaseModel):
 
 
 @router.post("/qualification/applications/{number}/actions",
-             response={200: ApplicationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut,
-                       **ERRORS},
+             response={200: ApplicationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                       422: ValidationErrorOut, **ERRORS},
              tags=["qualification"], summary="Take a step of a qualification application (signed in)")
 def application_action(request: HttpRequest, payload: ActionIn, number: str = NumberPath):
     """The applicant's operator submits or withdraws; the regulator of the lab's region accepts,
@@ -204,14 +321,8 @@ def application_action(request: HttpRequest, payload: ActionIn, number: str = Nu
     refuses. Not signed in: 401; an API key (a body's): 403; not visible: 404; a step the
     state does not allow: 409; a refusal naming the field (a missing part, an open finding, the
     review not closed, too few reviewers without a conflict): 422."""
-    if getattr(request, "api_key", None) is not None:
-        raise NotPermitted("Applications are handled by a lab's operator or a regulator signed in, not by an API key.")
-    if not request.user.is_authenticated:
-        raise LabSignInRequired("This step needs a lab operator or a regulator signed in to the portal.")
-    if check_csrf(request) is not None:
-        raise NotPermitted("The request's CSRF token is missing or wrong: send the portal's token as X-CSRFToken.")
+    actor = _signed_in(request, "Applications")
     app = _visible(request, number)
-    actor = Actor.from_request(request, via=Via.API)
     apps, review = services_applications, services_review
     steps = {
         "submit": lambda: apps.application_submit(actor=actor, application=app),

@@ -120,7 +120,23 @@ def _check_object(errors: ErrorList, name: str, value: Any, keys: tuple[str, ...
     unknown = sorted(set(value) - set(keys))
     if unknown:
         errors.add(name, _("Unknown field(s): %(names)s.") % {"names": ", ".join(unknown)}, "unknown_field")
-    out = {k: value[k] if isinstance(value[k], bool | list) else _text(value[k]) for k in keys if k in value}
+    out: dict[str, Any] = {}
+    for key in keys:
+        if key not in value:
+            continue
+        given = value[key]
+        if key == "signatory" and isinstance(given, bool):
+            out[key] = given
+        elif key == "fields" and isinstance(given, list) and all(isinstance(f, str) for f in given):
+            out[key] = [f.strip() for f in given if f.strip()]
+        elif key == "signatory":
+            errors.add(f"{name}.{key}", _("Must be true or false."), "invalid")
+        elif key == "fields":
+            errors.add(f"{name}.{key}", _("Must be a list of field codes."), "invalid")
+        elif isinstance(given, dict | list | bool):
+            errors.add(f"{name}.{key}", _("Must be text."), "invalid")
+        else:
+            out[key] = _text(given)
     for key in required:
         if not out.get(key):
             errors.add(f"{name}.{key}", _("This field is required."), "required")

@@ -200,6 +200,10 @@ def _requests(url: str) -> list[tuple[str, str, str, bytes | None]]:
                     "parameters": [{"parameter": "铅含量", "standard": "GB 5009.12-2017"}]}]}).encode()
             elif operation["operationId"] == "application_action":
                 body = json.dumps({"action": "submit"}).encode()
+            elif operation["operationId"] == "create_application":
+                body = json.dumps({"lab": DOC_LAB, "kind": "first"}).encode()
+            elif operation["operationId"] == "change_application":
+                body = json.dumps({"site": {"address": "检测路1号", "area_m2": "800"}}).encode()
             elif operation["operationId"] == "submit_complaint":
                 body = json.dumps({"kind": "report", "subject": DOC_ORG, "facts": "证书与实际不符"}).encode()
             elif operation["operationId"] in SURVEY_BODIES:
@@ -244,7 +248,8 @@ def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(s
         status, _headers, content = call(url, method=method, body=body, headers={"Content-Type": "application/json"})
         if op_id in ("report_batch", "reporting_delays", "record_credit_fact",  # a regulator signed in
                      "report_test_reports_batch", *SURVEY_OPERATIONS,  # a lab operator, a portal user
-                     "application_action"):  # a lab operator or a regulator signed in
+                     "application_action", "create_application",  # a lab operator or a regulator signed in
+                     "change_application"):
             assert status == 401 and json.loads(content)["code"] == "unauthorized", op_id
         else:
             assert status in (200, 404), (op_id, status)
@@ -252,7 +257,8 @@ def test_without_a_key_public_operations_answer_and_reporting_ones_ask_for_one(s
             "Authorization": f"Bearer {served.key}", "Content-Type": "application/json"})
         if op_id in ("record_credit_fact", "report_test_reports_batch",  # nor report a lab's test reports
                      "create_survey",  # nor draft a survey
-                     "application_action"):  # nor take a step of a qualification application
+                     "application_action",  # nor take a step of a qualification application
+                     "create_application", "change_application"):  # nor fill one in
             assert status == 403, (op_id, status)
         else:
             assert status in (200, 404, 422), (op_id, status)  # a batch of none is a 422, with its reason
