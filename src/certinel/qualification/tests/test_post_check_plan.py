@@ -207,3 +207,22 @@ def test_the_plan_page_offers_the_due_post_checks_and_adds_one(world, client: Cl
     assert w["check"].inspection is not None and w["check"].inspection.targeted == "LAB-PC"
     app_page = client.get(f"/qualification/a/{w['app'].number}/")
     assert w["plan"].number in app_page.content.decode()
+
+
+def test_the_inspection_page_publishes_a_post_check_with_the_revocation_decision(world, client: Client):
+    w = world
+    inspection = post_checks.post_check_plan(actor=w["boss"], check=w["check"], plan=w["plan"],
+                                             inspectors=w["team"][:2])
+    _record(w, "nonconforming", "承诺的授权签字人不在岗")
+    client.force_login(w["boss"].user)
+    url = f"/supervision/manage/inspections/{inspection.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="decision_no"' in page.content.decode()
+    refused = client.post(url, {"action": "publish"})
+    assert refused.status_code == 200 and "decision_no" in refused.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.status == "recorded"
+    done = client.post(url, {"action": "publish", "decision_no": "苏市监检〔2026〕8号"})
+    assert done.status_code == 302
+    w["app"].refresh_from_db()
+    assert w["app"].status == "revoked"
