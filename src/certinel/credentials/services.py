@@ -99,7 +99,7 @@ def signing_key_rotate(*, actor: Actor, body: CertificationBody | None = None, j
         if body is not None:
             body = lock(CertificationBody, body.pk)
         now = timezone.now()
-        old = (SigningKey.objects.select_for_update(no_key=True)
+        old = (SigningKey.objects.select_for_update(no_key=True, of=("self",))
                .filter(**_issuer(body, jurisdiction), status=KeyStatus.ACTIVE).first())
         if old is None:
             raise NotFound(f"{body or jurisdiction} has no active signing key to rotate.", code="no_active_key")
@@ -160,7 +160,7 @@ def _open_list(*, actor: Actor, body: CertificationBody | None, purpose: str, ho
     """The issuer's current list for `purpose` at this address with room left (locked), or a new
     one (recorded in the history: a list is part of the public register)."""
     issuer = _issuer(body, jurisdiction)
-    current = (StatusList.objects.select_for_update(no_key=True)
+    current = (StatusList.objects.select_for_update(no_key=True, of=("self",))
                .filter(**issuer, purpose=purpose, host=host, scheme=scheme).order_by("-number").first())
     if current is not None and current.allocated < current.size:
         return current
@@ -229,7 +229,7 @@ def _republish_lists(body: CertificationBody | None, jurisdiction: str = "") -> 
     issuer = _issuer(body, jurisdiction)
     if not SigningKey.objects.filter(**issuer, status=KeyStatus.ACTIVE).exists():
         return  # nothing can sign them; verifiers will reject the old signatures, as they should
-    for status_list in StatusList.objects.select_for_update(no_key=True).filter(**issuer):
+    for status_list in StatusList.objects.select_for_update(no_key=True, of=("self",)).filter(**issuer):
         status_list_publish(status_list=status_list)
 
 
