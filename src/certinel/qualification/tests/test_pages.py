@@ -74,7 +74,7 @@ def test_an_upload_that_is_not_a_pdf_or_too_large_is_refused(client, lab, monkey
 
 def test_in_english(client, lab):
     html = client.get(PAGE, {"lab": lab.cma_no, "number": "R-1"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Genuine" in html and "Within scope" in html
+    assert "Genuine" in html and "Within scope" in html and "verification QR code" in html
 
 
 def _segno(url, kind, **options):

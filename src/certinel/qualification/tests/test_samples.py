@@ -98,6 +98,8 @@ def test_the_same_sample_with_different_results_flags_both_reports():
     assert _report(lab, report_data("S-1", sample_no="YP-1", results_sha256=ONE),
                    report_data("S-2", sample_no="YP-1", results_sha256=TWO)).ok
     assert _flags(lab, "S-1") == ["sample_reported_twice"] and _flags(lab, "S-2") == ["sample_reported_twice"]
+    [flag] = report_verify(report_find(cma_no=lab.cma_no, number="S-1")).flags
+    assert flag.message == "该机构另有 1 份有效报告针对同一样品给出了不同的结果。"
 
 
 def test_look_alikes_are_not_flagged():
