@@ -3,7 +3,8 @@ engine's `RULES` by `QualificationConfig.ready`; their thresholds are rows of
 `cases/data/rules.csv`, routed by the lab's region).
 
 Each rule looks at the valid reports issued in its window and yields one finding per lab (per lab
-and day for the volume rule), with counts and example report numbers as evidence:
+and day for the volume and capacity rules), with counts and example report numbers as evidence
+(never the client's or the signatory's name):
 
 * `report_outside_scope`: reports with a parameter outside the lab's scope on the issue date
   (the same test as verification, `selectors.parameter_in_scope`); the reports come in one query
