@@ -195,7 +195,8 @@ class TestReportVerifyOut(Schema):
 def verify_test_report(request: HttpRequest, query: Query[TestReportVerifyQuery]):
     """Give `lab` and `number`, or `sha256` (of the PDF). 200: the report is registered, with
     its checks against the register on its issue date; 404: no such report (not genuine, or
-    not reported). The client and the signatory's name are never shown."""
+    not reported). The client, the signatory's name, the sample number and the results' hash are
+    never shown."""
     if not query.sha256 and not (query.lab.strip() and query.number.strip()):
         raise ValidationFailed(FieldError("number", "Give lab and number, or sha256.", "required"))
     report = report_find(cma_no=query.lab, number=query.number, sha256=query.sha256)
