@@ -7,7 +7,8 @@ verification with the scope check through a real server.
 Works in a scratch SQLite file (default) or PostgreSQL database (on DATABASE_URL's server, or
 127.0.0.1:5432), removed at the end.
 
-1. Ingestion. N rows (default 50,000) of one lab, three parameters each, are reported
+1. Ingestion. N rows (default 50,000) of one lab, three parameters each, each with its sample
+   number and results hash (so that the partial (lab, sample) index is written too), are reported
    - through `certinel reports import FILE --lab CMA` (the CSV import: parse, check, write, one
      transparency-log record per report), one file, all or nothing;
    - through the reporting service `report_test_reports` in batches of 5,000 (the API's largest
@@ -100,7 +101,8 @@ def _row(n: int, today: dt.date, rng: random.Random) -> dict:
             "sample_received_on": issued - dt.timedelta(days=rng.randint(0, 10)),
             "client_name": rng.choice(CLIENTS), "object_name": rng.choice(OBJECTS),
             "parameters": PARAMETERS, "signatory_name": SIGNATORY,
-            "pdf_sha256": hashlib.sha256(f"bench-{n}".encode()).hexdigest()}
+            "pdf_sha256": hashlib.sha256(f"bench-{n}".encode()).hexdigest(), "sample_no": f"YP{issued:%Y}-{n:08d}",
+            "results_sha256": hashlib.sha256(f"results-{n}".encode()).hexdigest()}
 
 
 # --- 1. ingestion ---------------------------------------------------------------------------------
@@ -176,12 +178,12 @@ def ingestion(db: str, n: int, today: dt.date, report: dict) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["number", "issued_on", "sample_received_on", "client_name", "object", "parameters",
-                      "signatory", "pdf_sha256"])
+                      "signatory", "pdf_sha256", "sample_no", "results_sha256"])
         for r in rows:
             out.writerow([r["number"], r["issued_on"].isoformat(), r["sample_received_on"].isoformat(),
                           r["client_name"], r["object_name"],
                           ";".join(f"{p['parameter']}|{p['standard']}" for p in r["parameters"]),
-                          r["signatory_name"], r["pdf_sha256"]])
+                          r["signatory_name"], r["pdf_sha256"], r["sample_no"], r["results_sha256"]])
     started = time.perf_counter()
     with open(os.devnull, "w") as quiet:
         call_command("reports", "import", str(path), "--lab", lab_import.cma_no, verbosity=0, stdout=quiet)

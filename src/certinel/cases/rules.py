@@ -21,8 +21,8 @@ Rules (codes for `certinel warnings run --rule`):
   own baseline (`cases.misses`: the counters, the query and the routing).
 
 The signals of false or untrue test reports (`report_outside_scope`, `report_signatory`,
-`report_dates`, `report_volume`) are rules of the qualification app, added to `RULES` when it
-loads (`qualification/warnings.py`).
+`report_dates`, `report_volume`, `report_duplicate_sample`, `report_capacity`) are rules of the
+qualification app, added to `RULES` when it loads (`qualification/warnings.py`).
 
 Not implemented, and why: auditor-days per certificate against IAF MD 5 (audit durations are not
 reported to the register)."""

@@ -60,6 +60,13 @@ class TestReportIn(BaseModel):
                            examples=["李签字"])
     pdf_sha256: str = Field("", pattern="^([0-9a-fA-F]{64})?$", description="SHA-256 of the report's PDF (the PDF "
                                                                              "itself is never sent).")
+    sample_no: str = Field("", max_length=64, description="The lab's own sample number (never shown publicly). "
+                                                          "With `results_sha256`, the same sample reported twice "
+                                                          "with different results is seen.",
+                           examples=["YP2026-0456"])
+    results_sha256: str = Field("", pattern="^([0-9a-fA-F]{64})?$",
+                                description="SHA-256 of the report's results, computed by the lab (the results "
+                                            "themselves are never sent; the digest is never shown publicly).")
     status: Literal["valid", "withdrawn"] = "valid"
     status_reason: str = Field("", max_length=2000, description="Why withdrawn (required then); what a correction "
                                                                 "changed.")
@@ -72,7 +79,8 @@ class TestReportIn(BaseModel):
         return ReportData(number=self.number, issued_on=self.issued_on, sample_received_on=self.sample_received_on,
                           client_name=self.client_name, object_name=self.object,
                           parameters=[p.model_dump() for p in self.parameters], signatory_name=self.signatory,
-                          pdf_sha256=self.pdf_sha256, status=self.status, status_reason=self.status_reason,
+                          pdf_sha256=self.pdf_sha256, sample_no=self.sample_no,
+                          results_sha256=self.results_sha256, status=self.status, status_reason=self.status_reason,
                           status_date=self.status_date, correction=self.correction)
 
 
@@ -187,7 +195,8 @@ class TestReportVerifyOut(Schema):
 def verify_test_report(request: HttpRequest, query: Query[TestReportVerifyQuery]):
     """Give `lab` and `number`, or `sha256` (of the PDF). 200: the report is registered, with
     its checks against the register on its issue date; 404: no such report (not genuine, or
-    not reported). The client and the signatory's name are never shown."""
+    not reported). The client, the signatory's name, the sample number and the results' hash are
+    never shown."""
     if not query.sha256 and not (query.lab.strip() and query.number.strip()):
         raise ValidationFailed(FieldError("number", "Give lab and number, or sha256.", "required"))
     report = report_find(cma_no=query.lab, number=query.number, sha256=query.sha256)

@@ -17,6 +17,9 @@ class ReportData:
     parameters: list[dict[str, str]]
     signatory_name: str
     pdf_sha256: str = ""
+    # The lab's sample number and the SHA-256 of the results as the lab computed it (optional).
+    sample_no: str = ""
+    results_sha256: str = ""
     status: str = "valid"
     status_reason: str = ""
     status_date: dt.date | None = None
@@ -27,4 +30,4 @@ class ReportData:
 
     # What a re-sent report must repeat unchanged (unless it is a correction).
     CONTENT = ("issued_on", "sample_received_on", "client_name", "object_name", "parameters", "signatory_name",
-               "pdf_sha256")
+               "pdf_sha256", "sample_no", "results_sha256")

@@ -1,11 +1,13 @@
 """Test reports from a CSV file (UTF-8, with or without BOM, or GB18030), one report a row:
 
   number, issued_on, sample_received_on, client_name, object, parameters, signatory,
-  pdf_sha256, status, status_reason, status_date, correction
+  pdf_sha256, sample_no, results_sha256, status, status_reason, status_date, correction
 
 `parameters` lists "parameter|standard" pairs separated by ";" (铅含量|GB 5009.12-2017;
 镉含量|GB 5009.15-2014). Dates are YYYY-MM-DD. `status` is valid (default) or withdrawn;
-`correction` is yes/true/1 for a deliberate correction. The last six columns may be left out.
+`correction` is yes/true/1 for a deliberate correction. `sample_no` is the lab's sample number and
+`results_sha256` the SHA-256 of the results as the lab computed it. The last eight columns may
+be left out.
 Rows are numbered as in a spreadsheet: the header is row 1."""
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from certinel.core.errors import ErrorList, FieldError
 from .data import ReportData
 
 REQUIRED = ("number", "issued_on", "sample_received_on", "client_name", "object", "parameters", "signatory")
-OPTIONAL = ("pdf_sha256", "status", "status_reason", "status_date", "correction")
+OPTIONAL = ("pdf_sha256", "sample_no", "results_sha256", "status", "status_reason", "status_date", "correction")
 TRUE = {"yes", "true", "1", "是"}
 FALSE = {"", "no", "false", "0", "否"}
 
@@ -108,6 +110,7 @@ def parse(content: bytes) -> ParsedFile:
         items.append(ReportData(number=cells["number"], issued_on=issued, sample_received_on=received,
                                 client_name=cells["client_name"], object_name=cells["object"], parameters=parameters,
                                 signatory_name=cells["signatory"], pdf_sha256=cells.get("pdf_sha256", ""),
+                                sample_no=cells.get("sample_no", ""), results_sha256=cells.get("results_sha256", ""),
                                 status=cells.get("status", "") or "valid",
                                 status_reason=cells.get("status_reason", ""), status_date=status_date,
                                 correction=correction in TRUE, row=row))

@@ -42,8 +42,9 @@ from .transitions import TEST_REPORT
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PARAMETERS = 500
 UPDATED_FIELDS = ("issued_on", "sample_received_on", "client_name", "object_name", "parameters", "signatory_name",
-                  "signatory", "pdf_sha256", "status", "status_reason", "withdrawn_on", "version", "updated_at")
-TEXT_LIMITS = {"number": 64, "client_name": 200, "object_name": 255, "signatory_name": 64}
+                  "signatory", "pdf_sha256", "sample_no", "results_sha256", "status", "status_reason", "withdrawn_on",
+                  "version", "updated_at")
+TEXT_LIMITS = {"number": 64, "client_name": 200, "object_name": 255, "signatory_name": 64, "sample_no": 64}
 
 
 @dataclass
@@ -99,9 +100,10 @@ def _run(actor: Actor, lab: Lab, items: Sequence[ReportData], today: dt.date, *,
 
 
 def _clean(item: ReportData) -> None:
-    for name in ("number", "client_name", "object_name", "signatory_name", "status_reason"):
+    for name in ("number", "client_name", "object_name", "signatory_name", "status_reason", "sample_no"):
         setattr(item, name, " ".join(str(getattr(item, name) or "").split()))
     item.pdf_sha256 = (item.pdf_sha256 or "").strip().lower()
+    item.results_sha256 = (item.results_sha256 or "").strip().lower()
     item.parameters = normalise_parameters(item.parameters or [])
 
 
@@ -132,6 +134,10 @@ def _check_item(errors: ErrorList, item: ReportData, today: dt.date) -> bool:
                        "required", row)
     if item.pdf_sha256 and not SHA256.match(item.pdf_sha256):
         errors.add("pdf_sha256", _("The PDF's SHA-256 is 64 hexadecimal characters."), "invalid_hash", row)
+    if len(item.sample_no) > TEXT_LIMITS["sample_no"]:
+        errors.add("sample_no", _("At most %(n)s characters.") % {"n": TEXT_LIMITS["sample_no"]}, "too_long", row)
+    if item.results_sha256 and not SHA256.match(item.results_sha256):
+        errors.add("results_sha256", _("The results' SHA-256 is 64 hexadecimal characters."), "invalid_hash", row)
     if item.status not in ReportStatus.values:
         errors.add("status", _("'%(value)s' must be one of: %(choices)s.")
                    % {"value": item.status, "choices": ", ".join(ReportStatus.values)}, "invalid_choice", row)
@@ -258,7 +264,8 @@ def _new_report(lab: Lab, item: ReportData, signatories: dict[str, list[PersonRo
     return new_instance(TestReport, {
         "number": item.number, "issued_on": item.issued_on, "sample_received_on": item.sample_received_on,
         "client_name": item.client_name, "object_name": item.object_name, "parameters": item.parameters,
-        "signatory_name": item.signatory_name, "signatory_id": None, "pdf_sha256": item.pdf_sha256},
+        "signatory_name": item.signatory_name, "signatory_id": None, "pdf_sha256": item.pdf_sha256,
+        "sample_no": item.sample_no, "results_sha256": item.results_sha256},
         related={"lab": lab, **({"signatory": role} if role is not None else {})})
 
 

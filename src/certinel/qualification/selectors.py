@@ -14,7 +14,12 @@ cannot be placed in time, so it does not count).
 
 Qualification: a report issued before the lab's CMA certificate was issued or after it ended,
 or on or after the day the lab was suspended, revoked or cancelled (while it still is), is
-flagged; so is a report issued before its sample was received."""
+flagged; so is a report issued before its sample was received.
+
+Sample: a valid report that names its sample (the lab's sample number) and its results'
+digest is flagged when another valid report of the same lab names the same sample with a
+different results digest (as the register stands now, not on the issue date; withdrawn
+reports do not count, so a report withdrawn and issued anew is not a signal)."""
 
 from __future__ import annotations
 
@@ -135,4 +140,17 @@ def report_verify(report: TestReport) -> Verification:
         flags.append(Flag("lab_not_in_force", _("The report is dated on or after the day the lab's qualification "
                                                 "was %(status)s (%(date)s).")
                           % {"status": lab.get_status_display(), "date": lab.status_changed_on}))
+    others = other_results_of_sample(report)
+    if others:
+        flags.append(Flag("sample_reported_twice", _("%(n)s other valid report(s) of the lab for the same sample give "
+                                                     "different results.") % {"n": others}))
     return Verification(report, lab, checks, authorised, flags)
+
+
+def other_results_of_sample(report: TestReport) -> int:
+    """How many other valid reports of the report's lab name its sample with other results (0
+    when the report is withdrawn or names no sample or no results digest)."""
+    if report.status != "valid" or not report.sample_no or not report.results_sha256:
+        return 0
+    return (TestReport.objects.filter(lab_id=report.lab_id, sample_no=report.sample_no, status="valid")
+            .exclude(results_sha256="").exclude(results_sha256=report.results_sha256).order_by().count())

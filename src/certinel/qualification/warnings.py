@@ -3,7 +3,8 @@ engine's `RULES` by `QualificationConfig.ready`; their thresholds are rows of
 `cases/data/rules.csv`, routed by the lab's region).
 
 Each rule looks at the valid reports issued in its window and yields one finding per lab (per lab
-and day for the volume rule), with counts and example report numbers as evidence:
+and day for the volume and capacity rules), with counts and example report numbers as evidence
+(never the client's or the signatory's name):
 
 * `report_outside_scope`: reports with a parameter outside the lab's scope on the issue date
   (the same test as verification, `selectors.parameter_in_scope`); the reports come in one query
@@ -15,11 +16,16 @@ and day for the volume rule), with counts and example report numbers as evidence
 * `report_dates`: reports issued before their sample was received, before the lab's CMA
   certificate was issued or after it ended, or on or after the day the lab was suspended,
   revoked or cancelled; one grouped query;
-* `report_volume`: a signatory of a lab signing more than N reports on one day; one grouped query.
-
-Not built: the same sample reported twice with different results. A report records its
-parameters and standards, not its results, so two reports of one sample cannot be told apart
-from two samples of one client received on the same day."""
+* `report_volume`: a signatory of a lab signing more than N reports on one day; one grouped query;
+* `report_duplicate_sample`: reports naming a sample (the lab's sample number) that another valid
+  report of the same lab names with a different results digest (the other report may be of any
+  date); one query, the other reports found through the (lab, sample) index;
+* `report_capacity`: a lab issuing more reports on one day than its declared capacity: the staff
+  and equipment of its latest first or renewal application approved on or before that day,
+  times the per-staff and per-equipment daily limits of the rule's row (whichever is lower).
+  Labs without such an application in the register are skipped. The approved applications in
+  one query, then one grouped query per 500 labs (the labs ordered by capacity, each query
+  keeping only days over the lowest capacity of its labs)."""
 
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 
 from certinel.cases.rules import Finding, Spec
 from certinel.registry.choices import LabStatus, PersonRoleKind, RoleStatus
@@ -135,8 +141,91 @@ def _volume(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
             "examples": [min(r["first"] for r in found), max(r["last"] for r in found)]}, ids={"lab_id": lab.pk})
 
 
+def _duplicate_sample(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+    from .models import TestReport
+
+    since, reports = _window(params, on)
+    other = (TestReport.objects.filter(lab_id=OuterRef("lab_id"), sample_no=OuterRef("sample_no"), status="valid")
+             .exclude(sample_no="").exclude(results_sha256="").exclude(results_sha256=OuterRef("results_sha256")))
+    rows = (reports.exclude(sample_no="").exclude(results_sha256="").filter(Exists(other.order_by()))
+            .values_list("lab_id", "sample_no", "number"))
+    samples: dict[int, set[str]] = defaultdict(set)
+    numbers: dict[int, list[str]] = defaultdict(list)
+    for lab_id, sample, number in rows.iterator(chunk_size=2000):
+        samples[lab_id].add(sample)
+        numbers[lab_id].append(number)
+    labs = _labs(set(samples))
+    for lab_id, found in samples.items():
+        # The lab's sample numbers and its report numbers only: never the client or the signatory.
+        yield _finding("report_duplicate_sample", labs[lab_id], since, on, {
+            "reports": len(numbers[lab_id]), "samples": len(found), "sample_examples": sorted(found)[:EXAMPLES],
+            "examples": sorted(numbers[lab_id])[:EXAMPLES]})
+
+
+def capacity_limit(staff: int, equipment: int, params: dict[str, int]) -> int:
+    """Reports a day a lab's declared staff and equipment allow: the lower of the two limits."""
+    return min(staff * params["per_staff_day"], equipment * params["per_equipment_day"])
+
+
+def _declared(on: dt.date) -> dict[int, list[tuple[dt.date, str, int, int]]]:
+    """Per lab, its approved first and renewal applications decided on or before `on`, oldest
+    first: (decided on, number, staff, equipment). A change declares no staff or equipment and
+    an extension only those of its new items, so neither is the lab's capacity."""
+    from .choices import ApplicationKind, ApplicationStatus
+    from .models_applications import Application
+
+    out: dict[int, list[tuple[dt.date, str, int, int]]] = defaultdict(list)
+    approved = (Application.objects.filter(status=ApplicationStatus.APPROVED, decided_on__lte=on,
+                                           kind__in=(ApplicationKind.FIRST, ApplicationKind.RENEWAL))
+                .order_by("lab_id", "decided_on", "id").values_list("lab_id", "decided_on", "number", "staff",
+                                                                     "equipment"))
+    for lab_id, decided, number, staff, equipment in approved.iterator(chunk_size=2000):
+        out[lab_id].append((decided, number, len(staff or []), len(equipment or [])))
+    return out
+
+
+def _capacity(params: dict[str, int], on: dt.date) -> Iterator[Finding]:
+    from certinel.cases.rules import rule_for
+
+    _since, reports = _window(params, on)
+    declared = _declared(on)
+
+    def lowest(lab_id: int) -> int:
+        return min(capacity_limit(staff, equipment, params) for _d, _n, staff, equipment in declared[lab_id])
+
+    ordered = sorted(declared, key=lambda lab_id: (lowest(lab_id), lab_id))
+    rows_of: dict[str, Any] = {}  # the rule's row of each region, for the limit the evidence shows
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        rows = list(reports.filter(lab_id__in=chunk).values("lab_id", "issued_on")
+                    .annotate(n=Count("id"), first=Min("number"), last=Max("number"))
+                    .filter(n__gt=lowest(chunk[0])))
+        labs = _labs({r["lab_id"] for r in rows})
+        for r in sorted(rows, key=lambda r: (r["lab_id"], r["issued_on"])):
+            day, lab = r["issued_on"], labs[r["lab_id"]]
+            in_force = [d for d in declared[r["lab_id"]] if d[0] <= day]
+            if not in_force:  # no approved application yet on that day: no declared capacity
+                continue
+            _decided, number, staff, equipment = in_force[-1]
+            if lab.region_code not in rows_of:
+                rows_of[lab.region_code] = rule_for("report_capacity", on=on, region_code=lab.region_code)
+            row = rows_of[lab.region_code]
+            limit = capacity_limit(staff, equipment, row.params if row is not None else params)
+            if r["n"] <= capacity_limit(staff, equipment, params):
+                continue
+            yield Finding("report_capacity", "lab", lab.uscc, lab.name, lab.region_code, day.isoformat(), {
+                "lab": lab.cma_no, "issued_on": day.isoformat(), "reports": r["n"], "application": number,
+                "staff": staff, "equipment": equipment, "limit": limit,
+                "examples": [r["first"], r["last"]]}, ids={"lab_id": lab.pk})
+
+
 def _over(name: str):
     return lambda finding, rule: finding.evidence[name] > rule.param("per_signatory_day")
+
+
+def _over_capacity(finding: Finding, rule: Any) -> bool:
+    evidence = finding.evidence
+    return evidence["reports"] > capacity_limit(evidence["staff"], evidence["equipment"], rule.params)
 
 
 SPECS: dict[str, Spec] = {
@@ -146,6 +235,10 @@ SPECS: dict[str, Spec] = {
     "report_volume": Spec(("window_days", "per_signatory_day"), _volume,
                           {"window_days": "max", "per_signatory_day": "min"},
                           keep=_over("max_reports_per_signatory")),
+    "report_duplicate_sample": Spec(("window_days",), _duplicate_sample, {"window_days": "max"}),
+    "report_capacity": Spec(("window_days", "per_staff_day", "per_equipment_day"), _capacity,
+                            {"window_days": "max", "per_staff_day": "min", "per_equipment_day": "min"},
+                            keep=_over_capacity),
 }
 
 

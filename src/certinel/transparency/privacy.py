@@ -49,8 +49,8 @@ PUBLIC_KINDS: dict[str, str] = {
                                    "(R5); who generated it only as a salted hash",
     "qualification.cmacertificate": "a CMA certificate an approval issued: its number, dates, status, its "
                                     "e-certificate's id and the SHA-256 of the signed credential (R4)",
-    "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client and "
-                                "signatory only as salted hashes (R3.2)",
+    "qualification.testreport": "a lab's test report as the lab reported it, for anyone to verify; its client, "
+                                "signatory and results digest only as salted hashes (R3.2)",
 }
 
 # Fields of public kinds that are personal data: a leaf holds them only as salted hashes.
@@ -59,7 +59,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.organization": ("contact_phone", "contact_email"),
     "credit.listentry": ("removal_request",),
     "supervision.inspection": ("inspectors",),
-    "qualification.testreport": ("client_name", "signatory_name"),
+    "qualification.testreport": ("client_name", "signatory_name", "results_sha256"),
     "assessment.assessmentreport": ("generated_by",),
 }
 

@@ -11,7 +11,12 @@ is classified, and one that does not work as shown fails it outright.
 
 The server is `certinel serve` (gunicorn, as `certinel demo` runs it) on a loopback port, on
 this run's database, with a small register seeded here: the sample body the README's import
-names, an organization its search example finds, a valid certificate to download."""
+names, an organization its search example finds, a valid certificate to download.
+
+The README's tour and commands are those of `make demo`, on SQLite: the SQLite run of the suite
+runs them. Its deployment is on PostgreSQL: the PostgreSQL run runs that block. (Each command's
+work on both databases is tested by its own tests; running every command twice cost two minutes
+a run, mostly in starting the program.)"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from certinel.certificates.reporting import report_certificates
 from certinel.core.testing.builders import SYSTEM, build_body, build_org, certificate_data
@@ -272,10 +278,14 @@ def test_every_command_the_readme_shows_works_as_shown(tmp_path):
             failures.append(f"{what}\n  ran: {script}\n  exit {done.returncode}\n  stdout: {done.stdout[-1500:]}\n"
                             f"  stderr: {done.stderr[-1500:]}")
 
+    deployment = [b for b in blocks if "DJANGO_SETTINGS_MODULE=certinel.settings.prod" in b]
+    on_postgres = connection.vendor == "postgresql"
+    if on_postgres:
+        assert deployment, "README.md no longer shows a deployment on PostgreSQL"
+        blocks, commands, links = deployment, [], []
     with served(data_dir) as server:
         # The blocks first (the tour's downloads the bundle the quoted `certinel verify` reads);
         # the deployment's last: it runs with fresh secrets of its own.
-        deployment = [b for b in blocks if "DJANGO_SETTINGS_MODULE=certinel.settings.prod" in b]
         for block in [b for b in blocks if b not in deployment]:
             if block.lstrip().startswith("make "):
                 continue  # `make demo` / `make test`: MAKE
@@ -295,7 +305,7 @@ def test_every_command_the_readme_shows_works_as_shown(tmp_path):
 
     assert not failures, "\n\n".join(failures)
     assert "Traceback" not in output, output[-5000:]
-    assert len(ran) >= 20
+    assert len(ran) >= (1 if on_postgres else 20)
 
 
 def test_the_readme_sends_no_raw_chinese_in_a_request_line():

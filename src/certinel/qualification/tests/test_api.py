@@ -79,6 +79,25 @@ def test_a_schema_violation_is_422(operator):
     assert _post(operator, {"reports": []}).status_code == 422
 
 
+def test_the_sample_and_results_digest_through_the_api(operator, lab, client):
+    row = _row(sample_no="YP2025-001", results_sha256="C3" * 32)
+    assert _post(operator, {"reports": [row]}).status_code == 200
+    report = TestReport.objects.get(lab=lab, number="R-1")
+    assert (report.sample_no, report.results_sha256) == ("YP2025-001", "c3" * 32)
+    assert _post(operator, {"reports": [row]}).json()["unchanged"] == 1
+    answer = _post(operator, {"reports": [{**row, "results_sha256": "d4" * 32}]})
+    assert answer.status_code == 422 and [(e["field"], e["code"]) for e in answer.json()["errors"]] == [
+        ("results_sha256", "content_changed")]
+    assert _post(operator, {"reports": [_row("R-2", results_sha256="xyz")]}).status_code == 422
+    assert _post(operator, {"reports": [_row("R-2", sample_no="样" * 65)]}).status_code == 422
+    # Another report of the same sample with other results: flagged, the sample never shown.
+    second = _row("R-2", sample_no="YP2025-001", results_sha256="d4" * 32)
+    assert _post(operator, {"reports": [second]}).status_code == 200
+    body = client.get(VERIFY, {"lab": lab.cma_no, "number": "R-1"})
+    assert [f["code"] for f in body.json()["flags"]] == ["sample_reported_twice"]
+    assert "YP2025" not in body.content.decode() and "c3c3" not in body.content.decode()
+
+
 def test_without_a_session_401_and_with_another_role_or_a_body_key_403(client, lab):
     answer = _post(client, {"reports": [_row()]})
     assert answer.status_code == 401 and answer.json()["code"] == "unauthorized"

@@ -44,6 +44,11 @@ def test_browser_anyone_verifies_a_report_by_number_and_by_its_pdf(browser, tran
         assert "报告真实" in tab.locator("#verdict").inner_text()
         assert tab.locator("tr.out-of-scope").count() == 1
         assert tab.locator("li[data-code=parameter_outside_scope]").count() == 1
+        # The report's QR code, sized for printing, with its SVG and PNG to download.
+        qr = tab.locator("#report-qr svg.qr")
+        assert qr.is_visible() and qr.bounding_box()["width"] == 176
+        png = tab.request.get(base + tab.locator("#report-qr a", has_text="PNG").get_attribute("href"))
+        assert png.status == 200 and png.headers["content-type"] == "image/png"
         tab.screenshot(path=str(shots / "reports-verify-flags.png"), full_page=True)
         tab.goto(f"{base}/reports/verify/")
         tab.set_input_files("#id_pdf", str(pdf))

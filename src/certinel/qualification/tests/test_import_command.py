@@ -107,3 +107,19 @@ def test_an_unknown_lab_or_file_is_refused(tmp_path):
     lab = lab_with_scope()
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("reports", "import", str(tmp_path / "missing.csv"), "--lab", lab.cma_no)
+
+
+def test_the_sample_and_results_columns_are_read_and_a_changed_digest_is_refused(tmp_path):
+    lab = lab_with_scope()
+    header = HEADER + ",sample_no,results_sha256"
+    row = GOOD[0] + ",YP2025-001," + "c3" * 32
+    code, out = _run(tmp_path, lab, [header, row])
+    assert code == 0 and "1 new" in out
+    report = TestReport.objects.get(lab=lab, number="R-1")
+    assert (report.sample_no, report.results_sha256) == ("YP2025-001", "c3" * 32)
+    code, out = _run(tmp_path, lab, [header, row])
+    assert code == 0 and "1 unchanged" in out
+    code, out = _run(tmp_path, lab, [header, GOOD[0] + ",YP2025-001," + "d4" * 32])
+    assert code == 1 and "row 2: results_sha256" in out and "content_changed" in out
+    code, out = _run(tmp_path, lab, [header, GOOD[0] + ",YP2025-001,xyz"])
+    assert code == 1 and "row 2: results_sha256" in out and "invalid_hash" in out

@@ -74,4 +74,51 @@ def test_an_upload_that_is_not_a_pdf_or_too_large_is_refused(client, lab, monkey
 
 def test_in_english(client, lab):
     html = client.get(PAGE, {"lab": lab.cma_no, "number": "R-1"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Genuine" in html and "Within scope" in html
+    assert "Genuine" in html and "Within scope" in html and "verification QR code" in html
+
+
+def _segno(url, kind, **options):
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind=kind, **options)
+    return out.getvalue()
+
+
+def test_the_qr_code_of_a_report_encodes_its_verification_address(client, lab, settings):
+    settings.CERTINEL_PUBLIC_URL = "https://reports.example.cn/"
+    url = f"https://reports.example.cn/reports/verify/?lab={lab.cma_no}&number=R-1"
+    colours = {"dark": "#1c2430", "light": "#ffffff"}
+    svg = client.get(PAGE + "qr.svg", {"lab": lab.cma_no, "number": "R-1"})
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert svg.content == _segno(url, "svg", scale=4, border=2, xmldecl=True, **colours)
+    assert svg.content != _segno(url.replace("R-1", "R-2"), "svg", scale=4, border=2, xmldecl=True, **colours)
+    png = client.get(PAGE + "qr.png", {"lab": lab.cma_no, "number": "R-1"})
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG") and png.content == _segno(url, "png", scale=8, border=2, **colours)
+
+
+def test_the_verification_page_shows_the_qr_code_to_print(client, lab, settings):
+    import re
+
+    from certinel.certificates.views import qr_svg
+
+    settings.CERTINEL_PUBLIC_URL = "https://reports.example.cn"
+    url = f"https://reports.example.cn/reports/verify/?lab={lab.cma_no}&number=R-2"
+    html = client.get(PAGE, {"lab": lab.cma_no, "number": "R-2"}).content.decode()
+    section = html.split('id="report-qr"', 1)[1]
+    svg = section.split("</svg>", 1)[0]
+    assert re.findall(r' d="([^"]+)"', svg)[-1] == re.findall(r' d="([^"]+)"', str(qr_svg(url)))[-1]
+    assert url.replace("&", "&amp;") in section
+    assert f"/reports/verify/qr.png?lab={lab.cma_no}&amp;number=R-2" in section
+    # No code for a report that is not found.
+    assert 'id="report-qr"' not in client.get(PAGE, {"lab": lab.cma_no, "number": "R-404"}).content.decode()
+
+
+def test_no_qr_code_for_a_report_the_register_does_not_hold(client, lab):
+    assert client.get(PAGE + "qr.svg", {"lab": lab.cma_no, "number": "R-404"}).status_code == 404
+    assert client.get(PAGE + "qr.png", {"lab": "000000000000", "number": "R-1"}).status_code == 404
+    assert client.get(PAGE + "qr.svg").status_code == 404
+    assert client.post(PAGE + "qr.svg", {"lab": lab.cma_no, "number": "R-1"}).status_code == 405

@@ -37,7 +37,8 @@ def _found(code):
 
 
 def test_the_rules_are_registered_with_their_rows():
-    for code in ("report_outside_scope", "report_signatory", "report_dates", "report_volume"):
+    for code in ("report_outside_scope", "report_signatory", "report_dates", "report_volume",
+                 "report_duplicate_sample", "report_capacity"):
         assert code in rules.RULES and rules.rule_for(code, on=ON, region_code="320102").source
 
 
@@ -104,3 +105,44 @@ def test_reports_outside_the_window_and_withdrawn_reports_are_not_counted():
     assert rules.run("report_signatory", on=ISSUED + dt.timedelta(days=120)) == []
     [finding] = rules.run("report_signatory", on=ON)
     assert finding.evidence["reports"] == 1
+
+
+ONE, TWO = "a1" * 32, "b2" * 32
+
+
+def test_duplicate_sample_finds_one_sample_with_two_results_and_spares_its_look_alikes():
+    planted, innocent, other = lab_with_scope(), lab_with_scope(), lab_with_scope()
+    _report(planted, report_data("DUP-1", sample_no="YP-1", results_sha256=ONE),
+            report_data("DUP-2", sample_no="YP-1", results_sha256=TWO),
+            report_data("DUP-3", sample_no="YP-2", results_sha256=ONE))
+    # The same results twice; a withdrawn report with other results; a report without a digest.
+    _report(innocent, report_data("OK-1", sample_no="YP-1", results_sha256=ONE),
+            report_data("OK-2", sample_no="YP-1", results_sha256=ONE),
+            report_data("OK-3", sample_no="YP-1", results_sha256=TWO, status="withdrawn", status_reason="结果有误"),
+            report_data("OK-4", sample_no="YP-1"))
+    # The same sample number at another lab, with other results.
+    _report(other, report_data("OK-5", sample_no="YP-1", results_sha256=TWO))
+    [finding] = rules.run("report_duplicate_sample", on=ON)
+    assert (finding.subject_kind, finding.subject_code, finding.region_code) == ("lab", planted.uscc, "320102")
+    assert finding.evidence["reports"] == 2 and finding.evidence["samples"] == 1
+    assert finding.evidence["examples"] == ["DUP-1", "DUP-2"] and finding.evidence["sample_examples"] == ["YP-1"]
+    assert finding.severity == "high" and "Order No. 39" in rules.rule_for(
+        "report_duplicate_sample", on=ON, region_code="320102").source
+    # Evidence never names the client or the signatory.
+    assert "示例粮油" not in str(finding.evidence) and "李签字" not in str(finding.evidence)
+
+
+def test_duplicate_sample_sees_an_earlier_report_outside_the_window():
+    lab = lab_with_scope()
+    _report(lab, report_data("OLD-1", issued_on=ISSUED - dt.timedelta(days=200),
+                             sample_received_on=ISSUED - dt.timedelta(days=210), sample_no="YP-9",
+                             results_sha256=ONE),
+            report_data("NEW-1", sample_no="YP-9", results_sha256=TWO))
+    [finding] = rules.run("report_duplicate_sample", on=ON)
+    assert finding.evidence["examples"] == ["NEW-1"]
+    # Once the lab withdraws the earlier report, nothing is left to find.
+    _report(lab, report_data("OLD-1", issued_on=ISSUED - dt.timedelta(days=200),
+                             sample_received_on=ISSUED - dt.timedelta(days=210), sample_no="YP-9",
+                             results_sha256=ONE, status="withdrawn", status_reason="结果有误",
+                             status_date=ISSUED))
+    assert rules.run("report_duplicate_sample", on=ON) == []

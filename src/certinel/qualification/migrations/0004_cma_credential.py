@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualification', '0002_applications'),
+        ('qualification', '0003_report_sample_results'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualification', '0003_cma_credential'),
+        ('qualification', '0004_cma_credential'),
         ('supervision', '0002_inspection_targeted'),
     ]
 
