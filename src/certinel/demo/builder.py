@@ -28,7 +28,7 @@ from .credit import make_credit
 from .organizations import Lookups, organization_specs, showcase_spec
 from .people import make_people
 from .places import province_book
-from .qualification import make_qualification
+from .qualification import make_qualification, make_reports
 from .supervision import make_supervision
 from .surveys import make_surveys
 
@@ -74,6 +74,7 @@ class Summary:
     inspection_plans: int = 0
     inspections: int = 0
     sampled_batches: int = 0
+    test_reports: int = 0
     accounts: int = 0
     history: int = 0
     seconds: float = 0.0
@@ -160,6 +161,7 @@ def build_province(*, seed: int = 2026, organizations: int = FULL_ORGANIZATIONS,
         make_cases(ctx)
         make_surveys(ctx, showcase=showcase)
         make_qualification(ctx)
+        summary.test_reports = make_reports(ctx, next(lab for lab in labs if lab.status == LabStatus.VALID))
         # The statistics are counted from the certificates' history: built from it once here.
         from certinel.stats.refresh import stats_rebuild
 

@@ -8,6 +8,11 @@ the regulator use, in different states:
   certificate issued);
 * a change approved under notification and commitment, with its post-check due.
 
+It also reports test reports for the lab the lab operator's account is bound to and two other
+valid labs (`make_reports`), each through the reporting service a lab's import uses: most of
+them clean, one lab's with a parameter outside its scope and a sample reported twice with
+different results, so that verification shows its flags.
+
 The draws' random values are fictional (marked 演示) and the draws are real: anyone can replay
 them from the published inputs. Dates are counted back from the day the demo is built. Staff
 names, ID numbers and phones are generated and fictional."""
@@ -15,15 +20,18 @@ names, ID numbers and phones are generated and fictional."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.utils.timezone import localdate
 
 from certinel.cases.evidence import EvidenceFile
 from certinel.qualification import services_applications as apps
 from certinel.qualification import services_review as review
+from certinel.qualification.data import ReportData
+from certinel.qualification.reporting import report_test_reports
 from certinel.registry import services
 from certinel.registry.choices import LabStatus, PersonRoleKind
-from certinel.registry.models import Lab, PersonRole
+from certinel.registry.models import Lab, LabScopeItem, PersonRole
 
 from .context import Context
 
@@ -98,3 +106,54 @@ def make_qualification(ctx: Context) -> int:
     apps.application_accept(actor=ctx.actor, application=committed, on=ago(14))
     apps.application_approve(actor=ctx.actor, application=committed, on=ago(10))
     return 5
+
+
+# The demo's report numbers, the same in every lab's series (a lab numbers its own reports).
+REPORT_NUMBER = "JC{year}-{n:06d}"
+REPORTS_PER_LAB = 24
+CLIENTS = ("示例食品有限公司", "示例饮料有限公司", "示例粮油加工厂", "示例包装材料有限公司")
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def make_reports(ctx: Context, first: Lab) -> int:
+    """Test reports of `first` (the lab operator's lab) and two more valid labs with scope lines
+    and an authorised signatory: REPORTS_PER_LAB each over the last 60 days, each parameter a
+    scope line in force on the issue date. `first`'s last two reports are flagged: one names a
+    parameter outside its scope, one reports the sample of another with other results. The
+    number reported."""
+    today = localdate()
+    since = today - dt.timedelta(days=90)
+    others = Lab.objects.filter(status=LabStatus.VALID, cma_issued_on__lte=since).exclude(pk=first.pk)
+    labs = [first, *others.order_by("cma_no")[:2]]
+    made = 0
+    for lab in labs:
+        signatory = (PersonRole.objects.filter(lab=lab, kind=PersonRoleKind.SIGNATORY, valid_from__lte=since)
+                     .select_related("person").order_by("id").first())
+        scope = list(LabScopeItem.objects.filter(lab=lab, withdrawn_on__isnull=True, granted_on__lte=since)
+                     .exclude(standard="").order_by("id"))
+        if signatory is None or not scope:
+            continue
+        items = []
+        for n in range(1, REPORTS_PER_LAB + 1):
+            issued = today - dt.timedelta(days=60 - 2 * n)
+            line = scope[n % len(scope)]
+            sample = f"YP{issued:%Y%m%d}-{n:03d}"
+            items.append(ReportData(
+                number=REPORT_NUMBER.format(year=issued.year, n=n), issued_on=issued,
+                sample_received_on=issued - dt.timedelta(days=ctx.rng.randint(2, 6)),
+                client_name=CLIENTS[n % len(CLIENTS)], object_name=line.item,
+                parameters=[{"parameter": line.item, "standard": line.standard}],
+                signatory_name=signatory.person.name, pdf_sha256=_digest("demo report pdf", lab.cma_no, n),
+                sample_no=sample, results_sha256=_digest("demo results", lab.cma_no, n)))
+        if made == 0:  # the first lab reporting: its last two reports flagged
+            outside, twice = items[-2], items[-1]
+            outside.parameters = [*outside.parameters, {"parameter": "放射性核素", "standard": "GB 14882-1994"}]
+            twice.sample_no = items[-3].sample_no  # the same sample, other results
+        result = report_test_reports(actor=ctx.actor, lab=lab, items=items, today=today)
+        if not result.ok:
+            raise RuntimeError(f"demo test reports of {lab.cma_no} refused: {result.errors}")
+        made += len(items)
+    return made

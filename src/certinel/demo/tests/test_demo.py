@@ -318,3 +318,20 @@ def test_the_progress_shows_what_was_built(demo):
              "检验检测机构 labs": Lab.objects.count(), "获证组织 organizations": Organization.objects.count(),
              "人员 people": Person.objects.count(), "证书 certificates": Certificate.objects.count()}
     assert shown == {label: (n, n) for label, n in built.items()}
+
+
+def test_the_lab_operators_lab_has_test_reports_to_verify_two_of_them_flagged(demo):
+    from certinel.qualification.models import TestReport
+    from certinel.qualification.selectors import report_find, report_verify
+
+    operator_lab = Lab.objects.get(users__username="demo-lab")
+    reports = list(TestReport.objects.filter(lab=operator_lab).order_by("issued_on", "id"))
+    assert len(reports) == 24
+    flags = {r.number: {f.code for f in report_verify(r).flags} for r in reports}
+    flagged = {number: codes for number, codes in flags.items() if codes}
+    assert flagged == {reports[-2].number: {"parameter_outside_scope"},
+                       reports[-1].number: {"sample_reported_twice"},
+                       reports[-3].number: {"sample_reported_twice"}}
+    # The link the demo prints finds the newest of them.
+    assert f"/reports/verify/?lab={operator_lab.cma_no}&number={reports[-1].number}" in demo
+    assert report_find(cma_no=operator_lab.cma_no, number=reports[-1].number) == reports[-1]

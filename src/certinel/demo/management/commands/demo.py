@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -121,8 +122,10 @@ class Command(BaseCommand):
                 f"{summary.organizations:,} organizations ({summary.sites:,} sites, {summary.former_names} former "
                 f"names), {summary.people:,} people, {summary.certificates:,} certificates, "
                 f"{summary.inspection_plans} inspection plans ({summary.inspections} inspections), "
-                f"{summary.sampled_batches} sampled batches, {summary.history:,} history records.")
+                f"{summary.sampled_batches} sampled batches, {summary.test_reports} test reports, "
+                f"{summary.history:,} history records.")
         self._accounts(console)
+        self._report_example(console)
 
     def _national(self, console: Console, opts) -> None:
         if Organization.objects.exists():
@@ -149,6 +152,17 @@ class Command(BaseCommand):
             call_command("log", "keygen", "--out", key_file, stdout=io.StringIO())
         outcome = sign_checkpoint_if_grown()
         console.print(f"透明日志 transparency log: {log_size():,} entries; checkpoint {outcome}.")
+
+    def _report_example(self, console: Console) -> None:
+        """A test report of the lab operator's lab to verify (the demo's labs are drawn at random:
+        their CMA numbers differ from seed to seed)."""
+        from certinel.qualification.models import TestReport
+
+        report = (TestReport.objects.filter(lab__users__username="demo-lab").select_related("lab")
+                  .order_by("-issued_on", "-id").first())
+        if report is not None:
+            query = urlencode({"lab": report.lab.cma_no, "number": report.number})
+            console.print(f"检验报告 test report to verify: {settings.CERTINEL_PUBLIC_URL}/reports/verify/?{query}")
 
     def _accounts(self, console: Console) -> None:
         from certinel.accounts.models import User
