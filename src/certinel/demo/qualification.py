@@ -121,9 +121,9 @@ def _digest(*parts: object) -> str:
 def make_reports(ctx: Context, first: Lab) -> int:
     """Test reports of `first` (the lab operator's lab) and two more valid labs with scope lines
     and an authorised signatory: REPORTS_PER_LAB each over the last 60 days, each parameter a
-    scope line in force on the issue date. `first`'s last two reports are flagged: one names a
-    parameter outside its scope, one reports the sample of another with other results. The
-    number reported."""
+    scope line in force on the issue date. In the first lab that reports, the second-to-last
+    report names a parameter outside the scope and the last reports the sample of the third-to-last
+    with other results (both of those are flagged). The number reported."""
     today = localdate()
     since = today - dt.timedelta(days=90)
     others = Lab.objects.filter(status=LabStatus.VALID, cma_issued_on__lte=since).exclude(pk=first.pk)
@@ -148,7 +148,7 @@ def make_reports(ctx: Context, first: Lab) -> int:
                 parameters=[{"parameter": line.item, "standard": line.standard}],
                 signatory_name=signatory.person.name, pdf_sha256=_digest("demo report pdf", lab.cma_no, n),
                 sample_no=sample, results_sha256=_digest("demo results", lab.cma_no, n)))
-        if made == 0:  # the first lab reporting: its last two reports flagged
+        if made == 0:  # the first lab reporting: three of its reports flagged
             outside, twice = items[-2], items[-1]
             outside.parameters = [*outside.parameters, {"parameter": "放射性核素", "standard": "GB 14882-1994"}]
             twice.sample_no = items[-3].sample_no  # the same sample, other results
