@@ -132,8 +132,10 @@ def make_reports(ctx: Context, first: Lab) -> int:
     for lab in labs:
         signatory = (PersonRole.objects.filter(lab=lab, kind=PersonRoleKind.SIGNATORY, valid_from__lte=since)
                      .select_related("person").order_by("id").first())
-        scope = list(LabScopeItem.objects.filter(lab=lab, withdrawn_on__isnull=True, granted_on__lte=since)
-                     .exclude(standard="").order_by("id"))
+        lines = (LabScopeItem.objects.filter(lab=lab, withdrawn_on__isnull=True, granted_on__lte=since)
+                 .exclude(standard="").order_by("id"))
+        # Products and parameters rather than the basic line (the lab's general requirements).
+        scope = list(lines.filter(kind="industry")) or list(lines)
         if signatory is None or not scope:
             continue
         items = []
