@@ -23,8 +23,9 @@ from certinel.core.models import ChangeRecord
 from certinel.core.services import lock
 from certinel.registry.models import Organization
 
+from . import rollups
 from .history import CLASS_OF, STOCKS, Track, decode, encode, flows_of, status_tracks
-from .models import CertificateTrack, DailyFlow, Watermark
+from .models import CertificateTrack, DailyFlow, GroupDay, GroupMonth, Rollup, Watermark
 
 MARK = "certificates"
 KEY = ("day", "scheme_id", "region_code", "body_id", "industry", "size_class", "status")
@@ -105,6 +106,7 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
             return _rebuild_locked(mark)
         ids, event_mark, record_mark = _touched(mark)
         result = RefreshResult(len(ids), 0, event_mark, record_mark)
+        through = _extend(mark)
         if ids:
             ordered = sorted(ids)
             flows: dict[FlowKey, list[int]] = defaultdict(lambda: [0, 0])
@@ -118,9 +120,39 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
             insert_rows(CertificateTrack, TRACK_COLUMNS, ((t.certificate_id, *t.key, encode(t.timeline))
                                                           for t in new))
             result.rows = _upsert(flows)
+            result.rows += rollups.add(*rollups.derive(flows.items(), through))
         mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
         mark.save()
     return result
+
+
+def stocks_through() -> dt.date:
+    """The last month end whose stocks the roll-ups hold: the one before today's month."""
+    return rollups.previous_month_end(timezone.localdate())
+
+
+def _extend(mark: Watermark) -> dt.date:
+    """Carry the month-end stocks on to the month before today's (once a month)."""
+    through = stocks_through()
+    if mark.stocks_through is None:
+        return _rebuild_rollups(mark)
+    if through > mark.stocks_through:
+        rollups.extend(mark.stocks_through, through)
+        mark.stocks_through = through
+    return mark.stocks_through
+
+
+def _rebuild_rollups(mark: Watermark) -> dt.date:
+    through = stocks_through()
+    GroupDay.objects.all().delete()
+    GroupMonth.objects.all().delete()
+    flows = ((tuple(r[:7]), (r[7], r[8])) for r in DailyFlow.objects.values_list(*KEY, "entered", "exited")
+             .iterator(chunk_size=10000))
+    days, months = rollups.derive(flows, through)
+    insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
+    insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
+    mark.stocks_through = through
+    return through
 
 
 def stats_rebuild() -> RefreshResult:
@@ -135,9 +167,16 @@ def _rebuild_locked(mark: Watermark) -> RefreshResult:
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
     DailyFlow.objects.all().delete()
     CertificateTrack.objects.all().delete()
+    GroupDay.objects.all().delete()
+    GroupMonth.objects.all().delete()
     flows, count = _recompute(write_tracks=True)
     rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
     insert_rows(DailyFlow, (*KEY, "entered", "exited"), rows)
+    through = stocks_through()
+    days, months = rollups.derive(flows.items(), through)
+    insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
+    insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
+    mark.stocks_through = through
     mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
     mark.save()
     return RefreshResult(count, len(rows), event_mark, record_mark)
@@ -172,10 +211,11 @@ class CheckResult:
     on: dt.date
     flow_differences: list[dict] = field(default_factory=list)
     stock_differences: list[dict] = field(default_factory=list)
+    rollup_differences: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.flow_differences and not self.stock_differences
+        return not self.flow_differences and not self.stock_differences and not self.rollup_differences
 
 
 def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
@@ -193,6 +233,20 @@ def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
                                             "stored": list(have), "history": list(want)})
             if len(result.flow_differences) >= limit:
                 break
+    # The dashboards' roll-ups, derived again from the history's flows.
+    through = Watermark.objects.filter(name=MARK).values_list("stocks_through", flat=True).first()
+    want_days, want_months = rollups.derive(expected.items(), through)
+    have_days, have_months = rollups.stored()
+    for table, want, have in (("day", want_days, have_days), ("month", want_months, have_months)):
+        names = rollups.GROUP_DAY_COLUMNS if table == "day" else rollups.GROUP_MONTH_COLUMNS
+        for key in sorted(set(want) | set(have), key=str):
+            w, h = list(want.get(key, ())), list(have.get(key, ()))
+            if w != h:
+                result.rollup_differences.append({"table": table, "key": dict(zip(names, (str(k) for k in key),
+                                                                                      strict=False)),
+                                                  "stored": h, "history": w})
+                if len(result.rollup_differences) >= limit:
+                    break
     # Today's stock from the rows: the stored status, expiry applied as on read.
     rows: Counter[tuple[int, str, str]] = Counter()
     found = Certificate.objects.order_by().values_list("scheme_id", "region_code", "status", "expires_on")
@@ -207,10 +261,17 @@ def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
     for r in sums:
         if r["n"]:
             counted[(r["scheme_id"], r["region_code"], r["status"])] = r["n"]
-    for key in sorted(set(rows) | set(counted), key=str):
-        if rows.get(key, 0) != counted.get(key, 0):
+    # …and as the dashboards read it: the month-end stock of the roll-up plus the days since.
+    from .selectors import Filters, _stocks
+
+    dashboards: Counter[tuple[int, str, str]] = Counter()
+    for r in _stocks(on, Filters(), ["scheme_id", "region_code"], Rollup.REGION, through):
+        dashboards[(r["scheme_id"], r["region_code"], r["status"])] += r["n"] or 0
+    for key in sorted(set(rows) | set(counted) | {k for k, v in dashboards.items() if v}, key=str):
+        if not rows.get(key, 0) == counted.get(key, 0) == dashboards.get(key, 0):
             result.stock_differences.append({"scheme_id": key[0], "region_code": key[1], "status": key[2],
-                                             "rows": rows.get(key, 0), "statistics": counted.get(key, 0)})
+                                             "rows": rows.get(key, 0), "statistics": counted.get(key, 0),
+                                             "dashboards": dashboards.get(key, 0)})
             if len(result.stock_differences) >= limit:
                 break
     return result
