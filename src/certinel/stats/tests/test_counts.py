@@ -23,6 +23,7 @@ from certinel.stats.selectors import Filters, counts, counts_by, flows, rollup_f
 
 TODAY = dt.date.today()
 D = dt.timedelta
+ALL = Filters()
 
 
 def ago(days: int) -> dt.date:
@@ -156,7 +157,7 @@ def test_count_command_refuses_bad_input(db, args):
     assert err.value.returncode == 2
 
 
-def _from_flows(on, filters=Filters(), columns=()):
+def _from_flows(on, filters=ALL, columns=()):
     """The same figure from the fine daily flows (what the roll-ups are derived from)."""
     from certinel.stats.selectors import _stocks
 
@@ -167,7 +168,7 @@ def _from_flows(on, filters=Filters(), columns=()):
     return {k: v for k, v in out.items() if v}
 
 
-def _from_rollup(on, kind, filters=Filters(), columns=()):
+def _from_rollup(on, kind, filters=ALL, columns=()):
     from certinel.stats.selectors import _stocks, stocks_through
 
     out = {}
