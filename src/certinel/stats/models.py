@@ -52,17 +52,20 @@ class DailyFlow(models.Model):
 
 
 class Rollup(models.TextChoices):
-    """The two roll-ups of `DailyFlow` the dashboards read: by scheme and county (no body), and
-    by scheme and body (no region); neither keeps industry or firm size."""
+    """The roll-ups of `DailyFlow` the dashboards read: by scheme and region, at three levels
+    (county, city, province: a question reads the coarsest that answers it), and by scheme and
+    body (no region); none keeps industry or firm size."""
 
-    REGION = "region", _("按地区")
+    PROVINCE = "province", _("按省")
+    CITY = "city", _("按市")
+    COUNTY = "county", _("按县区")
     BODY = "body", _("按发证机构")
 
 
 class GroupDay(models.Model):
-    """`DailyFlow` summed over the dimensions a roll-up drops: per day, roll-up, scheme, county
-    (region roll-up; blank in the body roll-up) or body (body roll-up; 0 in the region roll-up)
-    and class, how many certificates entered and left the class."""
+    """`DailyFlow` summed over the dimensions a roll-up drops: per day, roll-up, scheme, region
+    (the province, city or county code in the region roll-ups; blank in the body roll-up) or body
+    (the body roll-up; 0 in the others) and class, how many certificates entered and left it."""
 
     kind = models.CharField(_("汇总方式"), max_length=8, choices=Rollup.choices)
     day = models.DateField(_("日期"))
@@ -127,6 +130,8 @@ class CertificateTrack(models.Model):
         verbose_name = _("证书统计轨迹")
         verbose_name_plural = _("证书统计轨迹")
         default_permissions = ("view",)
+        # Firms holding a certificate of a scheme (targets_progress) read one scheme's tracks.
+        indexes = [models.Index(fields=["scheme_id", "region_code"], name="stats_track_scheme_idx")]
 
     def __str__(self) -> str:
         return str(self.certificate_id)

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -30,11 +30,6 @@ from .models import CertificateTrack, DailyFlow, GroupDay, GroupMonth, Rollup, W
 MARK = "certificates"
 KEY = ("day", "scheme_id", "region_code", "body_id", "industry", "size_class", "status")
 TRACK_COLUMNS = ("certificate_id", "scheme_id", "region_code", "body_id", "industry", "size_class", "timeline")
-# Adds to a row, or makes it (both databases: INSERT … ON CONFLICT … DO UPDATE).
-UPSERT = ("INSERT INTO stats_dailyflow (day, scheme_id, region_code, body_id, industry, size_class, status, entered, "
-          "exited) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (day, scheme_id, region_code, body_id, "
-          "industry, size_class, status) DO UPDATE SET entered = stats_dailyflow.entered + excluded.entered, "
-          "exited = stats_dailyflow.exited + excluded.exited")
 FlowKey = tuple[dt.date, int, str, int, str, str, str]
 
 
@@ -64,10 +59,7 @@ def _stored(ids: list[int]) -> list[Track]:
 def _upsert(flows: dict[FlowKey, list[int]]) -> int:
     """Add the flows to the stored rows (a row is made where there is none)."""
     rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(UPSERT, rows[i:i + 5000])
-    return len(rows)
+    return rollups.upsert_add("stats_dailyflow", KEY, ("entered", "exited"), rows)
 
 
 def _touched(mark: Watermark) -> tuple[set[int], int, int]:
@@ -265,7 +257,7 @@ def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
     from .selectors import Filters, _stocks
 
     dashboards: Counter[tuple[int, str, str]] = Counter()
-    for r in _stocks(on, Filters(), ["scheme_id", "region_code"], Rollup.REGION, through):
+    for r in _stocks(on, Filters(), ["scheme_id", "region_code"], Rollup.COUNTY, through):
         dashboards[(r["scheme_id"], r["region_code"], r["status"])] += r["n"] or 0
     for key in sorted(set(rows) | set(counted) | {k for k, v in dashboards.items() if v}, key=str):
         if not rows.get(key, 0) == counted.get(key, 0) == dashboards.get(key, 0):

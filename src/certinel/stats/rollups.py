@@ -1,7 +1,7 @@
 """The dashboards' roll-ups of `DailyFlow` (`GroupDay`, `GroupMonth`), derived from the same
 flows, so that they equal them by construction and `stats_check` can recompute them.
 
-Two roll-ups: `region` (scheme x county) and `body` (scheme x body). `GroupDay` holds the daily
+Four roll-ups: scheme x province, x city, x county (`Rollup`), and scheme x body. `GroupDay` holds the daily
 entries and exits; `GroupMonth` the month's entries and exits and the stock at each month end
 up to the watermark's `stocks_through` (the last day of the month before the refresh). A count
 on any day is then the stock at the month end before it plus at most a month of days."""
@@ -22,6 +22,8 @@ GROUP_MONTH_COLUMNS = ("kind", "month", "scheme_id", "region_code", "body_id", "
 # (kind, day or month end, scheme_id, region_code, body_id, status)
 GroupKey = tuple[str, dt.date, int, str, int, str]
 _STOCKS = frozenset(str(s) for s in STOCKS)
+_PROVINCE, _CITY, _COUNTY, _BODY = (Rollup.PROVINCE.value, Rollup.CITY.value, Rollup.COUNTY.value,
+                                    Rollup.BODY.value)
 
 
 def month_end(day: dt.date) -> dt.date:
@@ -59,8 +61,10 @@ def derive(flows: Iterable[tuple[tuple, list[int]]], through: dt.date | None
     for (day, scheme_id, region, body_id, _industry, _size, status), (entered, exited) in flows:
         if not entered and not exited:
             continue
-        for key in ((Rollup.REGION.value, day, scheme_id, region, 0, status),
-                    (Rollup.BODY.value, day, scheme_id, "", body_id, status)):
+        for key in ((_PROVINCE, day, scheme_id, region[:2] + "0000", 0, status),
+                    (_CITY, day, scheme_id, region[:4] + "00", 0, status),
+                    (_COUNTY, day, scheme_id, region, 0, status),
+                    (_BODY, day, scheme_id, "", body_id, status)):
             cell = days[key]
             cell[0] += entered
             cell[1] += exited
@@ -88,26 +92,37 @@ def derive(flows: Iterable[tuple[tuple, list[int]]], through: dt.date | None
             {k: v for k, v in months.items() if v[0] or v[1] or v[2]})
 
 
-_UPSERT_DAY = ("INSERT INTO stats_groupday (kind, day, scheme_id, region_code, body_id, status, entered, exited) "
-               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, day, scheme_id, region_code, body_id, "
-               "status) DO UPDATE SET entered = stats_groupday.entered + excluded.entered, "
-               "exited = stats_groupday.exited + excluded.exited")
-_UPSERT_MONTH = ("INSERT INTO stats_groupmonth (kind, month, scheme_id, region_code, body_id, status, entered, "
-                 "exited, stock) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, month, scheme_id, "
-                 "region_code, body_id, status) DO UPDATE SET entered = stats_groupmonth.entered + excluded.entered, "
-                 "exited = stats_groupmonth.exited + excluded.exited, stock = stats_groupmonth.stock + excluded.stock")
+def upsert_add(table: str, keys: tuple[str, ...], values: tuple[str, ...], rows: list[tuple]) -> int:
+    """Add `values` to the rows of `table` with these `keys`, making the rows that are missing
+    (INSERT … ON CONFLICT … DO UPDATE). The keys must be distinct. PostgreSQL: the rows are
+    copied into a scratch table and added in one statement; SQLite: one statement per row, in
+    process. Table and column names are this app's constants, never input."""
+    if not rows:
+        return 0
+    columns = ", ".join((*keys, *values))
+    update = (f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+              + ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            scratch = f"{table}_add"
+            cursor.execute(f"CREATE TEMPORARY TABLE {scratch} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch}" + update)  # noqa: S608
+            cursor.execute(f"DROP TABLE {scratch}")
+        else:
+            marks = ", ".join(["%s"] * (len(keys) + len(values)))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})" + update, rows)  # noqa: S608
+    return len(rows)
 
 
 def add(days: dict[GroupKey, list[int]], months: dict[GroupKey, list[int]]) -> int:
     """Add changes to the stored roll-ups (a row is made where there is none)."""
-    rows = 0
-    with connection.cursor() as cursor:
-        for sql, found in ((_UPSERT_DAY, days), (_UPSERT_MONTH, months)):
-            values = [(*k, *v) for k, v in found.items()]
-            for i in range(0, len(values), 5000):
-                cursor.executemany(sql, values[i:i + 5000])
-            rows += len(values)
-    return rows
+    return (upsert_add("stats_groupday", GROUP_DAY_COLUMNS[:6], GROUP_DAY_COLUMNS[6:],
+                       [(*k, *v) for k, v in days.items()])
+            + upsert_add("stats_groupmonth", GROUP_MONTH_COLUMNS[:6], GROUP_MONTH_COLUMNS[6:],
+                         [(*k, *v) for k, v in months.items()]))
 
 
 def extend(old: dt.date, new: dt.date) -> int:

@@ -92,17 +92,23 @@ def _rows(filters: Filters) -> QuerySet[DailyFlow]:
     return rows
 
 
-_REGION_DIMENSIONS = frozenset({"family", "scheme", "province", "city", "county"})
+_REGION_LEVELS = {"province": 0, "city": 1, "county": 2}
+_LEVEL_KINDS = (Rollup.PROVINCE, Rollup.CITY, Rollup.COUNTY)
 _BODY_DIMENSIONS = frozenset({"family", "scheme", "body"})
 
 
 def rollup_for(filters: Filters, by: Iterable[str] = ()) -> str | None:
-    """The roll-up that answers a question with these filters and dimensions, if one does."""
+    """The roll-up that answers a question with these filters and dimensions, if one does: by
+    body, or by region at the coarsest level the region filter and the dimensions allow."""
     by = set(by)
     if filters.industry or filters.size_class:
         return None
-    if filters.body_id is None and by <= _REGION_DIMENSIONS:
-        return Rollup.REGION
+    if filters.body_id is None and by <= {"family", "scheme", *_REGION_LEVELS}:
+        prefix = region_prefix(filters.region) if filters.region else ""
+        level = {0: 0, 2: 0, 4: 1}.get(len(prefix), 2)
+        for d in by & set(_REGION_LEVELS):
+            level = max(level, _REGION_LEVELS[d])
+        return _LEVEL_KINDS[level]
     if not filters.region and by <= _BODY_DIMENSIONS:
         return Rollup.BODY
     return None

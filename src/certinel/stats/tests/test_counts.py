@@ -182,13 +182,19 @@ def test_the_roll_ups_answer_as_the_daily_flows_on_every_day(register):
     body = Filters(body_id=register["body"].pk)
     for days in range(0, 420, 7):
         on = ago(days)
-        assert _from_rollup(on, Rollup.REGION, columns=("scheme_id", "region_code")) == _from_flows(
+        assert _from_rollup(on, Rollup.COUNTY, columns=("scheme_id", "region_code")) == _from_flows(
             on, columns=("scheme_id", "region_code"))
+        assert _from_rollup(on, Rollup.CITY, Filters(region="320000"), ("scheme_id",)) == _from_flows(
+            on, Filters(region="320000"), ("scheme_id",))
         assert _from_rollup(on, Rollup.BODY, body, ("scheme_id",)) == _from_flows(on, body, ("scheme_id",))
     # A question with industry or size is read from the daily flows.
     assert rollup_for(Filters(size_class="small")) is None
     assert rollup_for(Filters(region="320000"), ("body",)) is None
     assert rollup_for(Filters(body_id=1), ("scheme",)) == Rollup.BODY
+    assert rollup_for(Filters(region="320000")) == Rollup.PROVINCE
+    assert rollup_for(Filters(region="320000"), ("city",)) == Rollup.CITY
+    assert rollup_for(Filters(region="320102"), ("scheme",)) == Rollup.COUNTY
+    assert rollup_for(Filters(), ("county",)) == Rollup.COUNTY
     # Flows per month over whole and partial months.
     assert sum(r["new"] for r in flows(start=ago(405), end=ago(3), period="month")) == 3
     assert sum(r["new"] for r in flows(start=ago(405), end=ago(3), period="month", filters=body)) == 3
