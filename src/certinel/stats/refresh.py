@@ -118,6 +118,13 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
     return result
 
 
+def scheduled_refresh() -> str:
+    """The refresh as the schedule runs it (`certinel serve`'s scheduler when embedded, Celery
+    beat's `certinel.stats.tasks.refresh` otherwise): what it did, "" when nothing changed."""
+    done = stats_refresh()
+    return f"{done.certificates} certificates, {done.rows} rows" if done.certificates else ""
+
+
 def stocks_through() -> dt.date:
     """The last month end whose stocks the roll-ups hold: the one before today's month."""
     return rollups.previous_month_end(timezone.localdate())

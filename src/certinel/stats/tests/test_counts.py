@@ -223,3 +223,23 @@ def test_check_finds_a_planted_difference_in_the_roll_ups(register):
     assert result.rollup_differences[0]["stored"][2] == row.stock + 1
     stats_rebuild()
     assert stats_check().ok
+
+
+def test_the_embedded_scheduler_refreshes_the_statistics(register, monkeypatch, settings):
+    """Without Celery beat (`certinel serve`, SQLite), the server's scheduler runs the refresh
+    every minute; with it, beat runs the same refresh as a task."""
+    from contextlib import nullcontext
+
+    from certinel.core import scheduler
+
+    monkeypatch.setattr(scheduler, "guard", nullcontext)  # the guard closes connections: not in a test
+    job = next(j for j in scheduler.JOBS if j.name == "statistics refresh")
+    assert job.every == 60.0 and job.guarded
+    assert "certinel.stats.tasks.refresh" in {j["task"] for j in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduler.run_job(job) == ""  # nothing changed: nothing to say
+    services.certificate_suspend(actor=SYSTEM, certificate=register["b"], until=TODAY + D(days=30),
+                                 reason="监督审核不符合", signed_by="李", occurred_on=ago(5))
+    assert counts(on=TODAY, filters=Filters(schemes=("EMS",))) == n(valid=1)  # not yet refreshed
+    assert scheduler.run_job(job).startswith("1 certificates")
+    assert counts(on=TODAY, filters=Filters(schemes=("EMS",))) == n(suspended=1)
+    assert stats_check().ok
