@@ -67,23 +67,27 @@ def _touched(mark: Watermark) -> tuple[set[int], int, int]:
     ids: set[int] = set()
     event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
+    # Read by id range only, in id order, made distinct and filtered here: asked for DISTINCT
+    # (which brings in the models' orderings) or by content type, the databases may read every
+    # event or every record of a kind through an index rather than the few new rows.
     if event_mark > mark.event_id:
-        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark)
-                   .values_list("certificate_id", flat=True).distinct())
+        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark).order_by("pk")
+                   .values_list("certificate_id", flat=True).iterator(chunk_size=5000))
     if record_mark > mark.record_id:
         cert_ct = ContentType.objects.get_for_model(Certificate)
         org_ct = ContentType.objects.get_for_model(Organization)
-        found = (ChangeRecord.objects.filter(pk__gt=mark.record_id, pk__lte=record_mark,
-                                             content_type__in=[cert_ct, org_ct])
-                 .values_list("content_type_id", "object_id").distinct())
+        kinds = {cert_ct.pk, org_ct.pk}
+        found = {row for row in ChangeRecord.objects.filter(pk__gt=mark.record_id, pk__lte=record_mark).order_by("pk")
+                 .values_list("content_type_id", "object_id").iterator(chunk_size=5000) if row[0] in kinds}
         orgs = []
-        for ct_id, object_id in found.iterator(chunk_size=5000):
+        for ct_id, object_id in found:
             if ct_id == cert_ct.pk:
                 ids.add(int(object_id))
             else:
                 orgs.append(int(object_id))
         for i in range(0, len(orgs), 2000):
-            ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).values_list("pk", flat=True))
+            ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).order_by()
+                       .values_list("pk", flat=True))
     return ids, event_mark, record_mark
 
 
