@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from certinel.core.regions import within_region
 from certinel.reference.models import Scheme
@@ -229,18 +229,23 @@ def _flow_rows(start: dt.date, end: dt.date, filters: Filters, columns: list[str
     if kind is None:
         return list(_rows(filters).filter(day__gte=start, day__lte=end, status__in=statuses)
                     .values("day", *columns, "status").annotate(n=Sum("entered")).order_by())
-    days = _group_rows(GroupDay, kind, filters).filter(day__gte=start, day__lte=end, status__in=statuses)
+    days = _group_rows(GroupDay, kind, filters).filter(status__in=statuses)
     out: list[dict] = []
+    edges = [(start, end)]
     months = _whole_months(start, end)
     if months:
         first, last = months
-        days = days.filter(Q(day__lt=first.replace(day=1)) | Q(day__gt=last))
+        # The days before the first whole month and after the last, each as a plain range.
+        edges = [(start, first.replace(day=1) - dt.timedelta(days=1)), (last + dt.timedelta(days=1), end)]
         for row in (_group_rows(GroupMonth, kind, filters).filter(month__gte=first, month__lte=last,
                                                                    status__in=statuses).exclude(entered=0)
                     .values("month", *columns, "status").annotate(n=Sum("entered")).order_by()):
             row["day"] = row.pop("month")
             out.append(row)
-    out.extend(days.values("day", *columns, "status").annotate(n=Sum("entered")).order_by())
+    for low, high in edges:
+        if low <= high:
+            out.extend(days.filter(day__gte=low, day__lte=high).values("day", *columns, "status")
+                       .annotate(n=Sum("entered")).order_by())
     return out
 
 
