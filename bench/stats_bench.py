@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/stats_bench.py [--db sqlite|postgres] [--scale N] [--import-rows K]
                                           [--repeat R] [--quick] [--json FILE] [--keep]
+                                          [--bulk [--check]] [--bodies B] [--profile]
 
 Works in a scratch SQLite file (default) or PostgreSQL database, removed at the end.
 
@@ -10,9 +11,15 @@ Works in a scratch SQLite file (default) or PostgreSQL database, removed at the 
    (about 1 in 100 suspended, 1 in 200 revoked, some moved to another body), written straight
    into their tables as `warnings_bench.py` writes them; then the statistics are built from the
    whole history (`stats_rebuild`), timed.
+   With --bulk, N certificates over every county, 15 schemes and B bodies are written straight
+   into the tables with their statistics instead (`bulk_history`: the same timeline, flow and
+   roll-up functions as the refresh, without going through it), which builds 1,000,000 in
+   minutes; the full rebuild and the check after the import are then skipped unless --check.
 2. Each dashboard figure (median of R runs) against the plain SQL COUNT over the certificate
    rows that gives today's figure, in the same run, through the same connection: totals per
-   class, counts by city, the trend of 24 month-ends, new certificates per month.
+   class, counts by city, the trend of 24 month-ends, new certificates per month (national),
+   and the province overview's (totals, by city, trend, targets) and a body's view (by scheme,
+   new per month by scheme).
 3. "Valid certificates by scheme and city on a past date" (400 days ago) from the statistics,
    against the same figure computed from the rows and their events by SQL (certificates issued
    by then, not expired by then, with no event before then that left them not valid); the two
@@ -22,8 +29,9 @@ Works in a scratch SQLite file (default) or PostgreSQL database, removed at the 
    difference.
 
 Everything, with the machine and its load, goes to bench/out/stats-<db>-<date>-<time>.json.
-`--quick`: `--scale 5000 --import-rows 1000 --repeat 1`. The national size (5,000,000
-certificates) is not what the defaults run.
+`--quick`: `--scale 5000 --import-rows 1000 --repeat 1`. `--profile`: where the incremental
+refresh spends its time. The national size (5,000,000 certificates) is not what the defaults run;
+docs/benchmarks.md ("Statistics") has the runs at 100,000 and 1,000,000.
 """
 
 from __future__ import annotations
