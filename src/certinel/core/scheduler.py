@@ -1,8 +1,9 @@
 """Background work when Certinel runs embedded (no Celery broker configured): threads in the
 `certinel serve` master process run the periodic jobs that Celery beat and workers run in
 production — signing a checkpoint of the transparency log every minute when it has grown, the
-certificate lifecycle job (expiry, missed surveillance) every hour, and sending the watchlist
-notifications that are due (new ones and retries) every two seconds.
+certificate lifecycle job (expiry, missed surveillance) every hour, bringing the statistics up
+to date every minute, and sending the watchlist notifications that are due (new ones and
+retries) every two seconds.
 
 Each job has its own thread, so that a long lifecycle run does not hold up notifications.
 
@@ -181,6 +182,13 @@ def assessment_reports() -> str:
     return f"{len(made)} generated" if made else ""
 
 
+def statistics_refresh() -> str:
+    """Bring the precomputed statistics up to date (only what changed since the last run)."""
+    from certinel.stats.refresh import scheduled_refresh
+
+    return scheduled_refresh()
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -198,6 +206,7 @@ JOBS: list[Job] = [
     Job("case warnings", 600.0, case_warnings),
     Job("watch deliveries", 2.0, watch_deliveries, guarded=False),
     Job("assessment reports", 600.0, assessment_reports),
+    Job("statistics refresh", 60.0, statistics_refresh),
 ]
 
 

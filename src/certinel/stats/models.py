@@ -51,6 +51,69 @@ class DailyFlow(models.Model):
         return f"{self.day} {self.status} +{self.entered} -{self.exited}"
 
 
+class Rollup(models.TextChoices):
+    """The roll-ups of `DailyFlow` the dashboards read: by scheme and region, at three levels
+    (county, city, province: a question reads the coarsest that answers it), and by scheme and
+    body (no region); none keeps industry or firm size."""
+
+    PROVINCE = "province", _("按省")
+    CITY = "city", _("按市")
+    COUNTY = "county", _("按县区")
+    BODY = "body", _("按发证机构")
+
+
+class GroupDay(models.Model):
+    """`DailyFlow` summed over the dimensions a roll-up drops: per day, roll-up, scheme, region
+    (the province, city or county code in the region roll-ups; blank in the body roll-up) or body
+    (the body roll-up; 0 in the others) and class, how many certificates entered and left it."""
+
+    kind = models.CharField(_("汇总方式"), max_length=8, choices=Rollup.choices)
+    day = models.DateField(_("日期"))
+    scheme_id = models.IntegerField(_("认证制度"))
+    region_code = models.CharField(_("区划代码"), max_length=6, blank=True)
+    body_id = models.IntegerField(_("发证机构"), default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=StatusClass.choices)
+    entered = models.IntegerField(_("进入"), default=0)
+    exited = models.IntegerField(_("离开"), default=0)
+
+    class Meta:
+        verbose_name = _("证书每日变动汇总")
+        verbose_name_plural = _("证书每日变动汇总")
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["kind", "day", "scheme_id", "region_code", "body_id", "status"],
+                                               name="stats_groupday_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day} {self.status} +{self.entered} -{self.exited}"
+
+
+class GroupMonth(models.Model):
+    """Per month (its last day), roll-up, group and class: the month's entries and exits, and
+    the stock at the month's end (`stock`, held for every month up to `Watermark.stocks_through`;
+    0 after it). A count on a day is the stock at the month end before it plus the days since."""
+
+    kind = models.CharField(_("汇总方式"), max_length=8, choices=Rollup.choices)
+    month = models.DateField(_("月末"))
+    scheme_id = models.IntegerField(_("认证制度"))
+    region_code = models.CharField(_("区划代码"), max_length=6, blank=True)
+    body_id = models.IntegerField(_("发证机构"), default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=StatusClass.choices)
+    entered = models.IntegerField(_("进入"), default=0)
+    exited = models.IntegerField(_("离开"), default=0)
+    stock = models.IntegerField(_("月末数量"), default=0)
+
+    class Meta:
+        verbose_name = _("证书月度汇总")
+        verbose_name_plural = _("证书月度汇总")
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(
+            fields=["kind", "month", "scheme_id", "region_code", "body_id", "status"],
+            name="stats_groupmonth_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month} {self.status} {self.stock}"
+
+
 class CertificateTrack(models.Model):
     """What one certificate contributes to DailyFlow: its group and its status timeline
     (`day:class` pairs, ';'-separated; the first is its issue)."""
@@ -67,6 +130,8 @@ class CertificateTrack(models.Model):
         verbose_name = _("证书统计轨迹")
         verbose_name_plural = _("证书统计轨迹")
         default_permissions = ("view",)
+        # Firms holding a certificate of a scheme (targets_progress) read one scheme's tracks.
+        indexes = [models.Index(fields=["scheme_id", "region_code"], name="stats_track_scheme_idx")]
 
     def __str__(self) -> str:
         return str(self.certificate_id)
@@ -77,6 +142,8 @@ class Watermark(models.Model):
     event_id = models.BigIntegerField(_("已读事件"), default=0)
     record_id = models.BigIntegerField(_("已读变更记录"), default=0)
     refreshed_at = models.DateTimeField(_("刷新时间"), null=True, blank=True)
+    # The last month end whose stocks `GroupMonth` holds.
+    stocks_through = models.DateField(_("月末存量截至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("统计刷新位置")

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -23,17 +23,13 @@ from certinel.core.models import ChangeRecord
 from certinel.core.services import lock
 from certinel.registry.models import Organization
 
+from . import rollups
 from .history import CLASS_OF, STOCKS, Track, decode, encode, flows_of, status_tracks
-from .models import CertificateTrack, DailyFlow, Watermark
+from .models import CertificateTrack, DailyFlow, GroupDay, GroupMonth, Rollup, Watermark
 
 MARK = "certificates"
 KEY = ("day", "scheme_id", "region_code", "body_id", "industry", "size_class", "status")
 TRACK_COLUMNS = ("certificate_id", "scheme_id", "region_code", "body_id", "industry", "size_class", "timeline")
-# Adds to a row, or makes it (both databases: INSERT … ON CONFLICT … DO UPDATE).
-UPSERT = ("INSERT INTO stats_dailyflow (day, scheme_id, region_code, body_id, industry, size_class, status, entered, "
-          "exited) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (day, scheme_id, region_code, body_id, "
-          "industry, size_class, status) DO UPDATE SET entered = stats_dailyflow.entered + excluded.entered, "
-          "exited = stats_dailyflow.exited + excluded.exited")
 FlowKey = tuple[dt.date, int, str, int, str, str, str]
 
 
@@ -63,10 +59,7 @@ def _stored(ids: list[int]) -> list[Track]:
 def _upsert(flows: dict[FlowKey, list[int]]) -> int:
     """Add the flows to the stored rows (a row is made where there is none)."""
     rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(UPSERT, rows[i:i + 5000])
-    return len(rows)
+    return rollups.upsert_add("stats_dailyflow", KEY, ("entered", "exited"), rows)
 
 
 def _touched(mark: Watermark) -> tuple[set[int], int, int]:
@@ -74,23 +67,27 @@ def _touched(mark: Watermark) -> tuple[set[int], int, int]:
     ids: set[int] = set()
     event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
+    # Read by id range only, in id order, made distinct and filtered here: asked for DISTINCT
+    # (which brings in the models' orderings) or by content type, the databases may read every
+    # event or every record of a kind through an index rather than the few new rows.
     if event_mark > mark.event_id:
-        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark)
-                   .values_list("certificate_id", flat=True).distinct())
+        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark).order_by("pk")
+                   .values_list("certificate_id", flat=True).iterator(chunk_size=5000))
     if record_mark > mark.record_id:
         cert_ct = ContentType.objects.get_for_model(Certificate)
         org_ct = ContentType.objects.get_for_model(Organization)
-        found = (ChangeRecord.objects.filter(pk__gt=mark.record_id, pk__lte=record_mark,
-                                             content_type__in=[cert_ct, org_ct])
-                 .values_list("content_type_id", "object_id").distinct())
+        kinds = {cert_ct.pk, org_ct.pk}
+        found = {row for row in ChangeRecord.objects.filter(pk__gt=mark.record_id, pk__lte=record_mark).order_by("pk")
+                 .values_list("content_type_id", "object_id").iterator(chunk_size=5000) if row[0] in kinds}
         orgs = []
-        for ct_id, object_id in found.iterator(chunk_size=5000):
+        for ct_id, object_id in found:
             if ct_id == cert_ct.pk:
                 ids.add(int(object_id))
             else:
                 orgs.append(int(object_id))
         for i in range(0, len(orgs), 2000):
-            ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).values_list("pk", flat=True))
+            ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).order_by()
+                       .values_list("pk", flat=True))
     return ids, event_mark, record_mark
 
 
@@ -105,6 +102,7 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
             return _rebuild_locked(mark)
         ids, event_mark, record_mark = _touched(mark)
         result = RefreshResult(len(ids), 0, event_mark, record_mark)
+        through = _extend(mark)
         if ids:
             ordered = sorted(ids)
             flows: dict[FlowKey, list[int]] = defaultdict(lambda: [0, 0])
@@ -118,9 +116,46 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
             insert_rows(CertificateTrack, TRACK_COLUMNS, ((t.certificate_id, *t.key, encode(t.timeline))
                                                           for t in new))
             result.rows = _upsert(flows)
+            result.rows += rollups.add(*rollups.derive(flows.items(), through))
         mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
         mark.save()
     return result
+
+
+def scheduled_refresh() -> str:
+    """The refresh as the schedule runs it (`certinel serve`'s scheduler when embedded, Celery
+    beat's `certinel.stats.tasks.refresh` otherwise): what it did, "" when nothing changed."""
+    done = stats_refresh()
+    return f"{done.certificates} certificates, {done.rows} rows" if done.certificates else ""
+
+
+def stocks_through() -> dt.date:
+    """The last month end whose stocks the roll-ups hold: the one before today's month."""
+    return rollups.previous_month_end(timezone.localdate())
+
+
+def _extend(mark: Watermark) -> dt.date:
+    """Carry the month-end stocks on to the month before today's (once a month)."""
+    through = stocks_through()
+    if mark.stocks_through is None:
+        return _rebuild_rollups(mark)
+    if through > mark.stocks_through:
+        rollups.extend(mark.stocks_through, through)
+        mark.stocks_through = through
+    return mark.stocks_through
+
+
+def _rebuild_rollups(mark: Watermark) -> dt.date:
+    through = stocks_through()
+    GroupDay.objects.all().delete()
+    GroupMonth.objects.all().delete()
+    flows = ((tuple(r[:7]), (r[7], r[8])) for r in DailyFlow.objects.values_list(*KEY, "entered", "exited")
+             .iterator(chunk_size=10000))
+    days, months = rollups.derive(flows, through)
+    insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
+    insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
+    mark.stocks_through = through
+    return through
 
 
 def stats_rebuild() -> RefreshResult:
@@ -135,9 +170,16 @@ def _rebuild_locked(mark: Watermark) -> RefreshResult:
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
     DailyFlow.objects.all().delete()
     CertificateTrack.objects.all().delete()
+    GroupDay.objects.all().delete()
+    GroupMonth.objects.all().delete()
     flows, count = _recompute(write_tracks=True)
     rows = [(*k, v[0], v[1]) for k, v in flows.items() if v[0] or v[1]]
     insert_rows(DailyFlow, (*KEY, "entered", "exited"), rows)
+    through = stocks_through()
+    days, months = rollups.derive(flows.items(), through)
+    insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
+    insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
+    mark.stocks_through = through
     mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
     mark.save()
     return RefreshResult(count, len(rows), event_mark, record_mark)
@@ -172,10 +214,11 @@ class CheckResult:
     on: dt.date
     flow_differences: list[dict] = field(default_factory=list)
     stock_differences: list[dict] = field(default_factory=list)
+    rollup_differences: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.flow_differences and not self.stock_differences
+        return not self.flow_differences and not self.stock_differences and not self.rollup_differences
 
 
 def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
@@ -193,6 +236,20 @@ def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
                                             "stored": list(have), "history": list(want)})
             if len(result.flow_differences) >= limit:
                 break
+    # The dashboards' roll-ups, derived again from the history's flows.
+    through = Watermark.objects.filter(name=MARK).values_list("stocks_through", flat=True).first()
+    want_days, want_months = rollups.derive(expected.items(), through)
+    have_days, have_months = rollups.stored()
+    for table, want, have in (("day", want_days, have_days), ("month", want_months, have_months)):
+        names = rollups.GROUP_DAY_COLUMNS if table == "day" else rollups.GROUP_MONTH_COLUMNS
+        for key in sorted(set(want) | set(have), key=str):
+            w, h = list(want.get(key, ())), list(have.get(key, ()))
+            if w != h:
+                result.rollup_differences.append({"table": table, "key": dict(zip(names, (str(k) for k in key),
+                                                                                      strict=False)),
+                                                  "stored": h, "history": w})
+                if len(result.rollup_differences) >= limit:
+                    break
     # Today's stock from the rows: the stored status, expiry applied as on read.
     rows: Counter[tuple[int, str, str]] = Counter()
     found = Certificate.objects.order_by().values_list("scheme_id", "region_code", "status", "expires_on")
@@ -207,10 +264,17 @@ def stats_check(*, on: dt.date | None = None, limit: int = 100) -> CheckResult:
     for r in sums:
         if r["n"]:
             counted[(r["scheme_id"], r["region_code"], r["status"])] = r["n"]
-    for key in sorted(set(rows) | set(counted), key=str):
-        if rows.get(key, 0) != counted.get(key, 0):
+    # …and as the dashboards read it: the month-end stock of the roll-up plus the days since.
+    from .selectors import Filters, _stocks
+
+    dashboards: Counter[tuple[int, str, str]] = Counter()
+    for r in _stocks(on, Filters(), ["scheme_id", "region_code"], Rollup.COUNTY, through):
+        dashboards[(r["scheme_id"], r["region_code"], r["status"])] += r["n"] or 0
+    for key in sorted(set(rows) | set(counted) | {k for k, v in dashboards.items() if v}, key=str):
+        if not rows.get(key, 0) == counted.get(key, 0) == dashboards.get(key, 0):
             result.stock_differences.append({"scheme_id": key[0], "region_code": key[1], "status": key[2],
-                                             "rows": rows.get(key, 0), "statistics": counted.get(key, 0)})
+                                             "rows": rows.get(key, 0), "statistics": counted.get(key, 0),
+                                             "dashboards": dashboards.get(key, 0)})
             if len(result.stock_differences) >= limit:
                 break
     return result

@@ -63,17 +63,24 @@ def overview(request: HttpRequest) -> HttpResponse:
         t["bar"] = min(100.0, t["percent"] or 0.0)
     start = _months_back(today, 24)
     trend = sel.valid_trend(start=start, end=today, filters=filters)
-    cities = sel.counts_by(on=today, by=("city",), filters=filters)
-    names = region_names([r["city"] for r in cities] + [region])
-    for r in cities:
-        r["name"] = names.get(r["city"], r["city"])
+    # The region's breakdown: a province by city, a city (or a county) by county; each row
+    # leads one level down. Sorted by valid certificates, largest first.
+    level = "city" if len(sel.region_prefix(region)) == 2 else "county"
+    regions = sel.counts_by(on=today, by=(level,), filters=filters)
+    regions.sort(key=lambda r: (-r["valid"], r[level]))
+    up = [code for code in (sel.province_of(region), sel.city_of(region)) if code != region]
+    names = region_names([r[level] for r in regions] + [region, *up])
+    for r in regions:
+        r["code"], r["name"] = r[level], names.get(r[level], r[level])
+        r["drill"] = r["code"] != region
     totals = sel.counts(on=today, filters=filters)
     return render(request, "stats/overview.html", {
         "region": region, "region_name": names.get(region, region), "today": today, "totals": totals,
-        "targets": targets, "trend": trend, "cities": cities, "refreshed_at": refreshed_at(),
+        "targets": targets, "trend": trend, "regions": regions, "level": level, "refreshed_at": refreshed_at(),
+        "up": [{"code": code, "name": names.get(code, code)} for code in up],
         "downloads": {"targets": downloads("targets", region=region),
                       "trend": downloads("trend", region=region, start=start.isoformat(), end=today.isoformat()),
-                      "cities": downloads("counts", region=region, by="city", on=today.isoformat())},
+                      "regions": downloads("counts", region=region, by=level, on=today.isoformat())},
     })
 
 

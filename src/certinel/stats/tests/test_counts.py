@@ -11,16 +11,19 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from certinel.certificates import services
 from certinel.certificates.models import Certificate
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, certificate_data
-from certinel.stats.models import CertificateTrack, DailyFlow, StatusClass
+from certinel.stats.models import CertificateTrack, DailyFlow, GroupMonth, Rollup, StatusClass, Watermark
 from certinel.stats.refresh import stats_check, stats_rebuild, stats_refresh
-from certinel.stats.selectors import Filters, counts, counts_by, flows, valid_trend
+from certinel.stats.rollups import previous_month_end
+from certinel.stats.selectors import Filters, counts, counts_by, flows, rollup_for, valid_trend
 
 TODAY = dt.date.today()
 D = dt.timedelta
+ALL = Filters()
 
 
 def ago(days: int) -> dt.date:
@@ -152,3 +155,91 @@ def test_count_command_refuses_bad_input(db, args):
     with pytest.raises(CommandError) as err:
         call_command("stats", "count", *args, "--json", stdout=StringIO())
     assert err.value.returncode == 2
+
+
+def _from_flows(on, filters=ALL, columns=()):
+    """The same figure from the fine daily flows (what the roll-ups are derived from)."""
+    from certinel.stats.selectors import _stocks
+
+    out = {}
+    for r in _stocks(on, filters, list(columns), None):
+        key = (*(r[c] for c in columns), r["status"])
+        out[key] = out.get(key, 0) + (r["n"] or 0)
+    return {k: v for k, v in out.items() if v}
+
+
+def _from_rollup(on, kind, filters=ALL, columns=()):
+    from certinel.stats.selectors import _stocks, stocks_through
+
+    out = {}
+    for r in _stocks(on, filters, list(columns), kind, stocks_through()):
+        key = (*(r[c] for c in columns), r["status"])
+        out[key] = out.get(key, 0) + (r["n"] or 0)
+    return {k: v for k, v in out.items() if v}
+
+
+def test_the_roll_ups_answer_as_the_daily_flows_on_every_day(register):
+    body = Filters(body_id=register["body"].pk)
+    for days in range(0, 420, 7):
+        on = ago(days)
+        assert _from_rollup(on, Rollup.COUNTY, columns=("scheme_id", "region_code")) == _from_flows(
+            on, columns=("scheme_id", "region_code"))
+        assert _from_rollup(on, Rollup.CITY, Filters(region="320000"), ("scheme_id",)) == _from_flows(
+            on, Filters(region="320000"), ("scheme_id",))
+        assert _from_rollup(on, Rollup.BODY, body, ("scheme_id",)) == _from_flows(on, body, ("scheme_id",))
+    # A question with industry or size is read from the daily flows.
+    assert rollup_for(Filters(size_class="small")) is None
+    assert rollup_for(Filters(region="320000"), ("body",)) is None
+    assert rollup_for(Filters(body_id=1), ("scheme",)) == Rollup.BODY
+    assert rollup_for(Filters(region="320000")) == Rollup.PROVINCE
+    assert rollup_for(Filters(region="320000"), ("city",)) == Rollup.CITY
+    assert rollup_for(Filters(region="320102"), ("scheme",)) == Rollup.COUNTY
+    assert rollup_for(Filters(), ("county",)) == Rollup.COUNTY
+    # Flows per month over whole and partial months.
+    assert sum(r["new"] for r in flows(start=ago(405), end=ago(3), period="month")) == 3
+    assert sum(r["new"] for r in flows(start=ago(405), end=ago(3), period="month", filters=body)) == 3
+
+
+def test_month_end_stocks_are_carried_on_to_the_month_before_today(register):
+    through = Watermark.objects.get().stocks_through
+    assert through == previous_month_end(timezone.localdate())
+    before = [counts(on=ago(days)) for days, _expected in PAST]
+    earlier = previous_month_end(previous_month_end(previous_month_end(through)))
+    GroupMonth.objects.filter(month__gt=earlier).update(stock=0)
+    Watermark.objects.update(stocks_through=earlier)
+    assert stats_check().ok  # as held: stocks up to `earlier`
+    assert stats_refresh().certificates == 0
+    assert Watermark.objects.get().stocks_through == through
+    assert [counts(on=ago(days)) for days, _expected in PAST] == before
+    assert stats_check().ok
+
+
+def test_check_finds_a_planted_difference_in_the_roll_ups(register):
+    row = GroupMonth.objects.filter(stock__gt=0).order_by("month").first()
+    GroupMonth.objects.filter(pk=row.pk).update(stock=row.stock + 1)
+    result = stats_check()
+    assert not result.ok and not result.flow_differences
+    assert result.rollup_differences[0]["table"] == "month"
+    assert result.rollup_differences[0]["stored"][2] == row.stock + 1
+    stats_rebuild()
+    assert stats_check().ok
+
+
+def test_the_embedded_scheduler_refreshes_the_statistics(register, monkeypatch, settings):
+    """Without Celery beat (`certinel serve`, SQLite), the server's scheduler runs the refresh
+    every minute; with it, beat runs the same refresh as a task."""
+    from contextlib import nullcontext
+
+    from certinel.core import scheduler
+
+    monkeypatch.setattr(scheduler, "guard", nullcontext)  # the guard closes connections: not in a test
+    job = next(j for j in scheduler.JOBS if j.name == "statistics refresh")
+    assert job.every == 60.0 and job.guarded
+    assert "certinel.stats.tasks.refresh" in {j["task"] for j in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduler.run_job(job) == ""  # nothing changed: nothing to say
+    services.certificate_suspend(actor=SYSTEM, certificate=register["b"], until=TODAY + D(days=30),
+                                 reason="监督审核不符合", signed_by="李", occurred_on=ago(5))
+    assert counts(on=TODAY, filters=Filters(schemes=("EMS",))) == n(valid=1)  # not yet refreshed
+    assert scheduler.run_job(job).startswith("1 certificates")
+    assert counts(on=TODAY, filters=Filters(schemes=("EMS",))) == n(suspended=1)
+    assert stats_check().ok

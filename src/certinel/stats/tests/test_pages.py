@@ -45,16 +45,38 @@ def test_overview_tables_hold_the_apis_numbers(client, db):
     plant()
     html = client.get("/stats/").content.decode()
     api = client.get("/api/v1/stats/counts?region=320000&by=city").json()
-    rows = cells(html, "table-cities")
+    rows = cells(html, "table-regions")
+    # By city, the most valid certificates first: Suzhou (2 valid), then Nanjing (1 suspended).
+    by_code = {r["city"]: r for r in api["rows"]}
     assert [[r[0], *map(int, r[1:])] for r in rows] == [
-        [name, r["valid"], r["suspended"], r["withdrawn"], r["expired"]]
-        for name, r in zip(("南京市", "苏州市"), api["rows"], strict=True)]
+        [name, by_code[code]["valid"], by_code[code]["suspended"], by_code[code]["withdrawn"],
+         by_code[code]["expired"]] for name, code in (("苏州市", "320500"), ("南京市", "320100"))]
+    assert '<a href="?region=320500">苏州市</a>' in html
+    assert "/api/v1/stats/download/counts?region=320000&amp;by=city&amp;" in html
     trend = client.get("/api/v1/stats/trend?region=320000").json()
     assert int(cells(html, "table-trend")[-1][1]) == trend[-1]["valid"] == 2
     assert 'id="target-JS-EnMS-1K"' in html and "省質監局" in html
     assert "/api/v1/stats/download/counts?" in html
     english = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1,000 or more energy management system certificates" in english
+
+
+def test_overview_drills_down_from_province_to_city_to_county(client, db):
+    plant()
+    city = client.get("/stats/?region=320500").content.decode()
+    api = client.get("/api/v1/stats/counts?region=320500&by=county").json()
+    assert [r["county"] for r in api["rows"]] == ["320505"]
+    rows = cells(city, "table-regions")
+    assert [int(v) for v in rows[0][1:]] == [api["rows"][0][k] for k in ("valid", "suspended", "withdrawn", "expired")]
+    assert '<a href="?region=320505">' in city and '<a href="?region=320000">江苏省</a>' in city
+    assert "/api/v1/stats/download/counts?region=320500&amp;by=county&amp;" in city
+    county = client.get("/stats/?region=320505").content.decode()
+    assert '<a href="?region=320500">苏州市</a>' in county
+    assert [int(v) for v in cells(county, "table-regions")[0][1:]] == [2, 0, 0, 0]
+    assert 'href="?region=320505"' not in county  # the county itself: no lower level
+    assert client.get("/stats/?region=32").status_code == 404
+    english = client.get("/stats/?region=320500", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "By county" in english and "boundary" in english
 
 
 def test_body_view_for_its_operator_and_regulators_only(client, db):
@@ -102,16 +124,24 @@ def test_browser_charts_render_and_equal_their_tables_and_the_api(browser, trans
     try:
         tab.goto(f"{base}/stats/")
         api = client.get("/api/v1/stats/counts?region=320000&by=city").json()
-        for name, expected in (("trend", None), ("cities", sum(r["valid"] + r["suspended"] for r in api["rows"]))):
+        for name, expected in (("trend", None), ("regions", sum(r["valid"] + r["suspended"] for r in api["rows"]))):
             chart = tab.locator(f"#chart-{name}[data-drawn]")
             chart.wait_for()
             assert chart.locator("svg").count() == 1 and chart.locator("svg path").count() > 2
             if expected is not None:
                 assert float(chart.get_attribute("data-drawn")) == expected
-        valid = [int(v) for v in tab.locator("#table-cities tbody td:nth-of-type(1)").all_inner_texts()]
-        assert valid == [r["valid"] for r in api["rows"]]
+        valid = [int(v) for v in tab.locator("#table-regions tbody td:nth-of-type(1)").all_inner_texts()]
+        assert valid == sorted((r["valid"] for r in api["rows"]), reverse=True)
         assert int(tab.inner_text("[data-total=valid]")) == api["totals"]["valid"]
         tab.screenshot(path=str(shots / "stats-overview-zh.png"), full_page=True)
+        # Down to a city: its counties, drawn from their table.
+        tab.click("#table-regions a[href='?region=320500']")
+        tab.wait_for_url("**/stats/?region=320500")
+        chart = tab.locator("#chart-regions[data-drawn]")
+        chart.wait_for()
+        county = client.get("/api/v1/stats/counts?region=320500&by=county").json()
+        assert float(chart.get_attribute("data-drawn")) == sum(r["valid"] + r["suspended"] for r in county["rows"])
+        tab.screenshot(path=str(shots / "stats-city-zh.png"), full_page=True)
     finally:
         context.close()
     assert not problems, problems

@@ -80,12 +80,15 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps({"on": result.on.isoformat(), "ok": result.ok,
                                           "flow_differences": result.flow_differences,
-                                          "stock_differences": result.stock_differences}, ensure_ascii=False))
+                                          "stock_differences": result.stock_differences,
+                                          "rollup_differences": result.rollup_differences}, ensure_ascii=False))
         else:
             for diff in result.flow_differences:
                 self.stdout.write(f"flow {diff['key']}: stored {diff['stored']}, history {diff['history']}")
             for diff in result.stock_differences:
                 self.stdout.write(f"stock {diff}")
+            for diff in result.rollup_differences:
+                self.stdout.write(f"roll-up {diff}")
             self.stdout.write("ok" if result.ok else "differences found")
         if not result.ok:
             raise CommandError("The statistics differ from the register.", returncode=1)

@@ -44,7 +44,8 @@
     if (!data.labels.length) return;
     box.classList.add("is-drawn");
     var chart = window.echarts.init(box, null, { renderer: "svg" });
-    var category = { type: "category", data: data.labels };
+    // Horizontal bars read top-down in the table's order (a sorted table: the largest on top).
+    var category = { type: "category", data: data.labels, inverse: data.kind === "hbar" };
     var value = { type: "value" };
     chart.setOption({
       animation: false,
