@@ -89,6 +89,10 @@ def timeline_of(events: list[tuple[dt.date, str]], *, expires_on: dt.date, statu
         cls = CLASS_OF.get(after)
         if cls is None:
             continue
+        if cls == StatusClass.EXPIRED:
+            # A certificate expires the day after its expiry date, whenever its expiry was
+            # recorded (a body reporting a certificate as expired months later, say).
+            day = min(day, expires_on + dt.timedelta(days=1))
         day = day if last_day is None or day > last_day else last_day
         last_day = day
         if out and out[-1][0] == day:

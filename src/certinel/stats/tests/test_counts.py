@@ -243,3 +243,23 @@ def test_the_embedded_scheduler_refreshes_the_statistics(register, monkeypatch, 
     assert scheduler.run_job(job).startswith("1 certificates")
     assert counts(on=TODAY, filters=Filters(schemes=("EMS",))) == n(suspended=1)
     assert stats_check().ok
+
+
+def test_an_expiry_recorded_late_counts_from_the_day_after_the_expiry_date():
+    """A body reporting a certificate as expired months after it ended (or a demo built today):
+    the certificate was valid until its expiry date, not until the day the expiry was recorded."""
+    from certinel.stats.history import timeline_of
+
+    events = [(dt.date(2025, 3, 1), "valid"), (dt.date(2026, 12, 7), "expired")]
+    assert timeline_of(events, expires_on=dt.date(2026, 2, 28), status="expired") == [
+        (dt.date(2025, 3, 1), StatusClass.VALID), (dt.date(2026, 3, 1), StatusClass.EXPIRED)]
+    # Recorded on time, or by the job the day after: the same day.
+    on_time = [(dt.date(2025, 3, 1), "valid"), (dt.date(2026, 3, 1), "expired")]
+    assert timeline_of(on_time, expires_on=dt.date(2026, 2, 28), status="expired")[-1] == (
+        dt.date(2026, 3, 1), StatusClass.EXPIRED)
+    # Renewed after an expiry: the expiry stays where it was recorded (the new expiry date is later),
+    # and the renewed certificate expires the day after its new expiry date.
+    renewed = [(dt.date(2023, 3, 1), "valid"), (dt.date(2026, 3, 1), "expired"), (dt.date(2026, 4, 1), "valid")]
+    assert timeline_of(renewed, expires_on=dt.date(2029, 3, 31), status="valid") == [
+        (dt.date(2023, 3, 1), StatusClass.VALID), (dt.date(2026, 3, 1), StatusClass.EXPIRED),
+        (dt.date(2026, 4, 1), StatusClass.VALID), (dt.date(2029, 4, 1), StatusClass.EXPIRED)]
