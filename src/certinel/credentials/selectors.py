@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Min, QuerySet
@@ -26,26 +27,21 @@ def signing_keys_of(*, body: CertificationBody) -> QuerySet[SigningKey]:
 
 def did_document_for_body(*, body: CertificationBody, host: str | None = None) -> dict[str, Any]:
     """The body's DID document: every key it ever had; compromised ones marked `revoked`."""
-    entries = [
-        KeyEntry(fragment=k.fragment, public_key_multibase=k.public_key_multibase,
-                 usable=k.status in (KeyStatus.ACTIVE, KeyStatus.RETIRED),
-                 revoked=xsd_datetime(k.compromised_since) if k.status == KeyStatus.COMPROMISED and
-                 k.compromised_since else None)
-        for k in signing_keys_of(body=body)
-    ]
-    return build_did_document(did=body_did(body.approval_no, host=host), keys=entries)
+    return build_did_document(did=body_did(body.approval_no, host=host), keys=_key_entries(signing_keys_of(body=body)))
+
+
+def _key_entries(keys: Iterable[SigningKey]) -> list[KeyEntry]:
+    return [KeyEntry(fragment=k.fragment, public_key_multibase=k.public_key_multibase,
+                     usable=k.status in (KeyStatus.ACTIVE, KeyStatus.RETIRED),
+                     revoked=xsd_datetime(k.compromised_since) if k.status == KeyStatus.COMPROMISED and
+                     k.compromised_since else None)
+            for k in keys]
 
 
 def did_document_for_jurisdiction(*, jurisdiction: str, host: str | None = None) -> dict[str, Any]:
     """A regulator's jurisdiction as an issuer (of CMA certificates): its DID document."""
-    entries = [
-        KeyEntry(fragment=k.fragment, public_key_multibase=k.public_key_multibase,
-                 usable=k.status in (KeyStatus.ACTIVE, KeyStatus.RETIRED),
-                 revoked=xsd_datetime(k.compromised_since) if k.status == KeyStatus.COMPROMISED and
-                 k.compromised_since else None)
-        for k in signing_keys_of_jurisdiction(jurisdiction=jurisdiction)
-    ]
-    return build_did_document(did=regulator_did(jurisdiction, host=host), keys=entries)
+    return build_did_document(did=regulator_did(jurisdiction, host=host),
+                              keys=_key_entries(signing_keys_of_jurisdiction(jurisdiction=jurisdiction)))
 
 
 def signing_keys_of_jurisdiction(*, jurisdiction: str) -> QuerySet[SigningKey]:

@@ -62,19 +62,28 @@ class Rollup(models.TextChoices):
     BODY = "body", _("按发证机构")
 
 
-class GroupDay(models.Model):
-    """`DailyFlow` summed over the dimensions a roll-up drops: per day, roll-up, scheme, region
-    (the province, city or county code in the region roll-ups; blank in the body roll-up) or body
-    (the body roll-up; 0 in the others) and class, how many certificates entered and left it."""
+class _Group(models.Model):
+    """The fields a roll-up row has whatever its period: the roll-up, its group and class, and
+    how many certificates entered and left the class in the period."""
 
     kind = models.CharField(_("汇总方式"), max_length=8, choices=Rollup.choices)
-    day = models.DateField(_("日期"))
     scheme_id = models.IntegerField(_("认证制度"))
     region_code = models.CharField(_("区划代码"), max_length=6, blank=True)
     body_id = models.IntegerField(_("发证机构"), default=0)
     status = models.CharField(_("状态"), max_length=16, choices=StatusClass.choices)
     entered = models.IntegerField(_("进入"), default=0)
     exited = models.IntegerField(_("离开"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class GroupDay(_Group):
+    """`DailyFlow` summed over the dimensions a roll-up drops: per day, roll-up, scheme, region
+    (the province, city or county code in the region roll-ups; blank in the body roll-up) or body
+    (the body roll-up; 0 in the others) and class, how many certificates entered and left it."""
+
+    day = models.DateField(_("日期"))
 
     class Meta:
         verbose_name = _("证书每日变动汇总")
@@ -87,19 +96,12 @@ class GroupDay(models.Model):
         return f"{self.kind} {self.day} {self.status} +{self.entered} -{self.exited}"
 
 
-class GroupMonth(models.Model):
+class GroupMonth(_Group):
     """Per month (its last day), roll-up, group and class: the month's entries and exits, and
     the stock at the month's end (`stock`, held for every month up to `Watermark.stocks_through`;
     0 after it). A count on a day is the stock at the month end before it plus the days since."""
 
-    kind = models.CharField(_("汇总方式"), max_length=8, choices=Rollup.choices)
     month = models.DateField(_("月末"))
-    scheme_id = models.IntegerField(_("认证制度"))
-    region_code = models.CharField(_("区划代码"), max_length=6, blank=True)
-    body_id = models.IntegerField(_("发证机构"), default=0)
-    status = models.CharField(_("状态"), max_length=16, choices=StatusClass.choices)
-    entered = models.IntegerField(_("进入"), default=0)
-    exited = models.IntegerField(_("离开"), default=0)
     stock = models.IntegerField(_("月末数量"), default=0)
 
     class Meta:
