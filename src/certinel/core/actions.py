@@ -91,6 +91,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "qualification_post_check_due": _("告知承诺核查待办"),
     "qualification_post_check_passed": _("告知承诺核查属实"),
     "qualification_post_check_failed": _("告知承诺核查不实"),
+    "qualification_post_check_planned": _("告知承诺核查列入检查计划"),
+    "qualification_post_check_unplanned": _("告知承诺核查移出检查计划"),
     # Organizations.
     "organization_registered": _("组织登记"),
     "organization_updated": _("组织信息变更"),
@@ -168,6 +170,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "supervision_plan_cancelled": _("抽查计划撤销"),
     "supervision_plan_closed": _("抽查计划结束"),
     "supervision_inspection_assigned": _("检查任务派发"),
+    "supervision_inspection_targeted": _("定向检查对象加入计划"),
     "supervision_inspector_replaced": _("更换检查人员"),
     "supervision_item_recorded": _("检查事项结果录入"),
     "supervision_result_recorded": _("检查结果录入"),

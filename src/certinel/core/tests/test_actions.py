@@ -100,6 +100,13 @@ def _credit_decisions() -> list[str]:
     return ["credit_removed_early", "credit_removal_refused", "credit_annulled"]
 
 
+def _cma_certificate_ends() -> list[str]:
+    """`qualification.services_applications._certificate_end(actor, cert, status, action, reason)`:
+    the literal actions its callers pass."""
+    return [call.args[3].value for _path, call in _calls_of("_certificate_end", under="qualification/")
+            if len(call.args) > 3 and isinstance(call.args[3], ast.Constant)]
+
+
 # Actions built from data: (file, the action's expression as written) -> every value it takes.
 BUILT: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("certificates/lifecycle.py", "f'certificate_{event_kind}'"): _certificate_events,
@@ -108,6 +115,7 @@ BUILT: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("registry/services/common.py", "event"): _withdrawn,
     ("credentials/services.py", "action"): _status_bits,
     ("credit/services.py", "event"): _credit_decisions,
+    ("qualification/services_applications.py", "action"): _cma_certificate_ends,
 }
 
 
