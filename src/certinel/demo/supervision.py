@@ -5,6 +5,8 @@ regulator uses:
 * a provincial plan on certification bodies, drawn months ago, every result published;
 * a city plan on certified organizations, drawn and partly done: some results published, some
   recorded, and some overdue for publication (they show on the public overdue list);
+* a provincial plan on labs, drawn, its inspections not yet begun (a lab's due commitment
+  post-check can be added to it);
 * a plan published and waiting for its random value (a drand round still in the future), so
   that its page shows that the draw cannot run yet;
 * a provincial and a national sampling task with tested batches, one of which failed and
@@ -149,6 +151,18 @@ def _organization_plan(ctx: Context, today: dt.date, summary: SupervisionSummary
     summary.overdue = sum(1 for i in plan.inspections.all() if i.status != "published" and i.publish_due < today)
 
 
+def _lab_plan(ctx: Context, today: dt.date, summary: SupervisionSummary) -> None:
+    """A provincial plan on labs, drawn a fortnight ago, its inspections not yet begun: the plan a
+    regulator adds a lab's due commitment post-check to (qualification's post-check)."""
+    data = {"number": f"苏市监检抽〔{today.year}〕1号", "title": "检验检测机构资质认定事中事后监督检查（演示数据）",
+            "region_code": "32", "authority": PROVINCE_AUTHORITY, "subject_kind": "lab",
+            "items": ["LAB-01", "LAB-02"], "ratios": {"A": "1", "B": "5", "C": "20", "D": "60", "-": "5"},
+            "starts_on": today + dt.timedelta(days=3), "ends_on": today + dt.timedelta(days=45)}
+    plan = _drawn(ctx, data, drawn_days_ago=14, value="6b1e09d2c47f3a58")
+    summary.plans += 1
+    summary.inspections += plan.inspections.count()
+
+
 def _waiting_plan(ctx: Context, today: dt.date, summary: SupervisionSummary) -> None:
     now = timezone.now()
     description, after = _source(now + dt.timedelta(days=3))
@@ -206,6 +220,7 @@ def make_supervision(ctx: Context) -> SupervisionSummary:
     summary.inspectors = _inspectors(ctx, conflicted)
     _body_plan(ctx, today, summary)
     _organization_plan(ctx, today, summary)
+    _lab_plan(ctx, today, summary)
     _waiting_plan(ctx, today, summary)
     _sampling(ctx, today, summary)
     return summary
