@@ -76,8 +76,8 @@ def scheme_ids(codes: Iterable[str] = (), family: str = "") -> list[int] | None:
             if (not codes or code in codes) and (not family or fam == family)]
 
 
-def _rows(filters: Filters) -> QuerySet[DailyFlow]:
-    rows = DailyFlow.objects.all()
+def _by_scheme_region_body(rows: QuerySet, filters: Filters) -> QuerySet:
+    """The rows of the filters' schemes, region and body (the daily flows and the roll-ups alike)."""
     ids = scheme_ids(filters.schemes, filters.family)
     if ids is not None:
         rows = rows.filter(scheme_id__in=ids)
@@ -85,6 +85,11 @@ def _rows(filters: Filters) -> QuerySet[DailyFlow]:
         rows = rows.filter(within_region(region_prefix(filters.region)))
     if filters.body_id is not None:
         rows = rows.filter(body_id=filters.body_id)
+    return rows
+
+
+def _rows(filters: Filters) -> QuerySet[DailyFlow]:
+    rows = _by_scheme_region_body(DailyFlow.objects.all(), filters)
     if filters.industry:
         rows = rows.filter(industry__startswith=filters.industry)
     if filters.size_class:
@@ -121,15 +126,7 @@ def stocks_through() -> dt.date | None:
 
 
 def _group_rows(model: type[GroupDay] | type[GroupMonth], kind: str, filters: Filters) -> QuerySet:
-    rows = model.objects.filter(kind=kind)
-    ids = scheme_ids(filters.schemes, filters.family)
-    if ids is not None:
-        rows = rows.filter(scheme_id__in=ids)
-    if filters.region:
-        rows = rows.filter(within_region(region_prefix(filters.region)))
-    if filters.body_id is not None:
-        rows = rows.filter(body_id=filters.body_id)
-    return rows
+    return _by_scheme_region_body(model.objects.filter(kind=kind), filters)
 
 
 def _stocks(on: dt.date, filters: Filters, columns: list[str], kind: str | None,
