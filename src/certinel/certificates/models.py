@@ -194,3 +194,24 @@ class CertificateTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target}"
+
+
+class ReportedRow(models.Model):
+    """The fingerprint of the file row that last left a certificate as it is: a digest of the
+    row's cells as the file had them (under the file's columns) and the certificate's version
+    after that row. A file sent again with the same row, for a certificate that has not changed
+    since, is "unchanged" without the row being read and checked again (the import's resend
+    path, `certificates.io.importer`). Not history: nothing in it is anything the register says;
+    it only saves work, and a row it does not recognise takes the full path."""
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    digest = models.BinaryField(_("行摘要"), max_length=16)
+    version = models.PositiveIntegerField(_("证书版本"))
+
+    class Meta:
+        verbose_name = _("报送行摘要")
+        verbose_name_plural = _("报送行摘要")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} v{self.version}"

@@ -4,6 +4,7 @@ row, column and reason."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +60,8 @@ class RowParser:
                 errors.append(RowError(header_row, column.zh, column.field, "missing_column", _(
                     "缺少必填列“%(zh)s”（%(en)s）。") % {"zh": column.zh, "en": column.field}))
         self.present = seen
+        self._layout: bytes | None = None
+        self._number_at = next((i for i, c in enumerate(self.columns) if c is not None and c.field == "number"), -1)
         if errors:
             raise FileRejected("bad_header", _("表头有 %(n)d 处问题，文件未导入。") % {"n": len(errors)}, errors)
 
@@ -94,6 +97,31 @@ class RowParser:
         for field in ("number", "scheme", "holder_uscc", "holder_name", "scope_text", "signed_by"):
             data.setdefault(field, "")
         return CertificateData(**data, row=number), []
+
+    def fingerprint(self, values: Sequence[Any]) -> bytes:
+        """A digest of a row's cells as the file has them, under this file's columns (the same
+        cells under other columns give another digest). Trailing empty cells do not count;
+        a cell's type does (the number 1 and the text "1" differ)."""
+        layout = self._layout
+        if layout is None:
+            layout = self._layout = "\x1e".join(c.field if c is not None else "" for c in self.columns).encode()
+        end = len(values)
+        while end and (values[end - 1] is None or values[end - 1] == ""):
+            end -= 1
+        cells = [v if type(v) is str else f"\x00{type(v).__name__}:{v!r}" for v in values[:end]]
+        return hashlib.blake2b(layout + b"\x1d" + "\x1f".join(cells).encode(), digest_size=16).digest()
+
+    def number_in(self, values: Sequence[Any]) -> str | None:
+        """The certificate number of a row as the row's reading gives it, or None when that
+        cell cannot be read."""
+        position = self._number_at
+        if position < 0 or position >= len(values):
+            return None
+        try:
+            number = read_cell(self.columns[position], values[position])  # type: ignore[arg-type]
+        except CellError:
+            return None
+        return number or None
 
     def number_of(self, values: Sequence[Any]) -> str:
         """The certificate number of a row, as far as it can be read (for reports)."""
