@@ -10,8 +10,11 @@ transaction, never around one.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import functools
 import operator
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -113,6 +116,62 @@ def _prepare(fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], conn
     return prepared
 
 
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _is_moment(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is not None
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# PostgreSQL column types that COPY writes in the binary format: psycopg's name of the type and
+# a test of the values its binary writer takes (JSON columns get their JSON text, `_RawJsonb`).
+_BINARY: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "bigint": ("int8", _is_whole), "integer": ("int4", _is_whole), "smallint": ("int2", _is_whole),
+    "boolean": ("bool", lambda v: isinstance(v, bool)), "text": ("text", lambda v: isinstance(v, str)),
+    "varchar": ("varchar", lambda v: isinstance(v, str)), "bytea": ("bytea", lambda v: isinstance(v, bytes)),
+    "date": ("date", _is_date), "timestamp with time zone": ("timestamptz", _is_moment),
+    "jsonb": ("jsonb", lambda v: isinstance(v, str)), "double precision": ("float8", lambda v: type(v) is float),
+    "numeric": ("numeric", lambda v: isinstance(v, decimal.Decimal)),
+    "uuid": ("uuid", lambda v: isinstance(v, uuid.UUID)),
+}
+
+
+def _binary_types(fields: Sequence[models.Field], conn: Any, rows: list[Sequence[Any]]) -> list[str] | None:
+    """The psycopg type names for a binary COPY of these rows, or None when a column's type or
+    one of its values is not one the binary format is used for here (then COPY's text format
+    is, which takes anything the driver can write as text)."""
+    names: list[str] = []
+    tests: list[Callable[[Any], bool]] = []
+    for f in fields:
+        known = _BINARY.get((f.db_type(conn) or "").split("(")[0].strip().lower())
+        if known is None:
+            return None
+        names.append(known[0])
+        tests.append(known[1])
+    for i, test in enumerate(tests):
+        if not all(test(row[i]) for row in rows if row[i] is not None):
+            return None
+    return names
+
+
+@functools.cache
+def _raw_jsonb_dumper() -> type:
+    from psycopg.types.json import JsonbBinaryDumper
+
+    class RawJsonb(JsonbBinaryDumper):
+        """A jsonb value given as its JSON text (what `_prepare` makes of JSON), written as it is."""
+
+        def dump(self, obj: Any) -> bytes:
+            return b"\x01" + obj.encode()
+
+    return RawJsonb
+
+
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], *,
                 using: str | None = None, encoded: Sequence[str] = ()) -> int:
     """Insert rows of raw Python values (one per named field, foreign keys as ids) into the
@@ -127,8 +186,16 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
     cols = ", ".join(f'"{f.column}"' for f in fields)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            # The raw driver's COPY: its errors are turned into Django's (IntegrityError …).
-            with conn.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            # The raw driver's COPY: its errors are turned into Django's (IntegrityError …). In
+            # the binary format when every column allows: about three times faster for the
+            # history's rows, whose leaves the text format writes as escaped hexadecimal.
+            types = _binary_types(fields, conn, prepared)
+            binary = " (FORMAT BINARY)" if types is not None else ""
+            if types is not None and "jsonb" in types:
+                cursor.cursor.adapters.register_dumper(None, _raw_jsonb_dumper())
+            with conn.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN{binary}") as copy:
+                if types is not None:
+                    copy.set_types(types)
                 for row in prepared:
                     copy.write_row(row)
         else:
