@@ -368,7 +368,7 @@ def _keep_fingerprints(body: CertificationBody, outcomes: list[RowOutcome],
                        fingerprints: dict[int, tuple[str, bytes]], stored: dict[str, Stored]) -> None:
     """After a chunk is written: the fingerprint of each row that left its certificate as it
     is now (created, updated, or unchanged where the register held another fingerprint or an
-    older version)."""
+    older version). New certificates' fingerprints are inserted in bulk; others replace theirs."""
     wanted: dict[str, bytes] = {}
     for outcome in outcomes:
         if outcome.outcome == "invalid" or outcome.row not in fingerprints:
@@ -380,7 +380,8 @@ def _keep_fingerprints(body: CertificationBody, outcomes: list[RowOutcome],
         wanted[number] = fingerprint
     if not wanted:
         return
-    rows = []
+    new: list[tuple[int, bytes, int]] = []
+    known: list[tuple[bytes, int, int]] = []
     numbers = sorted(wanted)
     step = len(numbers) if connection.vendor == "postgresql" else 900
     for start in range(0, len(numbers), step):
@@ -388,11 +389,25 @@ def _keep_fingerprints(body: CertificationBody, outcomes: list[RowOutcome],
         qs = Certificate.objects.order_by()
         qs = (qs.filter(number__in=part) if connection.vendor == "sqlite"
               else qs.filter(body=body, number__any=part))
-        rows += [ReportedRow(certificate_id=pk, digest=wanted[number], version=version)
-                 for pk, number, version, body_id in qs.values_list("pk", "number", "version", "body_id")
-                 if body_id == body.pk]
-    ReportedRow.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["certificate"],
-                                    update_fields=["digest", "version"])
+        for pk, number, version, body_id in qs.values_list("pk", "number", "version", "body_id"):
+            if body_id != body.pk:
+                continue
+            if number in stored:
+                known.append((wanted[number], version, pk))
+            else:
+                # No fingerprint was found for it before the chunk: a new certificate, or one
+                # reported before fingerprints were kept (an upsert below takes both).
+                new.append((pk, wanted[number], version))
+    table = connection.ops.quote_name(ReportedRow._meta.db_table)
+    with connection.cursor() as cursor:
+        if new:
+            cursor.executemany(
+                f"INSERT INTO {table} (certificate_id, digest, version) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (certificate_id) DO UPDATE SET digest = excluded.digest, version = excluded.version",
+                new)
+        if known:
+            cursor.executemany(f"UPDATE {table} SET digest = %s, version = %s WHERE certificate_id = %s",  # noqa: S608
+                               known)
 
 
 _gc_lock = threading.Lock()
