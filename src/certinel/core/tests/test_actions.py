@@ -10,6 +10,7 @@ identifier can reach a page without words."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,11 +28,19 @@ WRITERS = {"record_change": ("", "action"), "change_record": ("", "action"), "_h
 PLUMBING = "core/history.py"
 
 
-def _sources() -> Iterator[tuple[str, ast.Module]]:
+@functools.cache
+def _parsed() -> tuple[tuple[str, ast.Module], ...]:
+    """Every source file of the application, parsed once for all the tests of this module."""
+    out = []
     for path in sorted(SRC.rglob("*.py")):
         if {"tests", "migrations", "testing"} & set(path.relative_to(SRC).parts):
             continue
-        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+        out.append((path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))))
+    return tuple(out)
+
+
+def _sources() -> Iterator[tuple[str, ast.Module]]:
+    yield from _parsed()
 
 
 def _called(node: ast.Call) -> str:
@@ -129,7 +138,8 @@ def _literals(expr: ast.expr) -> list[str] | None:
     return None
 
 
-def written_actions() -> tuple[set[str], list[str]]:
+@functools.cache
+def written_actions() -> tuple[frozenset[str], tuple[str, ...]]:
     """Every action the code writes, and the writing calls this test cannot read."""
     found: set[str] = set()
     unread: list[str] = []
@@ -148,7 +158,7 @@ def written_actions() -> tuple[set[str], list[str]]:
                 found.update(BUILT[path, ast.unparse(expr)]())
             else:
                 unread.append(f"{path}:{call.lineno}: action={ast.unparse(expr)}")
-    return found, unread
+    return frozenset(found), tuple(unread)
 
 
 def test_the_test_reads_every_call_that_writes_history():
