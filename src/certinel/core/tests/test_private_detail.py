@@ -89,6 +89,13 @@ def test_a_record_without_a_detail_it_needs_shows_nothing():
     assert change_record_leaf(stored) != bytes(stored.leaf)
 
 
+def test_the_records_know_a_private_leaf_by_the_logs_type():
+    from certinel.core import models
+    from certinel.transparency import privacy
+
+    assert models.PRIVATE_TYPE == privacy.PRIVATE_TYPE
+
+
 def test_an_unsaved_record_keeps_what_it_was_given():
     record = ChangeRecord(action="x", before={"a": 1})
     assert record.before == {"a": 1} and record.after is None and record.leaf_data is None
