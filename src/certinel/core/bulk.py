@@ -175,7 +175,8 @@ def new_instance(model: type[models.Model], values: dict[str, Any],
     properties: dict[str, Any] = {}
     if not values.keys() <= constants.keys():
         # Properties with a setter are set after the fields, as Model(**kwargs) sets them.
-        properties = {k: values[k] for k in values.keys() - constants.keys() if k in model._meta._property_names}
+        settable = model._meta._property_names  # type: ignore[attr-defined]
+        properties = {k: values[k] for k in values.keys() - constants.keys() if k in settable}
         unknown = ", ".join(sorted(set(values) - set(constants) - set(properties)))
         if unknown:
             raise TypeError(f"{model.__name__} has no field attribute(s) {unknown}")

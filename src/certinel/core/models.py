@@ -127,7 +127,9 @@ class ChangeRecord(models.Model):
 
     @before.setter
     def before(self, value: Any) -> None:
-        self._members(fresh=True)[0] = value
+        # An unsaved record (the constructor sets it so) starts from nothing; a saved one from
+        # what it holds.
+        self._members(fresh=self._state.adding)[0] = value
 
     @property
     def after(self) -> Any:
@@ -136,7 +138,7 @@ class ChangeRecord(models.Model):
 
     @after.setter
     def after(self, value: Any) -> None:
-        self._members(fresh=True)[1] = value
+        self._members(fresh=self._state.adding)[1] = value
 
     def _members(self, *, fresh: bool = False) -> list[Any]:
         members = self.__dict__.get("_before_after")
