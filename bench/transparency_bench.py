@@ -98,6 +98,7 @@ def setup_database(kind: str) -> Callable[[], None]:
     settings.configure(**values)
     django.setup()
     call_command("migrate", "transparency", verbosity=0)
+    call_command("migrate", "core", verbosity=0)  # the private details (core 0005)
     return cleanup
 
 
@@ -218,16 +219,20 @@ def write_rows(rows: list[tuple], tiles: list) -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
 
-    from certinel.core.bulk import insert_rows
-    from certinel.core.models import ChangeRecord, Via
+    from certinel.core.bulk import allocate_ids, insert_rows
+    from certinel.core.models import ChangeRecord, PrivateDetail, Via
 
     content_type = ContentType.objects.get_for_model(get_user_model()).pk
-    columns = ("time", "actor_label", "via", "request_id", "action", "content_type_id", "object_id", "object_repr",
-               "region_code", "after", "reason", "log_index", "leaf_hash", "leaf")
+    columns = ("id", "time", "actor_label", "via", "request_id", "action", "content_type_id", "object_id",
+               "object_repr", "region_code", "reason", "log_index", "leaf_hash", "leaf")
     with transaction.atomic(), connection.cursor() as cursor:
+        ids = allocate_ids(ChangeRecord, len(rows))
         insert_rows(ChangeRecord, columns, [
-            (BENCH_TIME, BENCH_LABEL, Via.SYSTEM, "", "bench_event", content_type, str(BENCH_OBJECT), BENCH_LABEL, "",
-             f'{{"n":{index}}}', "", index, digest, data) for index, data, digest in rows], encoded=("after",))
+            (pk, BENCH_TIME, BENCH_LABEL, Via.SYSTEM, "", "bench_event", content_type, str(BENCH_OBJECT), BENCH_LABEL,
+             "", "", index, digest, data) for pk, (index, data, digest) in zip(ids, rows, strict=True)])
+        # A private kind's before and after are in its detail (its leaf is a commitment).
+        insert_rows(PrivateDetail, ("record_id", "before", "after"),
+                    [(pk, None, f'{{"n":{index}}}') for pk, (index, _data, _digest) in zip(ids, rows, strict=True)])
         cursor.executemany('INSERT INTO transparency_logtile (level, "index", hashes, root) VALUES (%s, %s, %s, %s)',
                            [(t.level, t.index, t.hashes, t.root) for t in tiles])
 

@@ -239,9 +239,15 @@ def new_instance(model: type[models.Model], values: dict[str, Any],
     obj = model.__new__(model)
     attrs = obj.__dict__
     constants, factories = _defaults(model)
+    properties: dict[str, Any] = {}
     if not values.keys() <= constants.keys():
-        unknown = ", ".join(sorted(set(values) - set(constants)))
-        raise TypeError(f"{model.__name__} has no field attribute(s) {unknown}")
+        # Properties with a setter are set after the fields, as Model(**kwargs) sets them.
+        settable = model._meta._property_names  # type: ignore[attr-defined]
+        properties = {k: values[k] for k in values.keys() - constants.keys() if k in settable}
+        unknown = ", ".join(sorted(set(values) - set(constants) - set(properties)))
+        if unknown:
+            raise TypeError(f"{model.__name__} has no field attribute(s) {unknown}")
+        values = {k: v for k, v in values.items() if k not in properties}
     # Constant defaults first, then the values given over them (two updates in C, where a
     # loop over the fields would cost a lookup each); defaults made by a call only where no
     # value is given.
@@ -256,6 +262,8 @@ def new_instance(model: type[models.Model], values: dict[str, Any],
             attname, cache_name = _relation(model, name)
             attrs[attname] = rel.pk
             state.fields_cache[cache_name] = rel  # what the field's set_cached_value does
+    for name, value in properties.items():
+        setattr(obj, name, value)
     return obj
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -25,7 +24,7 @@ from certinel.transparency.jcs import dumps_plain
 
 from .actor import Actor
 from .bulk import allocate_ids, insert_rows, new_instance
-from .models import ChangeRecord
+from .models import ChangeRecord, PrivateDetail
 
 Subscriber = Callable[[ChangeRecord], None]
 BatchSubscriber = Callable[[list[ChangeRecord]], None]
@@ -157,13 +156,17 @@ def record_change(*, actor: Actor, action: str, obj: models.Model, before: dict[
                            region_code=region_code)
     _log([record])
     record.save()
+    _write_details([record])
     notify([record])
     return record
 
 
 def history_for(obj: models.Model) -> models.QuerySet[ChangeRecord]:
+    """An object's history, oldest first (with the PrivateDetail that a private kind's records
+    read their before and after from)."""
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return ChangeRecord.objects.filter(content_type=ct, object_id=str(obj.pk)).order_by("time", "id")
+    return (ChangeRecord.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("detail")
+            .order_by("time", "id"))
 
 
 def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
@@ -178,7 +181,8 @@ def record_changes(records: list[ChangeRecord]) -> list[ChangeRecord]:
         record.pk = pk
         record._state.adding = False
         record._state.db = connection.alias
-    insert_rows(ChangeRecord, RECORD_COLUMNS, map(_record_row, records), encoded=("before", "after"))
+    insert_rows(ChangeRecord, RECORD_COLUMNS, map(_record_row, records))
+    _write_details(records)
     notify(records)
     return records
 
@@ -191,27 +195,45 @@ def _log(records: list[ChangeRecord]) -> None:
     log_records(records)
 
 
-# The columns record_changes writes, in order.
+# The columns record_changes writes, in order: a record's before and after are in its leaf (or
+# its PrivateDetail), not in columns of their own.
 RECORD_COLUMNS = ("id", "time", "actor_id", "actor_label", "via", "request_id", "action", "content_type_id",
-                  "object_id", "object_repr", "region_code", "before", "after", "reason", "log_index", "leaf_hash",
-                  "leaf")
-_db_json = DjangoJSONEncoder(ensure_ascii=False).encode
-
-
-def _stored_json(record: ChangeRecord, name: str) -> str | None:
-    """A record's before or after as the database keeps it: its canonical JSON when the
-    record has it (the same text the log's leaf holds), otherwise as the JSON field writes it."""
-    value = getattr(record, name)
-    if value is None:
-        return None
-    canonical = canonical_of(record, name)
-    return canonical.decode() if canonical is not None else _db_json(value)
+                  "object_id", "object_repr", "region_code", "reason", "log_index", "leaf_hash", "leaf")
+DETAIL_COLUMNS = ("record_id", "before", "after")
 
 
 def _record_row(r: ChangeRecord) -> tuple[Any, ...]:
     return (r.pk, r.time, r.actor_id, r.actor_label, r.via, r.request_id, r.action, r.content_type_id, r.object_id,
-            r.object_repr, r.region_code, _stored_json(r, "before"), _stored_json(r, "after"), r.reason, r.log_index,
-            r.leaf_hash, r.leaf)
+            r.object_repr, r.region_code, r.reason, r.log_index, r.leaf_hash, r.leaf)
+
+
+def _write_details(records: list[ChangeRecord]) -> None:
+    """The PrivateDetail rows of the records (inserted, with their leaves) whose leaf does not
+    hold their before and after, in one statement."""
+    rows = [row for r in records if (row := detail_row(r)) is not None]
+    if rows:
+        insert_rows(PrivateDetail, DETAIL_COLUMNS, rows)
+
+
+def detail_row(record: ChangeRecord) -> tuple[Any, str | None, str | None] | None:
+    """The PrivateDetail row a logged record needs (record id, canonical JSON of its before and
+    of its after), or None when its leaf holds them: a private kind's leaf is a commitment, a
+    leaf too large for an entry holds their digests."""
+    before, after = _stored_canonical(record, "before"), _stored_canonical(record, "after")
+    leaf = bytes(record.leaf or b"")
+    # A public leaf's members in canonical (key) order: …"after":A,"before":B,… (a string
+    # cannot hold their quotes unescaped, so only the members themselves match).
+    if b'"after":' + after + b',"before":' + before + b"," in leaf:
+        return None
+    return (record.pk, None if record.before is None else before.decode(),
+            None if record.after is None else after.decode())
+
+
+def _stored_canonical(record: ChangeRecord, name: str) -> bytes:
+    """The canonical JSON of a record's before or after: the bytes its full leaf is made of."""
+    from certinel.transparency.leaf import _record_member
+
+    return _record_member(record, name)
 
 
 def canonical_of(record: ChangeRecord, name: str) -> bytes | None:
@@ -228,7 +250,8 @@ def change_record(*, actor: Actor, action: str, obj: models.Model, before: dict[
                   after: dict[str, Any] | None, reason: str = "", region_code: str = "",
                   content_type: ContentType | None = None, time: dt.datetime | None = None) -> ChangeRecord:
     """An unsaved history record, for `record_changes`. The canonical JSON of its before and
-    after is made once, here, for both the database row and the log's leaf."""
+    after is made once, here, for both the log's leaf and, when the leaf does not hold them,
+    its PrivateDetail."""
     if before is not None and after is not None:
         # Only what changed (a key missing on one side counts as None there).
         changed = [k for k, v in after.items() if before.get(k) != v]
@@ -239,7 +262,8 @@ def change_record(*, actor: Actor, action: str, obj: models.Model, before: dict[
     record = new_instance(ChangeRecord, {
         "time": time or timezone.now(), "actor_label": actor.label[:150], "via": actor.via,
         "request_id": actor.request_id, "action": action, "object_id": str(obj.pk), "object_repr": str(obj)[:255],
-        "region_code": region_code or getattr(obj, "region_code", "") or "", "before": before, "after": after,
-        "reason": reason}, {"content_type": content_type, **({"actor": actor.user} if actor.user else {})})
+        "region_code": region_code or getattr(obj, "region_code", "") or "", "reason": reason},
+        {"content_type": content_type, **({"actor": actor.user} if actor.user else {})})
+    record.__dict__["_before_after"] = [before, after]  # what the `before` and `after` properties give
     record._canonical = {"before": _canonical(before), "after": _canonical(after)}  # type: ignore[attr-defined]
     return record  # type: ignore[return-value]

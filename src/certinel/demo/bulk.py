@@ -4,7 +4,9 @@ sites, its former names, its name-index rows — AND the same history records (C
 with the same action, actor label, region code, before and after as `record_change` writes),
 but thousands at a time: PostgreSQL COPY, SQLite executemany in large transactions. Each
 history record is written with its transparency log leaf and index, as `record_change` gives
-them; the loader stores the tiles they complete (`transparency.services.BulkLog`).
+them; the loader stores the tiles they complete (`transparency.services.BulkLog`). Their before
+and after are in their leaves (public kinds, a few hundred bytes each, far from an entry's
+limit), so none of them needs a `core.PrivateDetail`.
 
 The services are the only writers of the registry; this path exists because creating 20,000
 (demo) or 1.5 million (benchmarks) organizations one service call at a time is too slow. It
@@ -246,7 +248,7 @@ class RowMaker:
             "id": self._take(ChangeRecord), "time": now, "actor_id": None, "actor_label": ACTOR_LABEL,
             "via": Via.SYSTEM, "request_id": "", "action": action, "content_type_id": ct,
             "object_id": str(obj_id), "object_repr": label[:255], "region_code": region_code,
-            "before": before, "after": after, "reason": "", "log_index": self.log_index - 1,
+            "reason": "", "log_index": self.log_index - 1,
             "leaf_hash": leaf_hash(leaf), "leaf": leaf})
 
     def _sites(self, spec: OrgSpec, org_id: int, now: dt.datetime, out: Rows) -> None:

@@ -183,8 +183,11 @@ def _stored_member(value: Any) -> bytes:
 
 
 def _record_member(record: ChangeRecord, name: str) -> bytes:
+    # Read first: a record whose before and after are in its PrivateDetail gets their
+    # canonical text from it, the bytes its full leaf was made of.
+    value = getattr(record, name)
     canonical = canonical_of(record, name)
-    return canonical if canonical is not None else _stored_member(getattr(record, name))
+    return canonical if canonical is not None else _stored_member(value)
 
 
 def object_type_of(record: ChangeRecord) -> str:

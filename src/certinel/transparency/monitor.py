@@ -205,7 +205,8 @@ class LogMonitor:
     # --- entries and tiles ----------------------------------------------------------------
 
     def _scan(self) -> None:
-        entries = ChangeRecord.objects.using(self.using).filter(log_index__isnull=False)
+        # With their PrivateDetail (the before and after of a private or oversized record).
+        entries = ChangeRecord.objects.using(self.using).filter(log_index__isnull=False).select_related("detail")
         last_index = entries.order_by("-log_index").values_list("log_index", flat=True).first()
         total = 0 if last_index is None else last_index + 1
         last = -1
@@ -237,8 +238,9 @@ class LogMonitor:
                                         "where the log now keeps only a commitment: it was written before private "
                                         "kinds were committed, and stays (the log is append-only)", index)
                 continue
-            self.problem("history", f"entry {index} is not the leaf of change record #{record.pk}'s columns: "
-                                    "the history, or its leaf, was changed", index)
+            self.problem("history", f"entry {index} is not the leaf of change record #{record.pk}'s columns "
+                                    "(and its private detail, if it has one): the history, or its leaf, was "
+                                    "changed", index)
 
     def _signed_leaf_of(self, record: ChangeRecord, index: int, data: bytes) -> bool:
         """Whether `data` is the record's leaf signed by the acting body: the rest of it is the

@@ -7,7 +7,9 @@ their sites and former names, registered practitioners, the bodies' public signi
 e-certificates). Everything else (user accounts, API keys, buyers' watchlists and what they
 watch, notifications, and any kind a later app adds without declaring it here) is private: its
 leaf is a salted commitment that says only that a private record was written at that moment
-(see `private_leaf`). Private by default, public by declaration.
+(see `private_leaf`). Private by default, public by declaration. A private record's before and
+after are kept beside it, in `core.PrivateDetail` (the canonical JSON its whole leaf was made
+from, which the commitment binds), never in the log.
 
 Inside a public record, personal data (people's names, phones, e-mail addresses, the tail of
 an ID number; an organization's contact phone and e-mail) is kept only as salted hashes: the
@@ -63,7 +65,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "assessment.assessmentreport": ("generated_by",),
 }
 
-# The leaf type of a private record.
+# The leaf type of a private record (`core.models` repeats it, to read a record's leaf).
 PRIVATE_TYPE = "private"
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from certinel.core.actor import Actor
 from certinel.core.bulk import allocate_ids, create_objects, insert_rows, new_instance, update_objects
 from certinel.core.history import change_record, record_changes
-from certinel.core.models import ChangeRecord
+from certinel.core.models import ChangeRecord, PrivateDetail
 from certinel.core.testing.builders import build_org
 from certinel.registry.models import Organization, Site
 
@@ -26,13 +26,13 @@ def test_created_rows_read_back_equal():
     with transaction.atomic():
         records = create_objects([
             ChangeRecord(time=moment, actor_label="bulk", via="import", action="thing_done", content_type=ct,
-                         object_id=str(org.pk), object_repr="对象", region_code="320102",
-                         before={"a": [1, "二"]}, after={"d": dt.date(2026, 1, 2).isoformat()}, reason="理由")
+                         object_id=str(org.pk), object_repr="对象", region_code="320102", leaf=b'{"v":1}',
+                         reason="理由")
             for _ in range(3)])
     ids = [r.pk for r in records]
     assert len(set(ids)) == 3
     stored = ChangeRecord.objects.get(pk=ids[0])
-    assert stored.time == moment and stored.before == {"a": [1, "二"]} and stored.after == {"d": "2026-01-02"}
+    assert stored.time == moment and bytes(stored.leaf) == b'{"v":1}'
     assert stored.content_type == ct and stored.reason == "理由"
     # The ORM goes on from where the bulk writer stopped.
     later = ChangeRecord.objects.create(actor_label="orm", via="web", action="x", content_type=ct,
@@ -80,9 +80,11 @@ def test_new_instance_is_what_the_constructor_makes(django_assert_num_queries):
     assert a.created_at is not b.created_at and abs(a.created_at - made.created_at) < dt.timedelta(seconds=5)
     assert {**_fields(a), "created_at": None} == {**_fields(made), "created_at": None}
     # Saved like any other instance.
+    # A property given by name is set as the constructor sets it (a record's before and after).
+    assert fast.before == slow.before == {"k": 1} and fast.after is None and slow.after is None
     with transaction.atomic():
         fast.save()
-    assert ChangeRecord.objects.get(pk=fast.pk).before == {"k": 1}
+    assert ChangeRecord.objects.get(pk=fast.pk).object_repr == "r"
 
 
 def test_new_instance_refuses_what_is_not_a_field_attribute():
@@ -121,23 +123,26 @@ def test_recorded_changes_store_their_canonical_json_and_read_back_equal():
     assert stored.before == {"名称": "旧", "b": [1, 2], "a": None}
     assert stored.after == {"名称": "新", "b": [1, 2, 3], "a": "x"}
     assert stored.time == record.time and stored.actor_label == "bulk-test" and stored.object_id == str(org.pk)
-    from django.db import connection
-
-    if connection.vendor == "sqlite":  # kept as its text: the canonical form, keys sorted
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT after FROM core_changerecord WHERE id = %s", [record.pk])
-            assert cursor.fetchone()[0] == '{"a":"x","b":[1,2,3],"名称":"新"}'
+    # Kept once, in the leaf, as its canonical text (keys sorted); a public record has no detail.
+    assert '"after":{"a":"x","b":[1,2,3],"名称":"新"}'.encode() in bytes(stored.leaf)
+    assert not PrivateDetail.objects.filter(record_id=record.pk).exists()
 
 
 def test_insert_rows_writes_encoded_columns_as_they_are():
+    from certinel.credit.models import CreditFact
+
     org = build_org()
-    ct = ContentType.objects.get_for_model(org)
-    moment = timezone.now()
+    fact = CreditFact(subject_kind="organization", organization=org, kind=CreditFact.kind.field.choices[0][0],
+                      severity=CreditFact.severity.field.choices[0][0], occurred_on=dt.date(2026, 1, 2),
+                      source="x", recorded_by="x", details={"k": [2]}, updated_at=timezone.now())
+    names = [f.attname for f in CreditFact._meta.concrete_fields]
+    at = names.index("details"), names.index("id")
     with transaction.atomic():
-        [pk] = allocate_ids(ChangeRecord, 1)
-        insert_rows(ChangeRecord, ["id", "time", "actor_label", "via", "request_id", "action", "content_type_id",
-                                   "object_id", "object_repr", "region_code", "reason", "before", "after"],
-                    [(pk, moment, "x", "import", "", "a", ct.pk, "1", "r", "", "", '{"k":[1]}', {"k": [2]})],
-                    encoded=["before"])
-    stored = ChangeRecord.objects.get(pk=pk)
-    assert stored.before == {"k": [1]} and stored.after == {"k": [2]}
+        encoded, plain = allocate_ids(CreditFact, 2)
+        row = [getattr(fact, name) for name in names]
+        row[at[1]], row[at[0]] = encoded, '{"k":[1]}'
+        insert_rows(CreditFact, names, [row], encoded=["details"])
+        row[at[1]], row[at[0]] = plain, {"k": [2]}
+        insert_rows(CreditFact, names, [row])
+    assert CreditFact.objects.get(pk=encoded).details == {"k": [1]}
+    assert CreditFact.objects.get(pk=plain).details == {"k": [2]}

@@ -75,7 +75,8 @@ def test_snapshot_hashes_personal_fields(subject):
 
 APPEND_ONLY_TABLES = {"core_changerecord", "certificates_certificateevent", "certificates_certificatecredential",
                       "credentials_issuedcredential", "transparency_logtile",
-                      "transparency_checkpoint", "transparency_cosignature", "watch_deliveryattempt"}
+                      "transparency_checkpoint", "transparency_cosignature", "watch_deliveryattempt",
+                      "core_privatedetail"}
 
 
 def test_every_append_only_table_keeps_its_guard_after_all_migrations():

@@ -15,9 +15,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from certinel.core.actor import Actor
-from certinel.core.bulk import insert_rows
+from certinel.core.bulk import allocate_ids, insert_rows
 from certinel.core.history import change_record, record_changes
-from certinel.core.models import ChangeRecord, Via
+from certinel.core.models import ChangeRecord, PrivateDetail, Via
 from certinel.transparency.leaf import commitment, full_record_leaf, object_type_of, private_leaf
 from certinel.transparency.merkle import leaf_hash
 from certinel.transparency.note import Ed25519Signer
@@ -91,8 +91,8 @@ def append(records: list[ChangeRecord]) -> list[int]:
     return [r.log_index for r in records]
 
 
-_FILL_COLUMNS = ("time", "actor_label", "via", "request_id", "action", "content_type_id", "object_id", "object_repr",
-                 "region_code", "after", "reason", "log_index", "leaf_hash", "leaf")
+_FILL_COLUMNS = ("id", "time", "actor_label", "via", "request_id", "action", "content_type_id", "object_id",
+                 "object_repr", "region_code", "reason", "log_index", "leaf_hash", "leaf")
 
 
 @pytest.fixture
@@ -108,10 +108,14 @@ def fill() -> Callable[[int], list[int]]:
             with transaction.atomic():
                 log = BulkLog()
                 rows, first, numbers = [], log.size, range(lo, min(start + n, lo + 10_000))
-                for k, (i, leaf) in enumerate(zip(numbers, records(numbers), strict=True)):
-                    rows.append((FILL_TIME, FILL_ACTOR, Via.SYSTEM, "", FILL_ACTION, content_type, str(FILL_OBJECT),
-                                 FILL_ACTOR, "", f'{{"n":{i}}}', "", first + k, leaf_hash(leaf), leaf))
-                insert_rows(ChangeRecord, _FILL_COLUMNS, rows, encoded=("after",))
+                ids = allocate_ids(ChangeRecord, len(numbers))
+                for k, leaf in enumerate(records(numbers)):
+                    rows.append((ids[k], FILL_TIME, FILL_ACTOR, Via.SYSTEM, "", FILL_ACTION, content_type,
+                                 str(FILL_OBJECT), FILL_ACTOR, "", "", first + k, leaf_hash(leaf), leaf))
+                insert_rows(ChangeRecord, _FILL_COLUMNS, rows)
+                # A private kind's before and after are in its detail (its leaf is a commitment).
+                insert_rows(PrivateDetail, ("record_id", "before", "after"),
+                            [(pk, None, f'{{"n":{i}}}') for pk, i in zip(ids, numbers, strict=True)])
                 log.add([(row[11], row[12]) for row in rows])
                 indexes += [row[11] for row in rows]
         return indexes

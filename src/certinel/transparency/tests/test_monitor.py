@@ -55,11 +55,14 @@ def test_an_empty_log_verifies(signer, origin):
 
 
 def forge(cursor, index: int, number: int = 99_999) -> None:
-    """Rewrite a record's leaf, leaf hash and the column its leaf holds: the leaf of record
-    `number` in place of the one at `index`, the record agreeing with it."""
+    """Rewrite a record's leaf, leaf hash and the detail its leaf commits to: the leaf of record
+    `number` in place of the one at `index`, the record agreeing with it (the caller lifts the
+    triggers of core_changerecord and core_privatedetail)."""
     forged = record(number)
-    cursor.execute("UPDATE core_changerecord SET leaf = %s, leaf_hash = %s, after = %s WHERE log_index = %s",
-                   [forged, m.leaf_hash(forged), f'{{"n":{number}}}', index])
+    cursor.execute("UPDATE core_changerecord SET leaf = %s, leaf_hash = %s WHERE log_index = %s",
+                   [forged, m.leaf_hash(forged), index])
+    cursor.execute("UPDATE core_privatedetail SET after = %s WHERE record_id = "
+                   "(SELECT id FROM core_changerecord WHERE log_index = %s)", [f'{{"n":{number}}}', index])
 
 
 def test_rewritten_bytes(log, signer, origin, tamper):
@@ -72,7 +75,7 @@ def test_rewritten_bytes(log, signer, origin, tamper):
 
 
 def test_rewritten_bytes_and_leaf_hash(log, signer, origin, tamper):
-    with tamper("core_changerecord") as cursor:
+    with tamper("core_changerecord") as cursor, tamper("core_privatedetail"):
         forge(cursor, 400)
     report = verify(signer, origin)
     assert [p.index for p in problems(report, "rewritten")] == [400]
@@ -81,7 +84,7 @@ def test_rewritten_bytes_and_leaf_hash(log, signer, origin, tamper):
 
 
 def test_rewritten_entry_after_the_last_full_tile(log, signer, origin, tamper):
-    with tamper("core_changerecord") as cursor:
+    with tamper("core_changerecord") as cursor, tamper("core_privatedetail"):
         forge(cursor, 650)
     report = verify(signer, origin)
     assert report.kinds() == {"checkpoint"}  # no tile says which entry: the checkpoint says the data changed
@@ -89,6 +92,8 @@ def test_rewritten_entry_after_the_last_full_tile(log, signer, origin, tamper):
 
 def test_removed_entry(log, signer, origin, tamper):
     with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_privatedetail WHERE record_id IN "  # their details too
+                       "(SELECT id FROM core_changerecord WHERE log_index IN (100, 101, 102))")
         cursor.execute("DELETE FROM core_changerecord WHERE log_index IN (100, 101, 102)")
     report = verify(signer, origin)
     assert report.kinds() == {"removed"}  # the tile's hashes stand in for them: the rest still holds
@@ -97,6 +102,8 @@ def test_removed_entry(log, signer, origin, tamper):
 
 def test_removed_entries_at_the_end(log, signer, origin, tamper):
     with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_privatedetail WHERE record_id IN "  # their details too
+                       "(SELECT id FROM core_changerecord WHERE log_index >= 690)")
         cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 690")
     report = verify(signer, origin)
     assert report.size == 690
@@ -202,6 +209,34 @@ def test_the_history_and_the_log_must_agree(signer, origin, tamper):
     assert "1 history record(s) are in no entry" in report.problems[1].message
 
 
+def test_a_private_detail_changed_by_sql_is_caught(signer, origin, tamper):
+    """A private kind's before and after are in its PrivateDetail, committed to by its leaf: a
+    detail rewritten (even to the same value in other bytes) or removed no longer matches."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from certinel.core.actor import Actor
+    from certinel.core.history import record_change
+    from certinel.core.models import ChangeRecord, PrivateDetail
+
+    user = get_user_model().objects.create(username="zhao.liu", role="admin")
+    with transaction.atomic():
+        changes = [record_change(actor=Actor.system(), action="thing_changed", obj=user, before={"n": i},
+                                 after={"n": i + 1}) for i in range(4)]
+    assert PrivateDetail.objects.filter(record__in=changes).count() == 4
+    checkpoint_sign(signer=signer)
+    assert verify(signer, origin).ok
+    with tamper("core_privatedetail") as cursor:
+        cursor.execute("UPDATE core_privatedetail SET after = %s WHERE record_id = %s", ['{"n":99}', changes[0].pk])
+        cursor.execute("UPDATE core_privatedetail SET after = %s WHERE record_id = %s", ['{"n": 2}', changes[1].pk])
+        cursor.execute("DELETE FROM core_privatedetail WHERE record_id = %s", [changes[2].pk])
+    assert ChangeRecord.objects.get(pk=changes[0].pk).after == {"n": 99}
+    report = verify(signer, origin)
+    assert report.kinds() == {"history"}
+    assert [p.index for p in report.problems] == [c.log_index for c in changes[:3]]
+    assert all("private detail" in p.message for p in report.problems)
+
+
 def test_two_checkpoints_that_cannot_both_be_true(log, signer, origin):
     """The log's key signs a second, different tree of size 700 (a fork)."""
     fork = CheckpointBody(origin, 700, m.leaf_hash(b"another history"))
@@ -217,7 +252,7 @@ def test_a_rewritten_history_is_caught_by_the_state_file(log, signer, origin, ta
     """The operator rewrites an entry, drops the checkpoints and signs the new history: the
     log agrees with itself, but not with the checkpoint the monitor saw before."""
     state = state_for(verify(signer, origin).newest, origin)
-    with tamper("core_changerecord") as cursor:
+    with tamper("core_changerecord") as cursor, tamper("core_privatedetail"):
         forge(cursor, 650)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM transparency_checkpoint")  # the test database allows deletes

@@ -88,6 +88,8 @@ def test_missing_rows_are_missing_tiles(fill, tamper):
     store = DatabaseTileStore()
     assert len(store.read_tiles([(0, 2, 88), (1, 0, 2), (0, 0, 256)])[(1, 0, 2)]) == 64
     with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_privatedetail WHERE record_id IN "  # their details too
+                       "(SELECT id FROM core_changerecord WHERE log_index >= 520)")
         cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 520")
     with tamper("transparency_logtile") as cursor:
         cursor.execute('DELETE FROM transparency_logtile WHERE "index" = 1')
@@ -228,6 +230,8 @@ def test_signing_refuses_a_checkpoint_that_contradicts_an_earlier_one(fill, sign
     with pytest.raises(CheckpointConflict, match="no longer have the root"):
         checkpoint_sign(signer=signer)
     with tamper("core_changerecord") as cursor:
+        cursor.execute("DELETE FROM core_privatedetail WHERE record_id IN "  # their details too
+                       "(SELECT id FROM core_changerecord WHERE log_index >= 290)")
         cursor.execute("DELETE FROM core_changerecord WHERE log_index >= 290")
     with pytest.raises(CheckpointConflict, match="holds only 290"):
         checkpoint_sign(signer=signer)
