@@ -15,8 +15,8 @@ import importlib
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
 from django.utils import timezone
 
 from certinel.accounts.models import Role
