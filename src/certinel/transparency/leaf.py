@@ -152,11 +152,13 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
 
 def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
                 before: Any = None, after: Any = None, reason: str = "", request_id: str = "",
-                signer: Signer | None = None) -> bytes:
-    """The canonical JSON bytes of one event. When the record would not fit an entry
-    (64 KiB), `before` and `after` are replaced by the SHA-256 of their canonical JSON."""
+                signer: Signer | None = None, event: dict[str, Any] | None = None) -> bytes:
+    """The canonical JSON bytes of one event (version 2 with a certificate's `event`). When the
+    record would not fit an entry (64 KiB), `before` and `after` are replaced by the SHA-256 of
+    their canonical JSON."""
     return _leaf(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
-                 before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer)
+                 before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer,
+                 event=event_member(event))
 
 
 def parse_leaf(data: bytes) -> dict[str, Any]:

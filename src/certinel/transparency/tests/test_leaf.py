@@ -77,7 +77,28 @@ def test_the_acting_body_signature():
     assert not verify_leaf_signature(_leaf(), body.public_key)
 
 
-@pytest.mark.parametrize("bad", [b"not json", b"[1]", b'{"v":2}', b'{"v": 1}', b"\xff"])
+EVENT = {"kind": "suspended", "occurred_on": "2025-03-01", "signed_by": "李主任", "delay_days": 3,
+         "details": {"until": "2025-06-01"}}
+
+
+def test_a_certificate_action_carries_its_event_in_version_2():
+    body = Ed25519Signer.generate("body.example/cb-001")
+    data = _leaf(after={"status": "suspended"}, event=EVENT, signer=body)
+    assert data == rfc8785.dumps(json.loads(data))
+    record = parse_leaf(data)
+    assert record["v"] == 2 and record["event"] == EVENT
+    # The event is signed with the rest: changing it breaks the body's signature.
+    assert verify_leaf_signature(data, body.public_key)
+    assert not verify_leaf_signature(data.replace("李主任".encode(), "王主任".encode()), body.public_key)
+    # Every other leaf keeps version 1, and still reads.
+    assert parse_leaf(_leaf(after={"status": "suspended"}))["v"] == 1
+
+
+@pytest.mark.parametrize("bad", [
+    b"not json", b"[1]", b'{"v":2}', b'{"v": 1}', b"\xff", b'{"v":3}', b'{"v":true}',
+    b'{"event":{"kind":"issued"},"v":1}',  # version 1 holds no event
+    b'{"event":null,"v":2}',  # version 2 must
+])
 def test_parse_refuses_what_is_not_a_leaf(bad):
     with pytest.raises(LeafError):
         parse_leaf(bad)
