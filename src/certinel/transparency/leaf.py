@@ -140,6 +140,14 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
                 members[name] = _member({"sha256": hashlib.sha256(members[name]).hexdigest()})
         members["reason"] = _member((reason or "")[:4000])
         data = jcs.dumps_object(members)
+        if event is not None and len(data) > MAX_ENTRY_SIZE - 512:
+            # A certificate's event whose details repeat a large change (a scope): its details
+            # are kept as their digest too.
+            shrunk = json.loads(event)
+            details = jcs.dumps(shrunk.get("details"))
+            shrunk["details"] = {"sha256": hashlib.sha256(details).hexdigest()}
+            members["event"] = _member(shrunk)
+            data = jcs.dumps_object(members)
     if signer is not None:
         kid = key_id(signer.name, ALG_ED25519, signer.public_key)
         members["sig"] = _member({"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
@@ -155,7 +163,7 @@ def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: 
                 signer: Signer | None = None, event: dict[str, Any] | None = None) -> bytes:
     """The canonical JSON bytes of one event (version 2 with a certificate's `event`). When the
     record would not fit an entry (64 KiB), `before` and `after` are replaced by the SHA-256 of
-    their canonical JSON."""
+    their canonical JSON, and so, if it is still too large, are the event's `details`."""
     return _leaf(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
                  before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer,
                  event=event_member(event))

@@ -41,6 +41,13 @@ def _leaf_event(leaf) -> dict | None:  # type: ignore[no-untyped-def]
     return json.loads(data).get("event") if b'"event":' in data else None
 
 
+def _changes(leaf) -> tuple[dict | None, dict | None]:  # type: ignore[no-untyped-def]
+    """A record's before and after, as its leaf holds them (whether or not the record keeps
+    them in columns of its own)."""
+    parsed = json.loads(bytes(leaf))
+    return parsed.get("before"), parsed.get("after")
+
+
 def keep_events(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     """Each event's reported members onto the record of its action."""
     Event = apps.get_model("certificates", "CertificateEvent")
@@ -83,15 +90,15 @@ def rebuild_events(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     state: dict[str, tuple[str, object, int]] = {}
     rows = []
     records = (Record.objects.filter(content_type=content_type, action__startswith=PREFIX).order_by("id")
-               .only("id", "object_id", "action", "time", "before", "after", "reason", "actor_label", "via", "leaf",
-                     "legacy_event"))
+               .only("id", "object_id", "action", "time", "reason", "actor_label", "via", "leaf", "legacy_event"))
     for record in records.iterator(chunk_size=CHUNK):
         event = _leaf_event(record.leaf) or record.legacy_event
         if event is None:
             continue
-        before, after = record.before or {}, record.after or {}
+        old, new = _changes(record.leaf)
+        before, after = old or {}, new or {}
         status, body, seq = state.get(record.object_id, ("", None, 0))
-        status_before = "" if record.before is None else before.get("status", status) or ""
+        status_before = "" if old is None else before.get("status", status) or ""
         status_after = after.get("status", status_before) or ""
         body = after.get("body", body)
         state[record.object_id] = (status_after, body, seq + 1)

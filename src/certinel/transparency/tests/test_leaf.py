@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import json
 import uuid
 
@@ -92,6 +93,17 @@ def test_a_certificate_action_carries_its_event_in_version_2():
     assert not verify_leaf_signature(data.replace("李主任".encode(), "王主任".encode()), body.public_key)
     # Every other leaf keeps version 1, and still reads.
     assert parse_leaf(_leaf(after={"status": "suspended"}))["v"] == 1
+
+
+def test_an_event_repeating_a_large_change_keeps_its_details_as_a_digest():
+    scope = {"scope_text": "x" * 70_000}
+    data = _leaf(before={"scope_text": ""}, after=scope, event={**EVENT, "kind": "scope_changed", "details": scope})
+    record = parse_leaf(data)
+    assert len(data) < MAX_ENTRY_SIZE and set(record["after"]) == {"sha256"}
+    assert record["event"]["details"] == {"sha256": hashlib.sha256(rfc8785.dumps(scope)).hexdigest()}
+    assert record["event"]["signed_by"] == "李主任"
+    # A small one is kept whole.
+    assert parse_leaf(_leaf(after={"status": "suspended"}, event=EVENT))["event"]["details"] == EVENT["details"]
 
 
 @pytest.mark.parametrize("bad", [
