@@ -240,8 +240,7 @@ def _reporting_lag(params: dict[str, int], on: dt.date, touched: Touched | None 
             r["max_delay"] = max(r["max_delay"] or delay, delay)
         else:
             r["earlier"] += 1
-    rows = [r for _, r in sorted(per_body.items()) if r["now"] >= params["min_events"]]
-    found = rows
+    found = [r for _, r in sorted(per_body.items()) if r["now"] >= params["min_events"]]
     bodies = _bodies({r["body_id"] for r in found})
     for r in found:
         body = bodies[r["body_id"]]
@@ -356,7 +355,7 @@ def _body_withdrawn(params: dict[str, int], on: dt.date, touched: Touched | None
         valid = valid.filter(body_id__in=sorted(touched.bodies))
     rows = (valid
             .values("body_id").annotate(valid=Count("id"), first=Min("number"), latest_issue=Max("issued_on")))
-    found = rows
+    found = list(rows)
     bodies = _bodies({r["body_id"] for r in found})
     for r in found:
         body = bodies[r["body_id"]]
@@ -386,7 +385,7 @@ def _mills(params: dict[str, int], on: dt.date, touched: Touched | None = None) 
             .annotate(holders=Count("holder_id", distinct=True), certificates=Count("id"), first=Min("number"),
                       last=Max("number"))
             .filter(holders__gte=params["per_day"]))
-    found = rows
+    found = list(rows)
     bodies = _bodies({r["body_id"] for r in found})
     for r in found:
         body = bodies[r["body_id"]]
