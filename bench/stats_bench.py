@@ -95,9 +95,9 @@ def bulk_history(n: int, bodies: list, today: dt.date, seed: int, progress: bool
     from django.db import connection, transaction
     from django.db.models import Max
     from django.utils import timezone
+    from trail_rows import insert_events
 
-    from certinel.certificates.lifecycle import EVENT_COLUMNS
-    from certinel.certificates.models import Certificate, CertificateEvent
+    from certinel.certificates.models import Certificate
     from certinel.core.bulk import allocate_ids, create_objects, insert_rows
     from certinel.core.models import ChangeRecord
     from certinel.reference.models import Region, Scheme
@@ -156,16 +156,14 @@ def bulk_history(n: int, bodies: list, today: dt.date, seed: int, progress: bool
                 certs.append(make(pk, f"SB{pk:010d}", scheme, body, holder, name, uscc, county, "基准范围", issued,
                                   issued, expires, status, changed, "王签发", now, now, now))
                 history = [(issued, "valid")]
-                events.append((pk, 1, "issued", issued, now, 0, "", "valid", "", "王签发", "{}", body, "bench",
-                               "import"))
+                events.append((pk, "issued", issued, now, 0, "", "valid", body))
                 if changed is not None:
                     history.append((changed, status))
-                    events.append((pk, 2, status, changed, now, 0, "valid", status, "", "王签发", "{}", body, "bench",
-                                   "import"))
+                    events.append((pk, status, changed, now, 0, "valid", status, body))
                 timeline = tuple(timeline_of(history, expires_on=expires, status=status))
                 tracks.append(Track(pk, scheme, county, body, "", size, timeline))
             insert_rows(Certificate, columns, certs, encoded=encoded)
-            insert_rows(CertificateEvent, EVENT_COLUMNS, events, encoded=("details",))
+            insert_events(events)
             insert_rows(CertificateTrack, TRACK_COLUMNS, ((t.certificate_id, *t.key, encode(t.timeline))
                                                           for t in tracks))
         for track in tracks:
@@ -180,7 +178,6 @@ def bulk_history(n: int, bodies: list, today: dt.date, seed: int, progress: bool
         insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
         insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
         Watermark.objects.update_or_create(name=MARK, defaults={
-            "event_id": CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0,
             "record_id": ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0,
             "refreshed_at": timezone.now(), "stocks_through": through})
     connection.close()
@@ -206,11 +203,15 @@ def fetch_all(sql: str, params: list) -> list:
 
 def past_by_rows(day: dt.date) -> dict[tuple[str, str], int]:
     """Valid certificates by scheme and city on `day`, from the rows and events by SQL."""
+    from django.db import connection
+    from trail_rows import events_sql
+
     rows = fetch_all(
         "SELECT s.code, substr(c.region_code, 1, 4), COUNT(*) FROM certificates_certificate c "
         "JOIN reference_scheme s ON s.id = c.scheme_id "
         "WHERE c.first_issued_on <= %s AND c.expires_on >= %s AND NOT EXISTS ("
-        "  SELECT 1 FROM certificates_certificateevent e WHERE e.certificate_id = c.id AND e.occurred_on <= %s "
+        f"  SELECT 1 FROM {events_sql(connection.vendor == 'postgresql')} e "
+        "  WHERE e.certificate_id = c.id AND e.occurred_on <= %s "
         "  AND e.status_after NOT IN ('valid', 'transfer_pending')) "
         "GROUP BY s.code, substr(c.region_code, 1, 4)", [day, day, day])
     return {(code, city + "00"): n for code, city, n in rows if n}

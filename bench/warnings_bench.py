@@ -293,10 +293,10 @@ def bulk_register(n: int, start: int, bodies: list, today: dt.date, seed: int) -
     revocation event for some), straight into the tables; a few holders get a second certificate
     at another body (moves, some shortly after a suspension)."""
     from django.db import transaction
+    from trail_rows import insert_events
 
-    from certinel.certificates.lifecycle import EVENT_COLUMNS
-    from certinel.certificates.models import Certificate, CertificateEvent
-    from certinel.core.bulk import create_objects, insert_rows
+    from certinel.certificates.models import Certificate
+    from certinel.core.bulk import create_objects
     from certinel.reference.models import Region, Scheme
     from certinel.registry.models import Organization
 
@@ -336,12 +336,11 @@ def bulk_register(n: int, start: int, bodies: list, today: dt.date, seed: int) -
             events = []
             for c in certs + moved:
                 delay = rng.choice((0, 1, 2, 3, 5, 8, 20)) if rng.random() < 0.1 else rng.randint(0, 4)
-                events.append((c.pk, 1, "issued", c.issued_on, now - dt.timedelta(days=0), delay, "", "valid", "",
-                               "王签发", "{}", c.body_id, "bench", "import"))
+                events.append((c.pk, "issued", c.issued_on, now, delay, "", "valid", c.body_id))
                 if c.status != "valid":
-                    events.append((c.pk, 2, c.status, c.status_changed_on, now, rng.randint(0, 10), "valid", c.status,
-                                   "", "王签发", "{}", c.body_id, "bench", "import"))
-            insert_rows(CertificateEvent, EVENT_COLUMNS, events, encoded=("details",))
+                    events.append((c.pk, c.status, c.status_changed_on, now, rng.randint(0, 10), "valid", c.status,
+                                   c.body_id))
+            insert_events(events)
 
 
 def bulk_misses(patterns: int, today: dt.date, seed: int) -> None:
@@ -383,6 +382,7 @@ def reference_queries(today: dt.date) -> dict[str, tuple[str, list]]:
     thresholds), for this connection's database."""
     from django.conf import settings
     from django.db import connection
+    from trail_rows import events_sql
 
     from certinel.cases import rules
 
@@ -396,11 +396,12 @@ def reference_queries(today: dt.date) -> dict[str, tuple[str, list]]:
     window = lag["window_days"]
     start, before, end = (rules._day_start(today - dt.timedelta(days=d - 1)) for d in (window, 2 * window, 0))
     gap = "c.issued_on - e.occurred_on" if pg else "CAST(julianday(c.issued_on) - julianday(e.occurred_on) AS INTEGER)"
+    events = events_sql(pg)
     return {
         "reporting_lag": (
             "SELECT e.body_id, SUM(CASE WHEN e.reported_at >= %s THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN e.reported_at < %s THEN 1 ELSE 0 END), MAX(e.delay_days) "
-            "FROM certificates_certificateevent e WHERE e.delay_days > %s "
+            f"FROM {events} e WHERE e.delay_days > %s "
             "AND e.reported_at >= %s AND e.reported_at < %s AND e.via <> 'task' "
             "AND e.kind NOT IN ('transfer_requested', 'transferred', 'transfer_refused', 'transfer_withdrawn') "
             "GROUP BY e.body_id HAVING SUM(CASE WHEN e.reported_at >= %s THEN 1 ELSE 0 END) >= %s",
@@ -412,7 +413,7 @@ def reference_queries(today: dt.date) -> dict[str, tuple[str, list]]:
             "s.withdrawn_on > c.issued_on)) OR NOT EXISTS (SELECT 1 FROM registry_bodyscope s WHERE "
             "s.body_id = c.body_id AND s.scheme_id = c.scheme_id AND s.withdrawn_on IS NULL))", []),
         "hopping": (
-            f"SELECT DISTINCT c.id, c.holder_uscc FROM certificates_certificateevent e "
+            f"SELECT DISTINCT c.id, c.holder_uscc FROM {events} e "
             "JOIN certificates_certificate o ON o.id = e.certificate_id "
             "JOIN certificates_certificate c ON c.holder_id = o.holder_id AND c.body_id <> e.body_id "
             f"WHERE e.status_after IN ('suspended', 'revoked') AND e.occurred_on >= %s AND {gap} BETWEEN 0 AND %s",

@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils.timezone import localdate as today_
 from django.utils.timezone import make_aware
 from django.utils.translation import get_language
@@ -205,26 +206,41 @@ def _chunks(ids: frozenset[int] | set[int], size: int = 900) -> Iterator[list[in
 
 def _reporting_lag(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
     from certinel.certificates.choices import TRANSFER_EVENTS
-    from certinel.certificates.models import CertificateEvent
+    from certinel.certificates.models import Certificate
+    from certinel.certificates.trail import PREFIX, event_records, reported_event
     from certinel.core.models import Via
 
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
     window = params["window_days"]
     start, before = on - dt.timedelta(days=window), on - dt.timedelta(days=2 * window)
-    # Days as ranges of instants (the start of the next local day), not `reported_at__date`: on
+    # Days as ranges of instants (the start of the next local day), not `time__date`: on
     # SQLite that casts every row through a Python function, sixteen times slower.
     after_before, after_start, after_on = (_day_start(day + dt.timedelta(days=1)) for day in (before, start, on))
-    late = (CertificateEvent.objects.filter(delay_days__gt=deadline, reported_at__gte=after_before,
-                                            reported_at__lt=after_on)
-            .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS).order_by())  # no join for the default order
+    records = (event_records().filter(time__gte=after_before, time__lt=after_on).exclude(via=Via.TASK)
+               .exclude(action__in=[PREFIX + kind for kind in TRANSFER_EVENTS]).order_by())
     if touched is not None:  # a body's finding counts all its events: only the bodies touched
-        late = late.filter(body_id__in=sorted(touched.bodies))
-    rows = (late.values("body_id").annotate(
-        now=Count("id", filter=Q(reported_at__gte=after_start)),
-        earlier=Count("id", filter=Q(reported_at__lt=after_start)),
-        max_delay=Max("delay_days", filter=Q(reported_at__gte=after_start)))
-        .filter(now__gte=params["min_events"]))
-    found = list(rows)
+        keys = (Certificate.objects.filter(body_id__in=sorted(touched.bodies)).order_by()
+                .annotate(key=Cast("pk", output_field=CharField())).values("key"))
+        records = records.filter(object_id__in=keys)
+    late: list[tuple[str, bool, int]] = []  # (certificate id, in the window, delay) of each late event
+    for record in records.only("id", "time", "object_id", "leaf", "legacy_event").iterator(chunk_size=2000):
+        event = reported_event(record)
+        if event is not None and event["delay_days"] > deadline:
+            late.append((record.object_id, record.time >= after_start, event["delay_days"]))
+    body_of: dict[str, int] = {}
+    for chunk in _chunks({int(cert_id) for cert_id, _, _ in late}):
+        body_of.update((str(pk), body_id) for pk, body_id in
+                       Certificate.objects.filter(pk__in=chunk).values_list("pk", "body_id"))
+    per_body: dict[int, dict[str, Any]] = {}
+    for cert_id, now, delay in late:
+        r = per_body.setdefault(body_of[cert_id], {"body_id": body_of[cert_id], "now": 0, "earlier": 0,
+                                                   "max_delay": None})
+        if now:
+            r["now"] += 1
+            r["max_delay"] = max(r["max_delay"] or delay, delay)
+        else:
+            r["earlier"] += 1
+    found = [r for _, r in sorted(per_body.items()) if r["now"] >= params["min_events"]]
     bodies = _bodies({r["body_id"] for r in found})
     for r in found:
         body = bodies[r["body_id"]]
@@ -268,22 +284,39 @@ def _out_of_scope_of(which: Q) -> Iterator[Finding]:
 
 
 def _hopping(params: dict[str, int], on: dt.date, touched: Touched | None = None) -> Iterator[Finding]:
-    from certinel.certificates.models import CertificateEvent
+    from certinel.certificates.trail import event_records
 
     days = params["days"]
-    # Unordered: the events' default order (by certificate, in the certificates' issue order) makes
-    # the database walk every certificate to find a few hundred events.
-    events = (CertificateEvent.objects.filter(status_after__in=("suspended", "revoked"),
-                                              occurred_on__gte=on - dt.timedelta(days=days + 3 * 365))
-              .order_by().values("certificate__holder_id", "certificate__number", "body_id", "occurred_on",
-                                 "status_after"))
+    since = on - dt.timedelta(days=days + 3 * 365)
+    # An event is reported on or after the day it happened: its record is no older than that.
+    records = event_records().filter(time__gte=_day_start(since)).order_by()
     if touched is None:
-        yield from _hops(list(events), days)
+        yield from _hops(_ended(records, since), days)
         return
     # A hop is about one holder (its old certificate's event and its new certificate): only the
     # holders touched.
+    from certinel.certificates.models import Certificate
+
     for chunk in _chunks(touched.holders):
-        yield from _hops(list(events.filter(certificate__holder_id__in=chunk)), days)
+        keys = (Certificate.objects.filter(holder_id__in=chunk).order_by()
+                .annotate(key=Cast("pk", output_field=CharField())).values("key"))
+        yield from _hops(_ended(records.filter(object_id__in=keys), since), days)
+
+
+def _ended(records: Any, since: dt.date) -> list[dict[str, Any]]:
+    """The suspensions and revocations among these certificate records that happened since a
+    day, with their certificate's holder, number and body."""
+    from certinel.certificates.models import Certificate
+    from certinel.certificates.trail import events_ending_in
+
+    events = [e for e in events_ending_in(("suspended", "revoked"), records) if e.occurred_on >= since]
+    certs: dict[int, tuple[int | None, str, int]] = {}
+    for chunk in _chunks({e.certificate_id for e in events}):
+        certs.update((pk, (holder, number, body)) for pk, holder, number, body in Certificate.objects.filter(
+            pk__in=chunk).values_list("pk", "holder_id", "number", "body_id"))
+    return [{"certificate__holder_id": certs[e.certificate_id][0], "certificate__number": certs[e.certificate_id][1],
+             "body_id": certs[e.certificate_id][2], "occurred_on": e.occurred_on, "status_after": e.status_after}
+            for e in events]
 
 
 def _hops(events: list[Any], days: int) -> Iterator[Finding]:

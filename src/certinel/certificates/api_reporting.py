@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -27,9 +26,10 @@ from certinel.registry.schemas import ErrorOut, ValidationErrorOut
 from .choices import TRANSFER_EVENTS
 from .data import CertificateData
 from .io.cells import product, site
-from .models import CertificateEvent
+from .models import Certificate
 from .reporting import report_certificates
 from .summary import outcome_message
+from .trail import PREFIX, body_event_records, kind_of, reported_event
 
 MAX_BATCH = 5000
 router = Router(auth=ApiKeyAuth(), tags=["certificate reporting"])
@@ -248,19 +248,31 @@ def reporting_delays(request: HttpRequest, filters: Query[DelayFilters]):
     (expiry, missed surveillance) and the events of transfers between bodies are not counted."""
     body = request.api_key.body  # type: ignore[attr-defined]
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
-    events = (CertificateEvent.objects.filter(body=body).exclude(via=Via.TASK)
-              .exclude(kind__in=TRANSFER_EVENTS))
+    records = (body_event_records(body.pk).exclude(via=Via.TASK)
+               .exclude(action__in=[PREFIX + kind for kind in TRANSFER_EVENTS]))
     if filters.since:
-        events = events.filter(reported_at__date__gte=filters.since)
+        records = records.filter(time__date__gte=filters.since)
     if filters.until:
-        events = events.filter(reported_at__date__lte=filters.until)
-    histogram = [(row["delay_days"], row["n"]) for row in
-                 events.order_by().values("delay_days").annotate(n=Count("id")).order_by("delay_days")]
+        records = records.filter(time__date__lte=filters.until)
+    counts: dict[int, int] = {}
+    late_found: list[tuple[Any, int, str, str, dt.date]] = []
+    for record in records.only("id", "time", "action", "object_id", "leaf", "legacy_event").iterator(chunk_size=2000):
+        event = reported_event(record)
+        if event is None:
+            continue
+        delay = int(event["delay_days"])
+        counts[delay] = counts.get(delay, 0) + 1
+        if delay > deadline:
+            late_found.append((record.time, delay, record.object_id, kind_of(record),
+                               dt.date.fromisoformat(event["occurred_on"])))
+    histogram = sorted(counts.items())
     total = sum(n for _d, n in histogram)
     late = sum(n for d, n in histogram if d > deadline)
-    late_events = (events.filter(delay_days__gt=deadline).select_related("certificate")
-                   .order_by("-reported_at", "-delay_days")[:filters.late_limit])
+    late_found.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    late_found = late_found[:filters.late_limit]
+    numbers = dict(Certificate.objects.filter(pk__in=[int(e[2]) for e in late_found]).values_list("pk", "number"))
+    late_events = [{"number": numbers[int(cert_id)], "kind": kind, "occurred_on": occurred_on, "reported_at": at,
+                    "delay_days": delay} for at, delay, cert_id, kind, occurred_on in late_found]
     return {"body": body.approval_no, "deadline_days": deadline, "since": filters.since, "until": filters.until,
             "total": total, "on_time": total - late, "late": late, "median_delay_days": _median(histogram, total),
-            "late_events": [{"number": e.certificate.number, "kind": e.kind, "occurred_on": e.occurred_on,
-                             "reported_at": e.reported_at, "delay_days": e.delay_days} for e in late_events]}
+            "late_events": late_events}

@@ -1,6 +1,7 @@
 """Applying lifecycle actions to a certificate in memory, and writing the results: the
-certificate row, its public event and its history record. Both the reporting engine (batches)
-and the single-action services use these, so a change means the same thing on every channel."""
+certificate row and its history record, whose leaf carries the public event (`trail.py`).
+Both the reporting engine (batches) and the single-action services use these, so a change
+means the same thing on every channel."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from certinel.core.actor import Actor
-from certinel.core.bulk import insert_rows
 from certinel.core.dates import add_months
 from certinel.core.history import change_record, record_changes, snapshot
 from certinel.core.models import ChangeRecord
 from certinel.reference.models import Scheme
 
 from .choices import CertificateStatus
-from .models import Certificate, CertificateEvent
+from .models import Certificate
 from .transitions import CERTIFICATE, EVENT_OF
 
 # Fields an action may set from its details.
@@ -97,20 +97,15 @@ def apply(cert: Certificate, scheme: Scheme, action: Action) -> tuple[str, str]:
 ENDS_BY_EXPIRY = (CertificateStatus.VALID, CertificateStatus.SUSPENDED, CertificateStatus.TRANSFER_PENDING)
 
 
-# The columns of a certificate event row, as Writer collects them.
-EVENT_COLUMNS = ("certificate_id", "seq", "kind", "occurred_on", "reported_at", "delay_days", "status_before",
-                 "status_after", "reason", "signed_by", "details", "body_id", "actor_label", "via")
-
-
 class Writer:
-    """Collects the rows a batch of actions produces and writes them in bulk. Events are kept
-    as rows (EVENT_COLUMNS) rather than model instances: nothing reads them back before they
-    are written, and a batch makes tens of thousands."""
+    """Collects the history records a batch of actions produces and writes them in bulk. Each
+    record's leaf carries its event (`event_member`): the certificate's public trail."""
 
     def __init__(self, *, actor: Actor, now: dt.datetime | None = None) -> None:
         self.actor = actor
         self.now = now or timezone.now()
-        self.events: list[tuple[Any, ...]] = []
+        # (certificate id, event kind) of each action, for the e-certificates' status.
+        self.events: list[tuple[int, str]] = []
         self.records: list[ChangeRecord] = []
         # Certificates created by this write: none has an electronic certificate yet, so
         # there are no credentials to bring in step with their events.
@@ -128,23 +123,27 @@ class Writer:
         if self._ct is None:
             self._ct = ContentType.objects.get_for_model(Certificate)
         event_kind = EVENT_OF[action.name]
-        self.events.append((
-            cert.pk, cert.version, event_kind, action.occurred_on, self.now, (self._reported - action.occurred_on).days,
-            status_before, cert.status, action.reason, action.signed_by, _plain(action.details), cert.body_id,
-            self.actor.label[:150], self.actor.via))
+        self.events.append((cert.pk, event_kind))
         after = snapshot(cert)
-        self.records.append(change_record(
+        record = change_record(
             actor=self.actor, action=f"certificate_{event_kind}", obj=cert, before=snap_before,
-            after=after, reason=action.reason, region_code=cert.region_code, content_type=self._ct, time=self.now))
+            after=after, reason=action.reason, region_code=cert.region_code, content_type=self._ct, time=self.now)
+        record._event = event_member(event_kind, action, self._reported)  # type: ignore[attr-defined]
+        self.records.append(record)
         return after
 
     def flush(self) -> None:
         from .ecert import sync_status
 
-        insert_rows(CertificateEvent, EVENT_COLUMNS, self.events)
         record_changes(self.records)
-        sync_status(((e[0], e[2]) for e in self.events if e[0] not in self.created), actor=self.actor)
+        sync_status(((pk, kind) for pk, kind in self.events if pk not in self.created), actor=self.actor)
         self.events, self.records, self.created = [], [], set()
+
+
+def event_member(kind: str, action: Action, reported_on: dt.date) -> dict[str, Any]:
+    """The `event` member of an action's leaf: what its body reported (docs/transparency.md)."""
+    return {"kind": kind, "occurred_on": action.occurred_on.isoformat(), "signed_by": action.signed_by,
+            "delay_days": (reported_on - action.occurred_on).days, "details": _plain(action.details)}
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The certificate register: certificates of every scheme family and the public trail of
-their events."""
+"""The certificate register: certificates of every scheme family, their e-certificates and
+transfers. A certificate's public trail of events is its history records (`trail.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CertificateStatus, EventKind, TransferParty, TransferState
+from .choices import CertificateStatus, TransferParty, TransferState
 
 
 class Certificate(models.Model):
@@ -94,39 +94,6 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-
-class CertificateEvent(models.Model):
-    """One event in a certificate's life, as its body reported it: what happened, when, why,
-    and who signed it (“who signs is accountable”). Append-only; this is the public trail."""
-
-    # Indexed by the (certificate, seq) and (body, reported_at) indexes below.
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events", db_index=False)
-    seq = models.PositiveIntegerField(_("序号"))
-    kind = models.CharField(_("事件"), max_length=24, choices=EventKind.choices)
-    occurred_on = models.DateField(_("发生日期"))
-    reported_at = models.DateTimeField(_("报送时间"), default=timezone.now)
-    delay_days = models.IntegerField(_("报送延迟（天）"), default=0)
-    status_before = models.CharField(_("变更前状态"), max_length=16, blank=True)
-    status_after = models.CharField(_("变更后状态"), max_length=16)
-    reason = models.TextField(_("原因"), blank=True)
-    signed_by = models.CharField(_("签发人"), max_length=64)
-    details = models.JSONField(_("详情"), default=dict, blank=True)
-    body = models.ForeignKey("registry.CertificationBody", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("报送机构"), db_index=False)
-    actor_label = models.CharField(_("操作人"), max_length=150)
-    via = models.CharField(_("渠道"), max_length=16)
-
-    class Meta:
-        verbose_name = _("证书事件")
-        verbose_name_plural = _("证书事件")
-        ordering = ["certificate", "seq"]
-        constraints = [models.UniqueConstraint(fields=["certificate", "seq"], name="certificateevent_seq_uniq")]
-        indexes = [models.Index(fields=["body", "reported_at"], name="certificateevent_body_idx")]
-        default_permissions = ("view",)
-
-    def __str__(self) -> str:
-        return f"{self.certificate_id}#{self.seq} {self.kind}"
 
 
 class CertificateCredential(models.Model):

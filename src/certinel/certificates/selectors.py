@@ -33,7 +33,8 @@ from certinel.registry.selectors import Page
 from .choices import IN_FORCE, TRANSFER_NOT_MADE, CertificateStatus
 from .filters import USCC_FULL, CertificateFilters, normalise_code, normalise_number
 from .lifecycle import effective_status
-from .models import Certificate, CertificateCredential, CertificateEvent, CertificateTransfer
+from .models import Certificate, CertificateCredential, CertificateTransfer
+from .trail import TrailEvent, trail_of
 
 # Counts stop here ("10,000+"): counting millions of rows exactly would cost more than the page.
 COUNT_CAP = 10_000
@@ -433,21 +434,17 @@ def certificate_get(*, pk: int, today: dt.date | None = None) -> Certificate:
     return cert
 
 
-def public_events(cert: Certificate) -> list[CertificateEvent]:
-    """The public trail: what happened, when, why, who signed (not who typed it in). Each
-    event carries `before_label` and `after_label`, the statuses in words."""
-    events = list(CertificateEvent.objects.filter(certificate=cert).order_by("seq"))
-    labels = dict(CertificateStatus.choices)
-    for event in events:
-        vars(event).update(before_label=labels.get(event.status_before, event.status_before),
-                           after_label=labels.get(event.status_after, event.status_after))
-    return events
+def public_events(cert: Certificate) -> list[TrailEvent]:
+    """The public trail, read from the certificate's history records (`trail.py`): what
+    happened, when, why, who signed (not who typed it in). Each event has `before_label` and
+    `after_label`, the statuses in words."""
+    return trail_of(cert.pk)
 
 
 PUBLIC_EVENT_DETAILS = ("until", "issued_on", "expires_on", "scope_text", "scope_codes")
 
 
-def public_event(event: CertificateEvent) -> dict[str, Any]:
+def public_event(event: TrailEvent) -> dict[str, Any]:
     details = {k: v for k, v in (event.details or {}).items() if k in PUBLIC_EVENT_DETAILS}
     return {"seq": event.seq, "kind": event.kind, "label": str(event.get_kind_display()),
             "occurred_on": event.occurred_on, "reported_on": timezone.localtime(event.reported_at).date(),
@@ -568,7 +565,7 @@ class CertificateCheck:
     approval: ApprovalCheck
     holder: HolderMatch
     scope: ScopeMatch
-    events: list[CertificateEvent]
+    events: list[TrailEvent]
     former_names: list[str]
     successor: Certificate | None = None
     warnings: list[str] = field(default_factory=list)

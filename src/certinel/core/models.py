@@ -76,6 +76,10 @@ class ChangeRecord(models.Model):
     log_index = models.BigIntegerField(_("日志序号"), null=True, blank=True, editable=False)
     leaf_hash = models.BinaryField(_("叶哈希"), max_length=32, null=True, blank=True, db_index=True)
     leaf = models.BinaryField(_("日志叶"), null=True, blank=True)
+    # A certificate action written before its leaf carried the event (docs/decisions/0007):
+    # the event as its body reported it, {kind, occurred_on, signed_by, delay_days, details},
+    # kept from the old trail. Empty for every record written since (read `certificates.trail`).
+    legacy_event = models.JSONField(_("原证书事件"), null=True, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

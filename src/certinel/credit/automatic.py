@@ -135,25 +135,33 @@ def _listing_facts(records: list[ChangeRecord]) -> list[CreditFact]:
 def _late_facts(records: list[ChangeRecord]) -> list[CreditFact]:
     """One fact per body for the events of this write it reported after the deadline."""
     from certinel.certificates.choices import TRANSFER_EVENTS
-    from certinel.certificates.models import CertificateEvent
+    from certinel.certificates.models import Certificate
+    from certinel.certificates.trail import EVENT_ACTIONS, PREFIX, reported_event
     from certinel.registry.models import CertificationBody
 
     if not records:
         return []
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
-    times = sorted({r.time for r in records})
+    skipped = {PREFIX + kind for kind in TRANSFER_EVENTS}
     by_cert: dict[int, ChangeRecord] = {}
+    found: list[tuple[int, str, int]] = []  # (certificate id, kind, delay) of each late event
     for record in records:
         by_cert.setdefault(int(record.object_id), record)
-    ids = sorted(by_cert)
-    late: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+        if record.via == Via.TASK or record.action not in EVENT_ACTIONS or record.action in skipped:
+            continue
+        event = reported_event(record)
+        if event is not None and event["delay_days"] > deadline:
+            found.append((int(record.object_id), event["kind"], event["delay_days"]))
+    certs: dict[int, tuple[str, int]] = {}
+    ids = sorted({cert_id for cert_id, _, _ in found})
     for start in range(0, len(ids), 900):
-        rows = (CertificateEvent.objects.filter(certificate_id__in=ids[start:start + 900], reported_at__in=times,
-                                                delay_days__gt=deadline)
-                .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS)
-                .values("certificate_id", "certificate__number", "body_id", "kind", "occurred_on", "delay_days"))
-        for row in rows:
-            late[row["body_id"]].append(row)
+        certs.update((pk, (number, body_id)) for pk, number, body_id in Certificate.objects.filter(
+            pk__in=ids[start:start + 900]).values_list("pk", "number", "body_id"))
+    late: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for cert_id, kind, delay in found:
+        number, body_id = certs[cert_id]
+        late[body_id].append({"certificate_id": cert_id, "certificate__number": number, "body_id": body_id,
+                              "kind": kind, "delay_days": delay})
     if not late:
         return []
     bodies = {b.pk: b for b in CertificationBody.objects.filter(pk__in=list(late))}

@@ -1,11 +1,10 @@
 """The one place that reads a certificate's status history for the statistics.
 
-The history is the certificate's public events (`certificates.CertificateEvent`), in their
-sequence, each dated by the day the body reported it happened (`occurred_on`), not the day it
-was recorded. A certificate still in force after its last event ends by itself the day after
-its expiry date (what the scheduled job records, and what `lifecycle.effective_status` applies
-on read between runs). Should the events move (into the history records, say), only this module
-changes."""
+The history is the certificate's public trail (`certificates.trail`: its history records,
+whose leaves carry the events), in sequence, each event dated by the day the body reported it
+happened (`occurred_on`), not the day it was recorded. A certificate still in force after its
+last event ends by itself the day after its expiry date (what the scheduled job records, and
+what `lifecycle.effective_status` applies on read between runs)."""
 
 from __future__ import annotations
 
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 
 from certinel.certificates.choices import CertificateStatus
 from certinel.certificates.lifecycle import ENDS_BY_EXPIRY
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
+from certinel.certificates.trail import trails_of
 
 from .models import StatusClass
 
@@ -68,11 +68,8 @@ def status_tracks(certificate_ids: Iterable[int] | None = None, *, chunk: int = 
 def _tracks(certs: list[tuple]) -> Iterator[Track]:
     if not certs:
         return
-    events: dict[int, list[tuple[dt.date, str]]] = {}
-    found = (CertificateEvent.objects.filter(certificate_id__in=[c[0] for c in certs])
-             .order_by("certificate_id", "seq").values_list("certificate_id", "occurred_on", "status_after"))
-    for cert_id, day, status in found.iterator(chunk_size=5000):
-        events.setdefault(cert_id, []).append((day, status))
+    events = {cert_id: [(e.occurred_on, e.status_after) for e in trail]
+              for cert_id, trail in trails_of(c[0] for c in certs).items()}
     for pk, scheme_id, region, body_id, industry, size, expires_on, status in certs:
         timeline = timeline_of(events.get(pk, []), expires_on=expires_on, status=status)
         if timeline:

@@ -141,7 +141,6 @@ class CertificateTrack(models.Model):
 
 class Watermark(models.Model):
     name = models.CharField(_("名称"), max_length=32, unique=True)
-    event_id = models.BigIntegerField(_("已读事件"), default=0)
     record_id = models.BigIntegerField(_("已读变更记录"), default=0)
     refreshed_at = models.DateTimeField(_("刷新时间"), null=True, blank=True)
     # The last month end whose stocks `GroupMonth` holds.

@@ -1,7 +1,7 @@
 """Keeping the precomputed statistics in step with the register, and checking them.
 
-`stats_refresh` reads what changed since its watermark (certificate events and history
-records of certificates and their holders, by id) and replaces the contribution of each
+`stats_refresh` reads what changed since its watermark (the history records of certificates,
+whose actions are their events, and of their holders, by id) and replaces the contribution of each
 certificate touched: the old one (its stored track) is taken back, the new one added, in one
 transaction. `stats_rebuild` starts from nothing. `stats_check` recomputes everything from the
 rows and reports each difference; it writes nothing."""
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
 from certinel.core.bulk import insert_rows
 from certinel.core.models import ChangeRecord
 from certinel.core.services import lock
@@ -37,7 +37,6 @@ FlowKey = tuple[dt.date, int, str, int, str, str, str]
 class RefreshResult:
     certificates: int = 0
     rows: int = 0
-    event_mark: int = 0
     record_mark: int = 0
 
 
@@ -62,17 +61,14 @@ def _upsert(flows: dict[FlowKey, list[int]]) -> int:
     return rollups.upsert_add("stats_dailyflow", KEY, ("entered", "exited"), rows)
 
 
-def _touched(mark: Watermark) -> tuple[set[int], int, int]:
-    """The certificates changed since the mark, and the new mark."""
+def _touched(mark: Watermark) -> tuple[set[int], int]:
+    """The certificates changed since the mark (their actions, which are their events, and
+    their holders' changes), and the new mark."""
     ids: set[int] = set()
-    event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
-    # Read by id range only, in id order, made distinct and filtered here: asked for DISTINCT
-    # (which brings in the models' orderings) or by content type, the databases may read every
-    # event or every record of a kind through an index rather than the few new rows.
-    if event_mark > mark.event_id:
-        ids.update(CertificateEvent.objects.filter(pk__gt=mark.event_id, pk__lte=event_mark).order_by("pk")
-                   .values_list("certificate_id", flat=True).iterator(chunk_size=5000))
+    # Read by id range only (the primary key), in id order, made distinct and filtered here:
+    # asked for DISTINCT (which brings in the models' orderings) or by content type, the
+    # databases may read every record of a kind through an index rather than the few new rows.
     if record_mark > mark.record_id:
         cert_ct = ContentType.objects.get_for_model(Certificate)
         org_ct = ContentType.objects.get_for_model(Organization)
@@ -88,7 +84,7 @@ def _touched(mark: Watermark) -> tuple[set[int], int, int]:
         for i in range(0, len(orgs), 2000):
             ids.update(Certificate.objects.filter(holder_id__in=orgs[i:i + 2000]).order_by()
                        .values_list("pk", flat=True))
-    return ids, event_mark, record_mark
+    return ids, record_mark
 
 
 def stats_refresh(*, full: bool = False) -> RefreshResult:
@@ -100,8 +96,8 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
         mark = lock(Watermark, mark.pk)
         if not mark.refreshed_at:
             return _rebuild_locked(mark)
-        ids, event_mark, record_mark = _touched(mark)
-        result = RefreshResult(len(ids), 0, event_mark, record_mark)
+        ids, record_mark = _touched(mark)
+        result = RefreshResult(len(ids), 0, record_mark)
         through = _extend(mark)
         if ids:
             ordered = sorted(ids)
@@ -117,7 +113,7 @@ def stats_refresh(*, full: bool = False) -> RefreshResult:
                                                           for t in new))
             result.rows = _upsert(flows)
             result.rows += rollups.add(*rollups.derive(flows.items(), through))
-        mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
+        mark.record_id, mark.refreshed_at = record_mark, timezone.now()
         mark.save()
     return result
 
@@ -166,7 +162,6 @@ def stats_rebuild() -> RefreshResult:
 
 
 def _rebuild_locked(mark: Watermark) -> RefreshResult:
-    event_mark = CertificateEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     record_mark = ChangeRecord.objects.aggregate(m=Max("pk"))["m"] or 0
     DailyFlow.objects.all().delete()
     CertificateTrack.objects.all().delete()
@@ -180,9 +175,9 @@ def _rebuild_locked(mark: Watermark) -> RefreshResult:
     insert_rows(GroupDay, rollups.GROUP_DAY_COLUMNS, ((*k, *v) for k, v in days.items()))
     insert_rows(GroupMonth, rollups.GROUP_MONTH_COLUMNS, ((*k, *v) for k, v in months.items()))
     mark.stocks_through = through
-    mark.event_id, mark.record_id, mark.refreshed_at = event_mark, record_mark, timezone.now()
+    mark.record_id, mark.refreshed_at = record_mark, timezone.now()
     mark.save()
-    return RefreshResult(count, len(rows), event_mark, record_mark)
+    return RefreshResult(count, len(rows), record_mark)
 
 
 def _recompute(*, write_tracks: bool = False) -> tuple[dict[FlowKey, list[int]], int]:

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -102,7 +101,7 @@ def _body_for(request: HttpRequest) -> CertificationBody:
 def body_view(request: HttpRequest) -> HttpResponse:
     from certinel.cases.models import RiskWarning
     from certinel.certificates.choices import TRANSFER_EVENTS
-    from certinel.certificates.models import CertificateEvent
+    from certinel.certificates.trail import PREFIX, body_event_records, reported_event
     from certinel.core.models import Via
 
     body = _body_for(request)
@@ -119,14 +118,21 @@ def body_view(request: HttpRequest) -> HttpResponse:
     # Reporting lag, as the reporting_lag warning rule counts it: events the body reported
     # (not the register's own, not transfers) more than the deadline after they happened.
     deadline = settings.CERTINEL_REPORTING_DEADLINE_DAYS
-    events = (CertificateEvent.objects.filter(body_id=body.pk, occurred_on__gte=start)
-              .exclude(via=Via.TASK).exclude(kind__in=TRANSFER_EVENTS).order_by())
+    # An event is reported on or after the day it happened: its record is no older than that.
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    records = (body_event_records(body.pk).filter(time__gte=since)
+               .exclude(via=Via.TASK).exclude(action__in=[PREFIX + kind for kind in TRANSFER_EVENTS]).order_by())
     lags: dict[str, dict[str, Any]] = {m: {"month": m, "events": 0, "late": 0, "mean": None} for m in months}
-    for row in (events.values("occurred_on__year", "occurred_on__month")
-                .annotate(n=Count("id"), late=Count("id", filter=Q(delay_days__gt=deadline)), mean=Avg("delay_days"))):
-        m = f"{row['occurred_on__year']}-{row['occurred_on__month']:02d}"
+    delays: dict[str, list[int]] = {}
+    for record in records.only("id", "leaf", "legacy_event").iterator(chunk_size=2000):
+        event = reported_event(record)
+        if event is None or event["occurred_on"] < start.isoformat():
+            continue
+        delays.setdefault(event["occurred_on"][:7], []).append(event["delay_days"])
+    for m, found in delays.items():
         if m in lags:
-            lags[m].update(events=row["n"], late=row["late"], mean=round(row["mean"] or 0, 1))
+            lags[m].update(events=len(found), late=sum(1 for d in found if d > deadline),
+                           mean=round(sum(found) / len(found), 1))
     warnings = RiskWarning.objects.filter(body_id=body.pk, status="open").count()
     return render(request, "stats/body.html", {
         "body": body, "today": today, "by_scheme": by_scheme, "schemes": schemes, "monthly": monthly,

@@ -6,6 +6,20 @@
      "before": {...} | null, "after": {...} | null, "reason": "...", "request_id": "...",
      "sig": {"alg": "Ed25519", "key": "<key name>+<hex key ID>", "value": "<base64>"}}
 
+A certificate's lifecycle action (`certificate_<event kind>`) is its public trail too
+(docs/decisions/0007): its leaf carries one more member, the event as its body reported it,
+and says so by its version:
+
+    {"v": 2, ... as above ...,
+     "event": {"kind": "<event kind>", "occurred_on": "<ISO date>", "signed_by": "<signatory>",
+               "delay_days": <days from occurrence to reporting>, "details": {...}}}
+
+The version rule: a leaf's shape is fixed by its "v". Version 1 is the record above; version 2
+is version 1 with the `event` member, which it must have. Only certificate actions written
+since the event moved into the log are version 2; every other leaf, and every leaf written
+before, stays version 1 (the log is append-only, so old leaves keep their version and are read
+as they are). Readers accept both.
+
 Personal data appears only as salted hashes (`certinel.core.history.personal_hash`): the
 history's snapshots already hash the fields models declare personal, and a person acting is
 named by a hash of their user name. `sig`, when present, is the acting body's detached
@@ -44,6 +58,9 @@ if TYPE_CHECKING:
     from certinel.core.models import ChangeRecord
 
 VERSION = 1
+# The version of a leaf that carries a certificate's `event` (version 1 and the event).
+EVENT_VERSION = 2
+VERSIONS = (VERSION, EVENT_VERSION)
 _SAFE_INT = 2**53 - 1
 
 
@@ -84,6 +101,7 @@ def _member(value: Any) -> bytes:
 
 
 _VERSION_MEMBER = jcs.dumps(VERSION)
+_EVENT_VERSION_MEMBER = jcs.dumps(EVENT_VERSION)
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,10 +111,10 @@ def _time_member(moment: dt.datetime) -> bytes:
 
 
 def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str, before: bytes,
-          after: bytes, reason: str, request_id: str, signer: Signer | None) -> bytes:
-    """The leaf, from `before` and `after` already in canonical form. The record is put
-    together member by member, so that neither a digest nor the signature makes the encoder
-    write the rest of it again."""
+          after: bytes, reason: str, request_id: str, signer: Signer | None, event: bytes | None = None) -> bytes:
+    """The leaf, from `before` and `after` (and a certificate's `event`, if any) already in
+    canonical form. The record is put together member by member, so that neither a digest nor
+    the signature makes the encoder write the rest of it again."""
     if not action or not object_type:
         raise LeafError("a leaf needs an action and an object type")
     recurring = jcs.dumps_recurring_text
@@ -112,6 +130,9 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
         "reason": jcs.dumps_text(reason or ""),
         "request_id": recurring(request_id or ""),
     }
+    if event is not None:
+        members["v"] = _EVENT_VERSION_MEMBER
+        members["event"] = event
     data = jcs.dumps_object(members)
     if len(data) > MAX_ENTRY_SIZE - 512:
         for name in ("before", "after"):
@@ -119,6 +140,14 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
                 members[name] = _member({"sha256": hashlib.sha256(members[name]).hexdigest()})
         members["reason"] = _member((reason or "")[:4000])
         data = jcs.dumps_object(members)
+        if event is not None and len(data) > MAX_ENTRY_SIZE - 512:
+            # A certificate's event whose details repeat a large change (a scope): its details
+            # are kept as their digest too.
+            shrunk = json.loads(event)
+            details = jcs.dumps(shrunk.get("details"))
+            shrunk["details"] = {"sha256": hashlib.sha256(details).hexdigest()}
+            members["event"] = _member(shrunk)
+            data = jcs.dumps_object(members)
     if signer is not None:
         kid = key_id(signer.name, ALG_ED25519, signer.public_key)
         members["sig"] = _member({"alg": "Ed25519", "key": f"{signer.name}+{kid:08x}",
@@ -131,11 +160,13 @@ def _leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, a
 
 def leaf_record(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
                 before: Any = None, after: Any = None, reason: str = "", request_id: str = "",
-                signer: Signer | None = None) -> bytes:
-    """The canonical JSON bytes of one event. When the record would not fit an entry
-    (64 KiB), `before` and `after` are replaced by the SHA-256 of their canonical JSON."""
+                signer: Signer | None = None, event: dict[str, Any] | None = None) -> bytes:
+    """The canonical JSON bytes of one event (version 2 with a certificate's `event`). When the
+    record would not fit an entry (64 KiB), `before` and `after` are replaced by the SHA-256 of
+    their canonical JSON, and so, if it is still too large, are the event's `details`."""
     return _leaf(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
-                 before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer)
+                 before=_member(before), after=_member(after), reason=reason, request_id=request_id, signer=signer,
+                 event=event_member(event))
 
 
 def parse_leaf(data: bytes) -> dict[str, Any]:
@@ -144,8 +175,10 @@ def parse_leaf(data: bytes) -> dict[str, Any]:
         record = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise LeafError("a leaf is JSON") from exc
-    if not isinstance(record, dict) or record.get("v") != VERSION:
+    if not isinstance(record, dict) or record.get("v") not in VERSIONS or isinstance(record.get("v"), bool):
         raise LeafError("unknown leaf version")
+    if (record["v"] == EVENT_VERSION) != isinstance(record.get("event"), dict):
+        raise LeafError(f"a leaf of version {EVENT_VERSION}, and only one, carries an event")
     if jcs.dumps(record) != bytes(data):
         raise LeafError("leaf is not in canonical (RFC 8785) form")
     return record
@@ -226,8 +259,14 @@ def change_record_leaf(record: ChangeRecord, *, signer: Signer | None = None) ->
     return full_record_leaf(record, object_type=object_type, signer=signer)
 
 
+def event_member(event: dict[str, Any] | None) -> bytes | None:
+    """The canonical JSON of a certificate's event (None: the leaf has none)."""
+    return None if event is None else _member(event)
+
+
 def stored_record_leaf(*, action: str, time: dt.datetime, object_type: str, object_id: str, actor: str,
-                       before: Any, after: Any, reason: str = "", request_id: str = "") -> bytes:
+                       before: Any, after: Any, reason: str = "", request_id: str = "",
+                       event: dict[str, Any] | None = None) -> bytes:
     """The leaf `change_record_leaf` gives an unsigned record of a public kind with these
     columns, before and after as the database gives them back: for a bulk writer that makes
     the records' rows itself (the demo's loader)."""
@@ -235,11 +274,13 @@ def stored_record_leaf(*, action: str, time: dt.datetime, object_type: str, obje
         raise LeafError(f"{object_type} is a private kind: its leaf is a commitment")
     return _leaf(action=action, time=time, object_type=object_type, object_id=object_id, actor=actor,
                  before=_stored_member(before), after=_stored_member(after), reason=reason, request_id=request_id,
-                 signer=None)
+                 signer=None, event=event_member(event))
 
 
 def full_record_leaf(record: ChangeRecord, *, object_type: str, signer: Signer | None = None) -> bytes:
-    """The whole leaf of a history record, whatever its kind."""
+    """The whole leaf of a history record, whatever its kind. A certificate action's record
+    carries its event (`record._event`, set by the writer, or by the monitor from the
+    leaf it holds the rest of the record against)."""
     return _leaf(
         action=record.action,
         time=record.time,
@@ -251,4 +292,5 @@ def full_record_leaf(record: ChangeRecord, *, object_type: str, signer: Signer |
         reason=record.reason,
         request_id=record.request_id,
         signer=signer,
+        event=event_member(getattr(record, "_event", None)),
     )

@@ -182,39 +182,74 @@ def check_register(*, using: str = "default", progress: Progress | None = None) 
 # --- a certificate's public trail ------------------------------------------------------------
 
 def _certificate_events(states: dict[str, ObjectState], using: str) -> list[Mismatch]:
-    """Each certificate's events (its public trail) must be its leaves, one for one: the same
-    kinds in the same order, with the status each left it in."""
-    from certinel.certificates.models import CertificateEvent
-
+    """Each certificate action's leaf is an event of its public trail (docs/decisions/0007): its
+    `event` member, or for a record written before leaves carried it, the record's
+    `legacy_event`, must be there, be of the leaf's kind, well formed, and its reporting delay
+    must be the days from its occurrence to the leaf's day. A `legacy_event` on any other record
+    is an event the log does not hold."""
     if not states:
         return []
-    by_cert: dict[str, list[tuple[int, str, str]]] = {}
-    rows = (CertificateEvent.objects.using(using).filter(certificate_id__in=[int(i) for i in states])
-            .order_by("certificate_id", "seq").values_list("certificate_id", "seq", "kind", "status_after"))
-    for cert_id, seq, kind, status_after in rows:
-        by_cert.setdefault(str(cert_id), []).append((seq, kind, status_after))
+    content_type = ContentType.objects.db_manager(using).get_by_natural_key("certificates", "certificate")
+    legacy: dict[str, dict[int, Any]] = {}
+    ids = list(states)
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        rows = (ChangeRecord.objects.using(using)
+                .filter(content_type=content_type, object_id__in=part, legacy_event__isnull=False).order_by()
+                .values_list("object_id", "log_index", "legacy_event"))
+        for object_id, index, event in rows:
+            legacy.setdefault(object_id, {})[index] = event
     out = []
     for object_id, state in states.items():
-        trail = [(index, action.removeprefix("certificate_"), after) for index, action, after in state.actions
-                 if action.startswith("certificate_")]
-        events = by_cert.get(object_id, [])
-        status: Any = None
-        for position, (index, kind, after) in enumerate(trail):
-            status = after.get("status", status)
-            if position >= len(events):
+        kept = dict(legacy.get(object_id, {}))
+        for index, action, _after in state.actions:
+            if not action.startswith("certificate_"):
+                continue
+            kind = action.removeprefix("certificate_")
+            event, old = state.events.get(index), kept.pop(index, None)
+            if event is not None and old is not None:
+                out.append(Mismatch("certificates.certificate", object_id, "event",
+                                    f"leaf {index} ({kind}) holds its event, and its record keeps another", index))
+            event = event if event is not None else old
+            if event is None:
                 out.append(Mismatch("certificates.certificate", object_id, "event",
                                     f"leaf {index} ({kind}) has no event in the certificate's public trail", index))
-                break
-            seq, event_kind, event_status = events[position]
-            if event_kind != kind or (status is not None and event_status != status):
-                out.append(Mismatch("certificates.certificate", object_id, "event",
-                                    f"event #{seq} is {event_kind!r} leaving the certificate {event_status!r}, but "
-                                    f"its leaf {index} says {kind!r} leaving it {status!r}", index))
-        if len(events) > len(trail):
-            extra = events[len(trail)]
+                continue
+            problem = _event_problem(event, kind, state.times.get(index))
+            if problem:
+                out.append(Mismatch("certificates.certificate", object_id, "event", f"leaf {index}: {problem}", index))
+        for index, event in sorted(kept.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+            kind = event.get("kind") if isinstance(event, dict) else event
             out.append(Mismatch("certificates.certificate", object_id, "event",
-                                f"event #{extra[0]} ({extra[1]}) is in the public trail but not in the log"))
+                                f"an event ({kind}) kept on the record at {index} is in the public trail but not "
+                                "in the log"))
     return out
+
+
+def _event_problem(event: Any, kind: str, time: str | None) -> str:
+    """What is wrong with a certificate action's event, or ""."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if not isinstance(event, dict):
+        return f"its event is {event!r}, not an object"
+    if event.get("kind") != kind:
+        return f"its event is {event.get('kind')!r}, but the leaf says {kind!r}"
+    try:
+        occurred_on = dt.date.fromisoformat(event["occurred_on"])
+        delay = event["delay_days"]
+        if not isinstance(delay, int) or isinstance(delay, bool) or not isinstance(event["signed_by"], str) \
+                or not isinstance(event.get("details", {}), dict):
+            raise TypeError
+    except (KeyError, TypeError, ValueError):
+        return f"its event ({kind}) is not well formed"
+    if time is not None:
+        reported = timezone.localtime(dt.datetime.fromisoformat(time.replace("Z", "+00:00"))).date()
+        if (reported - occurred_on).days != delay:
+            return (f"its event ({kind}) says it was reported {delay} days after {occurred_on}, but the leaf is of "
+                    f"{reported}")
+    return ""
 
 
 EXTRA_CHECKS: dict[str, Callable[[dict[str, ObjectState], str], list[Mismatch]]] = {

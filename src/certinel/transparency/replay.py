@@ -56,6 +56,8 @@ class ObjectState:
     removed_at: int | None = None
     last_index: int | None = None
     actions: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)  # (index, type, after)
+    events: dict[int, Any] = field(default_factory=dict)  # index -> a certificate action's `event` member
+    times: dict[int, str] = field(default_factory=dict)  # index -> the leaf's time, for certificate actions
     chain: list[Mismatch] = field(default_factory=list)
 
     def apply(self, index: int, leaf: dict[str, Any]) -> None:
@@ -63,6 +65,10 @@ class ObjectState:
         before, after = leaf.get("before"), leaf.get("after")
         self.last_index = index
         self.actions.append((index, str(leaf.get("type", "")), after if isinstance(after, dict) else {}))
+        if "event" in leaf:
+            self.events[index] = leaf["event"]
+        if self.object_type == "certificates.certificate" and isinstance(leaf.get("time"), str):
+            self.times[index] = leaf["time"]
         if _digest_only(before) or _digest_only(after):
             # The record was too large for an entry: only its digest was logged. What it changed
             # is unknown from here on, until a later leaf gives those fields again.

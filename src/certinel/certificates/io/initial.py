@@ -46,7 +46,7 @@ from .readers import open_table
 INITIAL_CHUNK = 20_000
 # The tables the load fills, whose secondary indexes are built after it (model labels; a label
 # the schema no longer has is skipped). The history records are the log's entries (0007).
-LOADED_MODELS = ("certificates.Certificate", "certificates.CertificateEvent", "core.ChangeRecord")
+LOADED_MODELS = ("certificates.Certificate", "core.ChangeRecord")
 # Indexes the engine itself reads while it loads, kept: the look-up of other bodies'
 # certificates of the same holders ("certificate hopping") reads certificate_holder_idx; without
 # it each chunk would read every certificate loaded so far.

@@ -19,11 +19,13 @@ from ninja.errors import AuthenticationError, ValidationError
 from certinel.accounts.models import Role
 from certinel.accounts.services import api_key_create, api_key_revoke
 from certinel.api import auth_error, domain_error, validation_error
+from certinel.certificates import trail
 from certinel.certificates.api_reporting import router
 from certinel.certificates.io import import_file
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
 from certinel.certificates.reporting import report_certificates
 from certinel.certificates.services import certificates_tick
+from certinel.certificates.trail import trail_of
 from certinel.core.actor import Actor
 from certinel.core.errors import DomainError
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_user, certificate_data
@@ -113,11 +115,11 @@ def test_a_dry_run_then_a_real_run_then_the_same_again(client, body, key):
     assert not Certificate.objects.exists()
     real = post(client, key, {"certificates": batch}).json()
     assert real["written"] and Certificate.objects.filter(body=body).count() == 2
-    event = CertificateEvent.objects.filter(certificate__number="API000001Q").get()
+    event = trail_of(Certificate.objects.get(number="API000001Q").pk)[0]
     assert event.via == "api" and event.actor_label.startswith("api-key:")
     assert real["message"].startswith("全部数据已写入：新增 2 条")
     again = post(client, key, {"certificates": batch}).json()
-    assert again["unchanged"] == 2 and CertificateEvent.objects.count() == 3
+    assert again["unchanged"] == 2 and len(trail.events()) == 3
     # A resend that changes nothing says so, in the request's language.
     assert again["message"] == "没有任何变化：2 条证书与登记册完全一致，本次没有写入任何数据。"
     english = client.post(BATCH, {"certificates": batch}, content_type="application/json",

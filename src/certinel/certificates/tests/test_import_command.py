@@ -27,6 +27,7 @@ from django.db.models import Count
 from openpyxl import load_workbook
 
 from certinel.accounts.models import Role
+from certinel.certificates import trail
 from certinel.certificates.io.export import (
     FIELDS,
     ExportFilters,
@@ -39,7 +40,7 @@ from certinel.certificates.io.export import (
     write_parquet,
 )
 from certinel.certificates.lifecycle import effective_status
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
 from certinel.certificates.reporting import report_certificates
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes, build_org, build_user, certificate_data
@@ -89,7 +90,7 @@ def test_a_dry_run_then_a_real_run_then_the_same_again(tmp_path):
     assert code == 0 and "All data written: 5 created" in out and Certificate.objects.filter(body=body).count() == 5
     lines = list(csv.reader(io.StringIO((tmp_path / "real.csv").read_text(encoding="utf-8-sig"))))
     assert lines[1][:4] == ["2", "BIG000001Q", "created", "issue"]
-    events = CertificateEvent.objects.filter(certificate__body=body)
+    events = trail.events(body_id=body.pk)
     assert {(e.via, e.actor_label) for e in events} == {("import", f"import:{body.approval_no}")}
     code, out = import_(path, body, report=str(tmp_path / "again.json"))
     assert code == 0 and json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))["unchanged"] == 5
@@ -99,7 +100,7 @@ def test_a_dry_run_then_a_real_run_then_the_same_again(tmp_path):
     code, out = import_(path, body, dry_run=True, report=str(tmp_path / "dry-again.json"))
     assert code == 0 and "Dry run passed: all 5 certificates already match the register; a real import would " \
                          "change nothing." in " ".join(out.split())
-    assert events.count() == 5
+    assert len(trail.events(body_id=body.pk)) == 5
 
 
 @pytest.mark.django_db
@@ -143,7 +144,7 @@ def test_acting_as_an_operator_of_the_body_and_not_of_another(tmp_path):
     assert import_(path, body, as_user=stranger.username, report=str(tmp_path / "x.json"))[0] == 2
     assert not Certificate.objects.exists()
     assert import_(path, body, as_user=operator.username, report=str(tmp_path / "y.json"))[0] == 0
-    assert set(CertificateEvent.objects.values_list("actor_label", "via")) == {(operator.username, "import")}
+    assert {(e.actor_label, e.via) for e in trail.events()} == {(operator.username, "import")}
 
 
 @pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_an_import_killed_half_way_leaves_nothing_and_a_rerun_writes_everything_
         watchdog.cancel()
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert not Certificate.objects.filter(body=body).exists()
-    assert not CertificateEvent.objects.filter(body=body).exists()
+    assert not trail.events(body_id=body.pk)
     assert not Organization.objects.filter(name__startswith="南京示例批量").exists()
     assert ChangeRecord.objects.count() == records
     assert not (tmp_path / "killed.json").exists()
@@ -213,13 +214,13 @@ def test_an_import_killed_half_way_leaves_nothing_and_a_rerun_writes_everything_
     certs = Certificate.objects.filter(body=body)
     assert certs.count() == rows
     assert not certs.values("number").annotate(n=Count("id")).filter(n__gt=1).exists()
-    assert CertificateEvent.objects.filter(body=body).count() == rows
+    assert len(trail.events(body_id=body.pk)) == rows
     assert Organization.objects.filter(name__startswith="南京示例批量").count() == rows
     report = json.loads((tmp_path / "rerun.json").read_text(encoding="utf-8"))
     assert report["written"] and report["created"] == rows
 
     code, _ = import_(path, body, report=str(tmp_path / "resend.json"))
-    assert code == 0 and certs.count() == rows and CertificateEvent.objects.filter(body=body).count() == rows
+    assert code == 0 and certs.count() == rows and len(trail.events(body_id=body.pk)) == rows
 
 
 # --- Export ----------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import translation
 
+from certinel.certificates import trail
 from certinel.certificates.io import Cancel, FileRejected, ImportCancelled, import_file, importer, open_table
 from certinel.certificates.io.importer import run_import
 from certinel.certificates.io.readers import Table
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes
 from certinel.registry.models import Organization
@@ -56,7 +57,7 @@ def seen(result) -> tuple:
 
 def stored(body) -> tuple:
     return (sorted(Certificate.objects.filter(body=body).values_list("number", "status", "version")),
-            CertificateEvent.objects.filter(body=body).count(), ChangeRecord.objects.count(),
+            len(trail.events(body_id=body.pk)), ChangeRecord.objects.count(),
             ChangeRecord.objects.filter(log_index__isnull=False).count())
 
 
@@ -276,7 +277,7 @@ def _progress_lines(proc: subprocess.Popen, rows: int) -> list[str]:
 
 def _nothing_of(body, before: tuple, organizations: int) -> None:
     assert not Certificate.objects.filter(body=body).exists()
-    assert not CertificateEvent.objects.filter(body=body).exists()
+    assert not trail.events(body_id=body.pk)
     assert Organization.objects.filter(name__startswith="南京示例批量").count() == organizations
     assert stored(body) == before
 

@@ -17,12 +17,13 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook, load_workbook
 
+from certinel.certificates import trail
 from certinel.certificates.io import FileRejected, import_file, importer, open_table, write_report
 from certinel.certificates.io.cells import CellError, read_codes, read_date, read_products, read_sites, read_status
 from certinel.certificates.io.columns import COLUMNS
 from certinel.certificates.io.importer import RowOutcomes
 from certinel.certificates.io.report import write_rejection
-from certinel.certificates.models import Certificate, CertificateEvent
+from certinel.certificates.models import Certificate
 from certinel.certificates.reporting import RowOutcome
 from certinel.core.models import ChangeRecord
 from certinel.core.testing.builders import SYSTEM, body_with_scopes
@@ -96,7 +97,7 @@ def rejected(data: bytes, body, **kw) -> FileRejected:
 
 
 def nothing_written() -> bool:
-    return not (Certificate.objects.exists() or CertificateEvent.objects.exists()
+    return not (Certificate.objects.exists() or trail.events()
                 or Organization.objects.filter(name__startswith="南京示例导入").exists())
 
 
@@ -419,10 +420,10 @@ def test_numbers_repeated_in_different_chunks_are_errors(body):
 def test_resending_a_file_changes_nothing_and_a_changed_file_derives_events(body):
     rows = [row(n) for n in range(1, 5)]
     assert run(csv_bytes(rows), body, chunk_size=3).written
-    counts = (Certificate.objects.count(), CertificateEvent.objects.count(), ChangeRecord.objects.count())
+    counts = (Certificate.objects.count(), len(trail.events()), ChangeRecord.objects.count())
     again = run(csv_bytes(rows), body, chunk_size=3)
     assert again.ok and again.counts() == {"created": 0, "updated": 0, "unchanged": 4, "invalid": 0}
-    assert (Certificate.objects.count(), CertificateEvent.objects.count(), ChangeRecord.objects.count()) == counts
+    assert (Certificate.objects.count(), len(trail.events()), ChangeRecord.objects.count()) == counts
     rows[2] = row(3, 统一社会信用代码=rows[2][2], 证书状态="暂停", 状态变更原因="监督审核发现严重不符合",
                   暂停截止日期=(TODAY + dt.timedelta(days=30)).isoformat())
     changed = run(csv_bytes(rows), body, chunk_size=3)

@@ -73,7 +73,7 @@ def test_snapshot_hashes_personal_fields(subject):
     assert snap["username"] == "subject"
 
 
-APPEND_ONLY_TABLES = {"core_changerecord", "certificates_certificateevent", "certificates_certificatecredential",
+APPEND_ONLY_TABLES = {"core_changerecord", "certificates_certificatecredential",
                       "credentials_issuedcredential", "transparency_logtile",
                       "transparency_checkpoint", "transparency_cosignature", "watch_deliveryattempt",
                       "core_privatedetail"}

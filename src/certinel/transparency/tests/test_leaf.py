@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import json
 import uuid
 
@@ -77,7 +78,39 @@ def test_the_acting_body_signature():
     assert not verify_leaf_signature(_leaf(), body.public_key)
 
 
-@pytest.mark.parametrize("bad", [b"not json", b"[1]", b'{"v":2}', b'{"v": 1}', b"\xff"])
+EVENT = {"kind": "suspended", "occurred_on": "2025-03-01", "signed_by": "李主任", "delay_days": 3,
+         "details": {"until": "2025-06-01"}}
+
+
+def test_a_certificate_action_carries_its_event_in_version_2():
+    body = Ed25519Signer.generate("body.example/cb-001")
+    data = _leaf(after={"status": "suspended"}, event=EVENT, signer=body)
+    assert data == rfc8785.dumps(json.loads(data))
+    record = parse_leaf(data)
+    assert record["v"] == 2 and record["event"] == EVENT
+    # The event is signed with the rest: changing it breaks the body's signature.
+    assert verify_leaf_signature(data, body.public_key)
+    assert not verify_leaf_signature(data.replace("李主任".encode(), "王主任".encode()), body.public_key)
+    # Every other leaf keeps version 1, and still reads.
+    assert parse_leaf(_leaf(after={"status": "suspended"}))["v"] == 1
+
+
+def test_an_event_repeating_a_large_change_keeps_its_details_as_a_digest():
+    scope = {"scope_text": "x" * 70_000}
+    data = _leaf(before={"scope_text": ""}, after=scope, event={**EVENT, "kind": "scope_changed", "details": scope})
+    record = parse_leaf(data)
+    assert len(data) < MAX_ENTRY_SIZE and set(record["after"]) == {"sha256"}
+    assert record["event"]["details"] == {"sha256": hashlib.sha256(rfc8785.dumps(scope)).hexdigest()}
+    assert record["event"]["signed_by"] == "李主任"
+    # A small one is kept whole.
+    assert parse_leaf(_leaf(after={"status": "suspended"}, event=EVENT))["event"]["details"] == EVENT["details"]
+
+
+@pytest.mark.parametrize("bad", [
+    b"not json", b"[1]", b'{"v":2}', b'{"v": 1}', b"\xff", b'{"v":3}', b'{"v":true}',
+    b'{"event":{"kind":"issued"},"v":1}',  # version 1 holds no event
+    b'{"event":null,"v":2}',  # version 2 must
+])
 def test_parse_refuses_what_is_not_a_leaf(bad):
     with pytest.raises(LeafError):
         parse_leaf(bad)

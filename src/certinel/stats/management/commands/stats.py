@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def _refresh(self, opts: dict[str, Any]) -> None:
         result = stats_refresh(full=opts["full"])
         self.stdout.write(f"certificates {result.certificates}, rows {result.rows}, "
-                          f"events to {result.event_mark}, records to {result.record_mark}")
+                          f"records to {result.record_mark}")
 
     def _check(self, opts: dict[str, Any]) -> None:
         if not opts["no_refresh"]:

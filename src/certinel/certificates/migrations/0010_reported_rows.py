@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0008_indexes_queries_use'),
+        ('certificates', '0009_trail_in_records'),
     ]
 
     operations = [
