@@ -429,6 +429,7 @@ def raw_load(path: Path) -> float:
 FLOOR_TABLES = (
     ("certificates_certificate", "true"),
     ("core_changerecord", "action LIKE 'certificate_%'"),  # with their log leaves (one row each)
+    ("certificates_reportedrow", "true"),  # the rows' fingerprints, for the resend path
 )
 
 
@@ -446,8 +447,9 @@ def _table_copy_sql(cursor, table: str, copy: str) -> list[str]:
 
 def store_floor() -> dict:
     """A second reference: the database alone storing what the real import stored. The
-    import's rows of each table it writes (certificates, events, history records, log
-    entries; not the log's few tiles) are read back (untimed) and loaded into new tables made
+    import's rows of each table it writes (certificates, their history records, which are the
+    log's entries and hold the events, and the rows' fingerprints; not the log's few tiles, nor
+    the credit facts some records make) are read back (untimed) and loaded into new tables made
     like the real ones, with the same indexes and constraints, the way the raw load loads
     (PostgreSQL: COPY … FROM STDIN of the rows' own text; SQLite: executemany), in one
     transaction. No application work at all: what is left is what the register's schema costs."""
@@ -528,12 +530,13 @@ def analyze() -> float:
 
 
 def stored_counts() -> dict[str, int]:
-    from certinel.certificates.models import Certificate
-    from certinel.core.models import ChangeRecord
+    from certinel.certificates.models import Certificate, ReportedRow
+    from certinel.core.models import ChangeRecord, PrivateDetail
     from certinel.transparency.selectors import log_size
 
     return {"certificates": Certificate.objects.count(),
             "history_records": ChangeRecord.objects.filter(action__startswith="certificate_").count(),
+            "private_details": PrivateDetail.objects.count(), "fingerprints": ReportedRow.objects.count(),
             "log_entries": log_size()}
 
 
