@@ -162,6 +162,11 @@ def _data(*, translated_names: bool) -> Data:
         if model._meta.app_label in {"registry", "certificates", "reference", "core", "accounts", "watch",
                                      "credentials"}:
             values += _strings(model, translated_names=translated_names)
+    # The history's before and after, which its leaves hold (and PrivateDetail for some).
+    for record in ChangeRecord.objects.order_by().iterator():
+        for value in (record.before, record.after):
+            if value is not None:
+                values += _leaves(value)
     return Data(v for v in values if v not in SYSTEM_WORDS)
 
 
