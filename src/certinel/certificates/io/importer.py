@@ -34,11 +34,13 @@ row the import writes or finds unchanged leaves its fingerprint (`ReportedRow`: 
 cells under the file's columns, and the certificate's version after it). A later row with the
 same fingerprint, for a certificate of the same body whose version is still that one, is
 "unchanged" without being parsed or checked again: nothing about it has changed, neither the
-row nor the certificate. Only certificates whose checks do not depend on the day take it: valid
-and not yet past their expiry date, or revoked, cancelled or expired; a suspended certificate,
-or a valid one past its expiry date that the hourly job has not yet expired, takes the full
-path, as does every row of an import with `prefetch` (its reading thread cannot ask the
-database). An import that finds only such rows writes nothing."""
+row nor the certificate. Only certificates whose checks give the same answer today take it:
+revoked, cancelled or expired ones; valid ones not past their expiry date; suspended ones not
+past their expiry date whose suspension has not ended (a suspension's end is checked against
+today when the row gives no date for it). A valid or suspended certificate past one of those
+dates, which the hourly job has not yet moved on, takes the full path, as does every row of an
+import with `prefetch` (its reading thread cannot ask the database). An import that finds only
+such rows writes nothing."""
 
 from __future__ import annotations
 
@@ -81,11 +83,23 @@ Progress = Callable[[int, int | None], None]
 Bad = tuple[int, str, list[RowError]]
 Chunk = tuple[list[CertificateData], list[Bad]]
 # What the register holds of a row's certificate for the resend path: the fingerprint of the row
-# that last left it as it is, that row's version, and the certificate's version, status and
-# expiry date.
-Stored = tuple[bytes, int, int, str, dt.date]
-# Statuses whose checks do not depend on the day (valid ones only until their expiry date).
+# that last left it as it is, that row's version, and the certificate's version, status, expiry
+# date and suspension end.
+Stored = tuple[bytes, int, int, str, dt.date, dt.date | None]
+# Statuses whose checks do not depend on the day (valid and suspended ones: see _settled).
 _SETTLED = frozenset({CertificateStatus.REVOKED, CertificateStatus.CANCELLED, CertificateStatus.EXPIRED})
+
+
+def _settled(held: Stored, today: dt.date) -> bool:
+    """Whether the checks of a row equal to what the register holds give today what they gave."""
+    status, expires_on, suspended_until = held[3], held[4], held[5]
+    if status in _SETTLED:
+        return True
+    if expires_on < today:
+        return False
+    if status == CertificateStatus.VALID:
+        return True
+    return status == CertificateStatus.SUSPENDED and suspended_until is not None and suspended_until > today
 
 
 class ImportCancelled(Exception):
@@ -290,7 +304,7 @@ class _Run:
         for row, values, number, fingerprint in keyed:
             held = stored.get(number) if number else None
             if (held is not None and held[0] == fingerprint and held[1] == held[2] and number not in self.first_row
-                    and (held[3] in _SETTLED or (held[3] == CertificateStatus.VALID and held[4] >= today))):
+                    and _settled(held, today)):
                 self.first_row[number] = row  # type: ignore[index]
                 known.append(RowOutcome(row, number, "unchanged"))  # type: ignore[arg-type]
                 continue
@@ -350,7 +364,7 @@ def _stored_rows(body: CertificationBody, numbers: list[str]) -> dict[str, Store
         return found
     wanted = sorted(set(numbers))
     columns = ("certificate__number", "digest", "version", "certificate__version", "certificate__status",
-               "certificate__expires_on", "certificate__body_id")
+               "certificate__expires_on", "certificate__suspended_until", "certificate__body_id")
     step = len(wanted) if connection.vendor == "postgresql" else 900
     for start in range(0, len(wanted), step):
         part = wanted[start:start + step]
@@ -358,9 +372,9 @@ def _stored_rows(body: CertificationBody, numbers: list[str]) -> dict[str, Store
         # SQLite looks each number up through the (number, body) index only when asked by number.
         qs = (qs.filter(certificate__number__in=part) if connection.vendor == "sqlite"
               else qs.filter(certificate__body=body, certificate__number__any=part))
-        for number, digest, version, cert_version, status, expires_on, body_id in qs.values_list(*columns):
+        for number, digest, version, cert_version, status, expires_on, until, body_id in qs.values_list(*columns):
             if body_id == body.pk:
-                found[number] = (bytes(digest), version, cert_version, status, expires_on)
+                found[number] = (bytes(digest), version, cert_version, status, expires_on, until)
     return found
 
 
