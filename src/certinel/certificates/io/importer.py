@@ -356,37 +356,40 @@ class _Run:
         return report, report.errors
 
 
+def _any_of(qs: Any, field: str, values: Iterable[Any], *columns: str) -> Iterator[tuple]:
+    """`columns` of the rows of `qs` whose `field` is one of `values`: one query on PostgreSQL
+    (an array parameter), 900 values at a time on SQLite (its limit of parameters)."""
+    wanted = sorted(set(values))
+    step = max(1, len(wanted)) if connection.vendor == "postgresql" else 900
+    for start in range(0, len(wanted), step):
+        yield from qs.filter(**{f"{field}__any": wanted[start:start + step]}).values_list(*columns)
+
+
+def _by_number(body: CertificationBody, numbers: Iterable[str], *columns: str) -> Iterator[tuple]:
+    """`columns` of `body`'s certificates with these numbers, looked up as the engine looks them
+    up: through the (number, body) index, which SQLite's planner takes only when asked by
+    number alone (with the body it would read all the body's certificates)."""
+    qs = Certificate.objects.order_by()
+    if connection.vendor == "postgresql":
+        qs = qs.filter(body=body)
+    for body_id, *row in _any_of(qs, "number", numbers, "body_id", *columns):
+        if body_id == body.pk:
+            yield tuple(row)
+
+
 def _stored_rows(body: CertificationBody, numbers: list[str]) -> dict[str, Stored]:
     """What the register holds of these numbers' certificates of `body` that have a
-    fingerprint. Two look-ups, each through its own index whatever the tables' statistics say
-    (inside an import they describe the tables before it): the certificates by number, as the
-    engine reads them, then their fingerprints by certificate."""
-    found: dict[str, Stored] = {}
+    fingerprint. Two look-ups: the certificates by number, as the engine reads them, then their
+    fingerprints by certificate."""
     if not numbers:
-        return found
-    wanted = sorted(set(numbers))
-    step = len(wanted) if connection.vendor == "postgresql" else 900
-    certs: dict[int, tuple] = {}
-    for start in range(0, len(wanted), step):
-        part = wanted[start:start + step]
-        qs = Certificate.objects.order_by()
-        # SQLite looks each number up through the (number, body) index only when asked by number.
-        qs = (qs.filter(number__in=part) if connection.vendor == "sqlite"
-              else qs.filter(body=body, number__any=part))
-        for pk, number, version, status, expires_on, until, body_id in qs.values_list(
-                "pk", "number", "version", "status", "expires_on", "suspended_until", "body_id"):
-            if body_id == body.pk:
-                certs[pk] = (number, version, status, expires_on, until)
-    ids = sorted(certs)
-    step = max(1, len(ids)) if connection.vendor == "postgresql" else 900
-    for start in range(0, len(ids), step):
-        part = ids[start:start + step]
-        qs = ReportedRow.objects.order_by()
-        qs = (qs.filter(certificate_id__in=part) if connection.vendor == "sqlite"
-              else qs.filter(certificate_id__any=part))
-        for pk, digest, version in qs.values_list("certificate_id", "digest", "version"):
-            number, cert_version, status, expires_on, until = certs[pk]
-            found[number] = (bytes(digest), version, cert_version, status, expires_on, until)
+        return {}
+    certs = {pk: rest for pk, *rest in _by_number(body, numbers, "pk", "number", "version", "status", "expires_on",
+                                                  "suspended_until")}
+    found: dict[str, Stored] = {}
+    for pk, digest, version in _any_of(ReportedRow.objects.order_by(), "certificate_id", certs,
+                                       "certificate_id", "digest", "version"):
+        number, cert_version, status, expires_on, until = certs[pk]
+        found[number] = (bytes(digest), version, cert_version, status, expires_on, until)
     return found
 
 
@@ -408,22 +411,13 @@ def _keep_fingerprints(body: CertificationBody, outcomes: list[RowOutcome],
         return
     new: list[tuple[int, bytes, int]] = []
     known: list[tuple[bytes, int, int]] = []
-    numbers = sorted(wanted)
-    step = len(numbers) if connection.vendor == "postgresql" else 900
-    for start in range(0, len(numbers), step):
-        part = numbers[start:start + step]
-        qs = Certificate.objects.order_by()
-        qs = (qs.filter(number__in=part) if connection.vendor == "sqlite"
-              else qs.filter(body=body, number__any=part))
-        for pk, number, version, body_id in qs.values_list("pk", "number", "version", "body_id"):
-            if body_id != body.pk:
-                continue
-            if number in stored:
-                known.append((wanted[number], version, pk))
-            else:
-                # No fingerprint was found for it before the chunk: a new certificate, or one
-                # reported before fingerprints were kept (an upsert below takes both).
-                new.append((pk, wanted[number], version))
+    for pk, number, version in _by_number(body, wanted, "pk", "number", "version"):
+        if number in stored:
+            known.append((wanted[number], version, pk))
+        else:
+            # No fingerprint was found for it before the chunk: a new certificate, or one
+            # reported before fingerprints were kept (an upsert below takes both).
+            new.append((pk, wanted[number], version))
     table = connection.ops.quote_name(ReportedRow._meta.db_table)
     with connection.cursor() as cursor:
         if new:
