@@ -201,3 +201,19 @@ def test_no_leaf_holds_anything_private(demo):
                 assert not value or value.startswith("hmac-sha256:"), (index, name, value)
     # The accounts, the watchlist, its item and the key are in the log, as commitments.
     assert private >= len(ACCOUNTS) + 4
+
+
+
+def test_inside_a_transaction_the_register_is_checked_here(demo, monkeypatch):
+    """A second connection would not see the transaction's rows: no second process (the
+    second process itself: test_monitor_parallel.py)."""
+    from certinel.transparency import monitor
+
+    started = []
+    real = monitor._RegisterCheck
+    monkeypatch.setattr(monitor, "_RegisterCheck", lambda using: started.append(using) or real(using))
+    cert = _revoked()
+    sql("UPDATE certificates_certificate SET status = 'valid' WHERE id = %s", [cert.pk])  # rolled back after
+    report = verify_log(origin=log_origin(), verifiers=log_verifiers(), parallel=True)
+    assert started == []
+    assert any(f"certificates.certificate #{cert.pk}: status" in p.message for p in report.problems)

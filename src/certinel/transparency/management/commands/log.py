@@ -129,7 +129,7 @@ class Command(BaseCommand):
         show = opts["progress"] == "always" or (opts["progress"] == "auto" and sys.stderr.isatty())
         with progress_bar(show) as progress:
             report = verify_log(origin=origin, verifiers=verifiers, witnesses=witnesses, notes=notes, state=state,
-                                progress=progress, register=not opts["no_register"])
+                                progress=progress, register=not opts["no_register"], parallel=True)
         self.summary(report)
         if not report.ok:
             raise CommandError(f"the log failed verification: {len(report.problems)} problem(s)", returncode=1)
