@@ -23,8 +23,10 @@ One run, on one scratch database (PostgreSQL unless --db sqlite):
    stored, loaded again with COPY into tables made like the real ones), unless --no-floor;
 8. search: the import benchmark's query mix (`certificate_search`, 89 queries × R), against an
    indexed look-up by number on the same connection;
-9. verification: `certinel serve` (production settings) on the loaded database, 1,000 numbers
-   asked once each by one client (`/api/v1/verify?number=…`), against `/api/v1/ping`.
+9. verification: `certinel serve` (production settings, `REDIS_URL` set as a deployment sets it)
+   on the loaded database; one client asks 1,000 numbers once each (`/api/v1/verify?number=…`,
+   the whole verdict built), then each again (the answer kept), against `/api/v1/ping` asked
+   between them.
 
 The report goes to bench/out/ (not kept in the repository).
 """
@@ -123,15 +125,19 @@ def serve_env(folder: str) -> dict[str, str]:
             "CERTINEL_ALLOWED_HOSTS": "127.0.0.1,localhost", "CERTINEL_RATE_LIMIT_PER_MINUTE": "1000000000"}
 
 
-def part_verification(folder: str, numbers: list[str]) -> dict:
-    """One client asks each number once, in turn; and the ping, as many times."""
+def part_verification(folder: str, numbers: list[str], redis: str) -> dict:
+    """One client asks each number once, in turn (the first ask builds the whole verdict),
+    then each again (the kept answer); and the ping as many times, in between."""
     port = cb.free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(folder) / "serve.log"
+    env = serve_env(folder)
+    redis_url = cb.use_redis(redis)
+    if redis_url:  # kept answers shared by the server's workers, as a deployment keeps them
+        env["REDIS_URL"] = redis_url
     command = [str(cb.BIN / "certinel"), "serve", "--bind", f"127.0.0.1:{port}", "--no-scheduler"]
     with log.open("w") as out:
-        server = subprocess.Popen(command, env=serve_env(folder), stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.time() + 180
         while True:
@@ -143,22 +149,31 @@ def part_verification(folder: str, numbers: list[str]) -> dict:
             if server.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"certinel serve did not start: {log.read_text()[-2000:]}")
             time.sleep(0.5)
-        status, body = cb.fetch(base + f"/api/v1/verify?number={urllib.parse.quote(numbers[0], safe='')}")
+        banner = next((ln for ln in log.read_text().splitlines() if "listening" in ln), "")
+        status, body = cb.fetch(base + "/api/v1/verify?number=071269NOTFOUND0M")
         first = {"status": status, "outcome": json.loads(body).get("outcome") if body[:1] == b"{" else None}
-        timings: dict[str, list[float]] = {"ping (reference)": [], "API verify": []}
-        for number in numbers:
-            for name, path in (("ping (reference)", "/api/v1/ping"),
-                               ("API verify", f"/api/v1/verify?number={urllib.parse.quote(number, safe='')}")):
-                started = time.perf_counter()
-                code, _ = cb.fetch(base + path)
-                timings[name].append((time.perf_counter() - started) * 1000)
-                if code != 200:
-                    raise RuntimeError(f"{path}: HTTP {code}")
-        result: dict = {"first_answer": first, "requests_each": len(numbers)}
+        timings: dict[str, list[float]] = {"ping (reference)": [], "API verify, first ask": [],
+                                           "API verify, kept answer": []}
+        outcomes: dict[str, int] = {}
+        for name in ("API verify, first ask", "API verify, kept answer"):
+            for number in numbers:
+                for label, path in (("ping (reference)", "/api/v1/ping"),
+                                    (name, f"/api/v1/verify?number={urllib.parse.quote(number, safe='')}")):
+                    started = time.perf_counter()
+                    code, body = cb.fetch(base + path)
+                    timings[label].append((time.perf_counter() - started) * 1000)
+                    if code != 200:
+                        raise RuntimeError(f"{path}: HTTP {code}")
+                    if label == "API verify, first ask":
+                        outcome = json.loads(body)["outcome"]
+                        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        result: dict = {"server": " ".join(command[1:]), "banner": banner, "redis": bool(redis_url),
+                        "not_found_answer": first, "outcomes": outcomes, "requests_each": len(numbers)}
+        ping = cb.percentile(timings["ping (reference)"], 0.99)
         for name, values in timings.items():
             result[name] = {"p50_ms": round(cb.percentile(values, 0.5), 2),
-                            "p99_ms": round(cb.percentile(values, 0.99), 2)}
-        result["p99_ratio_to_ping"] = round(result["API verify"]["p99_ms"] / result["ping (reference)"]["p99_ms"], 2)
+                            "p99_ms": round(cb.percentile(values, 0.99), 2),
+                            "p99_ratio_to_ping": round(cb.percentile(values, 0.99) / ping, 2)}
         return result
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -177,6 +192,13 @@ def run(args: argparse.Namespace, folder: str) -> dict:
     report: dict = {"db": args.db, "certificates": args.certificates, "organizations": args.organizations,
                     "bodies": args.bodies, "machine": cb.machine(), "versions": cb.versions(),
                     "load_start": cb.load()}
+    # The log operator's key, as a deployment sets it: the load signs its checkpoint, and the
+    # verification checks it.
+    from certinel.transparency.note import Ed25519Signer
+    from certinel.transparency.signers import log_origin
+
+    signer = Ed25519Signer.generate(log_origin())
+    os.environ["CERTINEL_LOG_SIGNING_KEY"], os.environ["CERTINEL_LOG_VERIFIER_KEYS"] = signer.signer_key, signer.vkey
     call_command("migrate", interactive=False, verbosity=0)
     cb.say(f"[{args.db}] holders: {args.organizations:,} organizations (national builder)… (load {cb.load()})")
     summary = build_national(seed=cb.SEED, organizations=args.organizations)
@@ -245,7 +267,7 @@ def run(args: argparse.Namespace, folder: str) -> dict:
     report["search"] = cb.part_search(args, bodies[0][0])
     numbers = list(Certificate.objects.order_by("?").values_list("number", flat=True)[:1000])
     cb.say(f"[{args.db}] verification: {len(numbers)} numbers, one client… (load {cb.load()})")
-    report["verification"] = part_verification(folder, numbers)
+    report["verification"] = part_verification(folder, numbers, args.redis)
     report["load_end_of_run"] = cb.load()
     for path in made["files"]:
         path.unlink(missing_ok=True)
@@ -262,6 +284,8 @@ def main() -> None:
     parser.add_argument("--no-floor", action="store_true", help="skip the COPY of the stored rows")
     parser.add_argument("--compare-verify", action="store_true",
                         help="also time the log check in one process (the command uses two)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                        help="Redis for the server's kept answers (its database is emptied first; 'none': without)")
     parser.add_argument("--quick", action="store_true", help=f"small, on SQLite: {QUICK}")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--json", help="write the report here (default bench/out/national-load-<db>-<rows>.json)")

@@ -39,6 +39,8 @@ RUNS: dict[str, dict[str, list[list[str]]]] = {
     "warnings": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
     "reports": {"full": [["--db", "postgres"], ["--db", "sqlite"]], "quick": [["--quick"]]},
     "stats": {"full": [["--db", "sqlite"], ["--db", "postgres"]], "quick": [["--quick"]]},
+    "load": {"full": [[]], "quick": [["--quick"]]},
+    "national_load": {"full": [[]], "quick": [["--quick"]]},
 }
 
 
