@@ -16,6 +16,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from certinel.accounts.models import Role
 from certinel.accounts.services import api_key_create, api_key_revoke
 from certinel.core.actor import Actor
 from certinel.core.testing.builders import SYSTEM, build_body, build_lab, build_org, build_user
+from certinel.core.testing.served import served as serve
 from certinel.registry import services as registry
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "api.md"
@@ -62,9 +64,12 @@ def _seed() -> tuple[str, str]:
 
 
 @pytest.fixture
-def served(live_server) -> Served:
+def served(tmp_path) -> Iterator[Served]:
+    """`certinel serve` (gunicorn, as deployed: threads that keep their database connections)
+    on the seeded register; the rate limit raised so that no request is refused with 429."""
     key, revoked = _seed()
-    return Served(live_server.url, key, revoked)
+    with serve(tmp_path / "data", CERTINEL_RATE_LIMIT_PER_MINUTE="100000000") as server:
+        yield Served(server.url, key, revoked)
 
 
 def call(url: str, *, headers: dict[str, str] | None = None, method: str = "GET",
