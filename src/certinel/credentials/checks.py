@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from certinel.core.checks import SETTINGS_CHECKS
 
-@register()
+
+@register(SETTINGS_CHECKS)
 def public_address(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
     url = str(getattr(settings, "CERTINEL_PUBLIC_URL", "") or "")
     parts = urllib.parse.urlsplit(url)

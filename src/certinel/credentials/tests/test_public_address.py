@@ -143,3 +143,19 @@ def test_the_public_address_is_checked_at_start(settings, url, expected):
 
     settings.CERTINEL_PUBLIC_URL = url
     assert [m.id for m in public_address()] == expected
+
+
+@pytest.mark.parametrize("command", [("log", "status"), ("export", "--output", "unused.csv"), ("stats", "check")])
+def test_commands_people_run_often_check_the_settings_but_not_the_whole_project(settings, monkeypatch, command):
+    """`certinel log`, `import`, `export` … run only the project's checks of its settings at
+    their start (`core.checks.SETTINGS_CHECKS`): a wrong public address still stops them."""
+    from django.core import checks
+    from django.core.management.base import SystemCheckError
+
+    asked = []
+    run_checks = checks.run_checks
+    monkeypatch.setattr(checks, "run_checks", lambda **kwargs: asked.append(kwargs.get("tags")) or run_checks(**kwargs))
+    settings.CERTINEL_PUBLIC_URL = "cert.example.gov.cn"
+    with pytest.raises(SystemCheckError, match=r"certinel\.E101"):
+        call_command(*command, skip_checks=False, stdout=io.StringIO())
+    assert asked == [["certinel_settings"]]
