@@ -796,6 +796,52 @@ def fetch(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def wait_serving(base: str, server: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    """Until `certinel serve` answers its ping (or ends, or `seconds` pass: then an error with
+    the end of its log)."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            if fetch(base + "/api/v1/ping")[0] == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.time() > deadline:
+            raise RuntimeError(f"certinel serve did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.5)
+
+
+def national_holders(db: str, organizations: int) -> dict:
+    """The scratch database migrated, then the national builder's holders (with their log
+    entries); returns how many and how long."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from certinel.demo.national import build_national
+
+    call_command("migrate", interactive=False, verbosity=0)
+    say(f"[{db}] holders: {organizations:,} organizations (national builder)… (load {load()})")
+    summary = build_national(seed=SEED, organizations=organizations)
+    connection.close()  # the builder's loading settings end with its connection
+    return {"organizations": summary.organizations, "seconds": round(summary.seconds, 1)}
+
+
+def bench_bodies(db: str, count: int) -> list[tuple[object, RowMaker]]:
+    """`count` bodies approved like the import benchmark's, each with its row maker (seeded by
+    its place, the same in every benchmark)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    say(f"[{db}] {count} bodies… (load {load()})")
+    today = timezone.localdate()
+    bodies = []
+    for i in range(count):
+        with transaction.atomic():
+            body, grants = make_body(random.Random(SEED + 100 + i))
+        bodies.append((body, RowMaker(random.Random(SEED + 200 + i), grants, today)))
+    return bodies
+
+
 def use_redis(url: str) -> str | None:
     """The Redis URL the server is given (its scratch database emptied first), or None when
     told not to use one or none answers."""
@@ -868,16 +914,7 @@ def part_verify(args: argparse.Namespace) -> dict:
         server_log = (folder / "serve.log").open("w")
         server = subprocess.Popen(serve, env=server_env, stdout=server_log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
-        deadline = time.time() + 180
-        while True:
-            try:
-                if fetch(base + "/api/v1/ping")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"certinel serve did not start: {(folder / 'serve.log').read_text()[-2000:]}")
-            time.sleep(0.5)
+        wait_serving(base, server, folder / "serve.log")
         banner = next((ln for ln in (folder / "serve.log").read_text().splitlines() if "listening" in ln), "")
         result["server"] = {"command": " ".join(serve[1:]), "banner": banner,
                             "rate_limit_setting": "CERTINEL_RATE_LIMIT_PER_MINUTE=1000000000"}

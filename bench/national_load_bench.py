@@ -139,16 +139,7 @@ def part_verification(folder: str, numbers: list[str], redis: str) -> dict:
     with log.open("w") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                if cb.fetch(base + "/api/v1/ping")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"certinel serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
+        cb.wait_serving(base, server, log)
         banner = next((ln for ln in log.read_text().splitlines() if "listening" in ln), "")
         status, body = cb.fetch(base + "/api/v1/verify?number=071269NOTFOUND0M")
         first = {"status": status, "outcome": json.loads(body).get("outcome") if body[:1] == b"{" else None}
@@ -182,12 +173,9 @@ def part_verification(folder: str, numbers: list[str], redis: str) -> dict:
 
 def run(args: argparse.Namespace, folder: str) -> dict:
     from django.core.management import CommandError, call_command
-    from django.db import connection, transaction
-    from django.utils import timezone
 
     from certinel.certificates.models import Certificate
     from certinel.core.models import ChangeRecord
-    from certinel.demo.national import build_national
 
     report: dict = {"db": args.db, "certificates": args.certificates, "organizations": args.organizations,
                     "bodies": args.bodies, "machine": cb.machine(), "versions": cb.versions(),
@@ -199,23 +187,13 @@ def run(args: argparse.Namespace, folder: str) -> dict:
 
     signer = Ed25519Signer.generate(log_origin())
     os.environ["CERTINEL_LOG_SIGNING_KEY"], os.environ["CERTINEL_LOG_VERIFIER_KEYS"] = signer.signer_key, signer.vkey
-    call_command("migrate", interactive=False, verbosity=0)
-    cb.say(f"[{args.db}] holders: {args.organizations:,} organizations (national builder)… (load {cb.load()})")
-    summary = build_national(seed=cb.SEED, organizations=args.organizations)
-    report["holders"] = {"organizations": summary.organizations, "seconds": round(summary.seconds, 1)}
-    connection.close()  # the builder's loading settings end with its connection
-    cb.say(f"[{args.db}] {args.bodies} bodies… (load {cb.load()})")
-    today = timezone.localdate()
-    bodies = []
-    for i in range(args.bodies):
-        with transaction.atomic():
-            body, grants = cb.make_body(random.Random(cb.SEED + 100 + i))
-        maker = cb.RowMaker(random.Random(cb.SEED + 200 + i), grants, today)
+    report["holders"] = cb.national_holders(args.db, args.organizations)
+    bodies = cb.bench_bodies(args.db, args.bodies)
+    for i, (_body, maker) in enumerate(bodies):
         # Each body's numbers from its own range, so that a number names one certificate (the
         # row maker writes one body's numbers).
         maker.serial = i * (9_000_000 // args.bodies)
         maker.ccc_serial = _Numbered(i * (900_000 // args.bodies))
-        bodies.append((body, maker))
     files = Path(tempfile.mkdtemp(prefix="certinel-bench-national-"))
     cb.say(f"[{args.db}] {args.certificates:,} rows in {args.bodies} files… (load {cb.load()})")
     made = write_files(files, bodies, args.certificates, random.Random(cb.SEED))

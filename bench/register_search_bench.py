@@ -99,33 +99,21 @@ COLUMNS = ("number", "scheme_id", "body_id", "holder_id", "holder_name", "holder
 
 
 def build(args: argparse.Namespace) -> tuple[dict, object]:
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.db.models import Count
-    from django.utils import timezone
 
     from certinel.certificates.models import Certificate
     from certinel.core.bulk import insert_rows
-    from certinel.demo.national import _Indexes, build_national
+    from certinel.demo.national import _Indexes
     from certinel.registry.models import Organization
 
     rng = random.Random(cb.SEED)
     result: dict = {"certificates": args.certificates, "organizations": args.organizations, "bodies": args.bodies}
     started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    cb.say(f"[{args.db}] holders: {args.organizations:,} organizations (national builder)… (load {cb.load()})")
-    summary = build_national(seed=cb.SEED, organizations=args.organizations)
-    result["holders"] = {"organizations": summary.organizations, "seconds": round(summary.seconds, 1)}
-    connection.close()  # the builder's loading settings end with its connection
-    cb.say(f"[{args.db}] {args.bodies} bodies… (load {cb.load()})")
-    today = timezone.localdate()
-    bodies = []
-    first_body = None
-    for i in range(args.bodies):
-        with transaction.atomic():
-            body, grants = cb.make_body(random.Random(cb.SEED + 100 + i))
-        first_body = first_body or body
-        bodies.append((body.pk, cb.RowMaker(random.Random(cb.SEED + 200 + i), grants, today)))
+    result["holders"] = cb.national_holders(args.db, args.organizations)
+    made = cb.bench_bodies(args.db, args.bodies)
+    first_body = made[0][0]
+    bodies = [(body.pk, maker) for body, maker in made]
     orgs = list(Organization.objects.order_by("id").values_list("id", "uscc", "name", "region_code", "address"))
     cb.say(f"[{args.db}] {args.certificates:,} certificates straight into the table… (load {cb.load()})")
     loading = time.perf_counter()
