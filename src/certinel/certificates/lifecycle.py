@@ -113,8 +113,7 @@ class Writer:
         self._ct = None
         self._reported = timezone.localtime(self.now).date()
 
-    def record(self, cert: Certificate, action: Action, status_before: str, snap_before: dict[str, Any] | None
-               ) -> dict[str, Any]:
+    def record(self, cert: Certificate, action: Action, snap_before: dict[str, Any] | None) -> dict[str, Any]:
         """The event and the history record of one applied action (the certificate must have
         its primary key). Returns the certificate's snapshot after the action, which is the
         snapshot before the next one."""

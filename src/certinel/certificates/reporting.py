@@ -447,11 +447,11 @@ def _write(actor: Actor, body: CertificationBody, plans: list[_Plan], holders: d
         snap: dict[str, Any] | None = None  # the snapshot after the previous action
         for action in plan.actions:
             if action.name == "issue":
-                snap = writer.record(cert, action, "", None)
+                snap = writer.record(cert, action, None)
                 continue
             before = snap if snap is not None else snapshot(cert)
-            status_before, _after = apply(cert, plan.scheme, action)
-            snap = writer.record(cert, action, status_before, before)
+            apply(cert, plan.scheme, action)
+            snap = writer.record(cert, action, before)
         if plan.transfer_source is not None:
             sources.append((plan.transfer_source, cert, plan.data.signed_by))
         if progress and n % 1000 == 0:

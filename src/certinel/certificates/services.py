@@ -75,7 +75,7 @@ def certificate_act(*, actor: Actor, certificate: Certificate, action: str, sign
         cert.reported_at = timezone.now()
         cert.save()
         writer = Writer(actor=actor)
-        writer.record(cert, step, status_before, before)
+        writer.record(cert, step, before)
         writer.flush()
         if status_before == CertificateStatus.TRANSFER_PENDING and cert.status != status_before:
             transfers_close(actor=actor, source_ids=[cert.pk], today=rules.today)

@@ -54,10 +54,10 @@ def transfer_open(*, writer: Writer, source: Certificate, target: Certificate, s
                   f"{deadline.isoformat()} 前无异议即注销",
                   {"to_body": to_body.approval_no, "to_number": target.number, "deadline": deadline})
     before = snapshot(old)
-    status_before, _after = apply(old, old.scheme, step)  # TransitionNotAllowed unless it is valid
+    apply(old, old.scheme, step)  # TransitionNotAllowed unless it is valid
     old.reported_at = writer.now
     old.save()
-    writer.record(old, step, status_before, before)
+    writer.record(old, step, before)
     transfer = CertificateTransfer.objects.create(
         source=old, target=target, from_body_id=old.body_id, to_body=to_body, holder_id=old.holder_id,
         region_code=old.region_code, requested_at=writer.now, requested_on=today, deadline=deadline,
@@ -205,11 +205,11 @@ def _move_source(actor: Actor, source: Certificate, action: str, reason: str, si
     step = Action(action, today, signed_by, reason,
                   {"to_body": target.body.approval_no, "to_number": target.number})
     before = snapshot(source)
-    status_before, _after = apply(source, source.scheme, step)
+    apply(source, source.scheme, step)
     source.reported_at = timezone.now()
     source.save()
     writer = Writer(actor=actor)
-    writer.record(source, step, status_before, before)
+    writer.record(source, step, before)
     writer.flush()
 
 

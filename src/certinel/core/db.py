@@ -1,8 +1,8 @@
 """Database-level guards that hold even for code that goes around the ORM.
 
 `AppendOnly(table)` is a migration operation that installs triggers refusing UPDATE and DELETE
-(and TRUNCATE on PostgreSQL) on a table of records that must never change: the history, the
-certificate events, the transparency log. The only way past them is a row in
+(and TRUNCATE on PostgreSQL) on a table of records that must never change: the history (whose
+leaves hold the certificates' events), the transparency log. The only way past them is a row in
 `core_history_maintenance`, a table no model maps and nothing in the application writes; the
 test suite places one so that it can empty its database between tests.
 
