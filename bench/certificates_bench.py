@@ -270,7 +270,13 @@ class RowMaker:
         self.signers = [f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice('签批审核')}{rng.choice('发准定')}"
                         for _ in range(40)]
         self.ccc_serial: dict[tuple[int, str], int] = {}
-        self.serial = 0
+        self.serial = self.ccc_first = 0
+
+    def share_numbers(self, part: int, parts: int) -> None:
+        """Number from part `part` of `parts` equal ranges, so that makers of several bodies
+        (which write the same prefix) never write the same number."""
+        self.serial = part * (9_000_000 // parts)
+        self.ccc_first = part * (900_000 // parts)
 
     def header(self) -> list[str]:
         from certinel.certificates.io.columns import BY_FIELD
@@ -316,7 +322,7 @@ class RowMaker:
         if code == "CCC":
             codes = codes[:1]
             key = (issued.year, codes[0])
-            self.ccc_serial[key] = self.ccc_serial.get(key, 0) + 1
+            self.ccc_serial[key] = self.ccc_serial.get(key, self.ccc_first) + 1
             number = f"{issued.year:04d}71{codes[0]}{self.ccc_serial[key]:06d}"
         else:
             letter = self.letter.get(code, code.split("-")[-1][:2])

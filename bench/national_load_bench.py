@@ -53,17 +53,6 @@ FULL = {"certificates": 5_000_000, "organizations": 1_500_000, "bodies": 20}
 QUICK = {"certificates": 20_000, "organizations": 6_000, "bodies": 4}
 
 
-class _Numbered(dict):
-    """The row maker's CCC serials per year and product, counted from `base`."""
-
-    def __init__(self, base: int) -> None:
-        super().__init__()
-        self.base = base
-
-    def get(self, key, default=None):
-        return super().get(key, self.base)
-
-
 def write_files(folder: Path, bodies: list, count: int, rng: random.Random) -> dict:
     """One template CSV per body and the manifest; returns a summary."""
     from certinel.registry.models import Organization
@@ -109,17 +98,13 @@ def write_files(folder: Path, bodies: list, count: int, rng: random.Random) -> d
             "bytes": sum(p.stat().st_size for p, _w, _n in outs), "seconds": round(time.perf_counter() - started, 1)}
 
 
-def serve_env(folder: str) -> dict[str, str]:
+def serve_env() -> dict[str, str]:
+    """The server's environment: this run's (its database and data folder, set up by
+    certificates_bench.setup_django), production settings and this run's secrets."""
     from django.conf import settings
-    from django.db import connection
 
-    params = connection.settings_dict
-    if connection.vendor == "postgresql":
-        url = f"postgres://{params['USER']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
-    else:
-        url = f"sqlite:///{params['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "CERTINEL_DATA_DIR": folder,
-            "DJANGO_SETTINGS_MODULE": "certinel.settings.prod", "CERTINEL_SECRET_KEY": settings.SECRET_KEY,
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "certinel.settings.prod",
+            "CERTINEL_SECRET_KEY": settings.SECRET_KEY,
             "CERTINEL_PERSONAL_DATA_SALT": settings.CERTINEL_PERSONAL_DATA_SALT,
             "CERTINEL_KEY_ENCRYPTION_KEY": settings.CERTINEL_KEY_ENCRYPTION_KEY,
             "CERTINEL_ALLOWED_HOSTS": "127.0.0.1,localhost", "CERTINEL_RATE_LIMIT_PER_MINUTE": "1000000000"}
@@ -131,7 +116,7 @@ def part_verification(folder: str, numbers: list[str], redis: str) -> dict:
     port = cb.free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(folder) / "serve.log"
-    env = serve_env(folder)
+    env = serve_env()
     redis_url = cb.use_redis(redis)
     if redis_url:  # kept answers shared by the server's workers, as a deployment keeps them
         env["REDIS_URL"] = redis_url
@@ -190,10 +175,7 @@ def run(args: argparse.Namespace, folder: str) -> dict:
     report["holders"] = cb.national_holders(args.db, args.organizations)
     bodies = cb.bench_bodies(args.db, args.bodies)
     for i, (_body, maker) in enumerate(bodies):
-        # Each body's numbers from its own range, so that a number names one certificate (the
-        # row maker writes one body's numbers).
-        maker.serial = i * (9_000_000 // args.bodies)
-        maker.ccc_serial = _Numbered(i * (900_000 // args.bodies))
+        maker.share_numbers(i, args.bodies)  # so that a number names one certificate
     files = Path(tempfile.mkdtemp(prefix="certinel-bench-national-"))
     cb.say(f"[{args.db}] {args.certificates:,} rows in {args.bodies} files… (load {cb.load()})")
     made = write_files(files, bodies, args.certificates, random.Random(cb.SEED))
@@ -222,7 +204,7 @@ def run(args: argparse.Namespace, folder: str) -> dict:
     report["end_to_end_seconds"] = round(report["load_seconds"] + report["verify"]["seconds"], 1)
     if args.compare_verify:
         from certinel.transparency.monitor import verify_log
-        from certinel.transparency.signers import log_origin, log_verifiers
+        from certinel.transparency.signers import log_verifiers
 
         cb.say(f"[{args.db}] the same check in one process (for comparison)… (load {cb.load()})")
         started = time.perf_counter()

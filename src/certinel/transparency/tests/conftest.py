@@ -155,3 +155,15 @@ this gets past the triggers; the test database has a permit, so plain DELETE wor
 @pytest.fixture
 def tamper() -> Callable[[str], Any]:
     return writable
+
+
+@pytest.fixture
+def register_checks_started(monkeypatch) -> list[str]:
+    """The register checks `verify_log(parallel=True)` starts in a second process (the real
+    ones run): the database alias of each."""
+    from certinel.transparency import monitor
+
+    seen: list[str] = []
+    real = monitor._RegisterCheck
+    monkeypatch.setattr(monitor, "_RegisterCheck", lambda using: seen.append(using) or real(using))
+    return seen

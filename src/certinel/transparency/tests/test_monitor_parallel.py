@@ -12,21 +12,12 @@ from django.db import connection
 
 from certinel.certificates.choices import CertificateStatus
 from certinel.certificates.models import Certificate
-from certinel.transparency import monitor, register
+from certinel.transparency import register
 from certinel.transparency.monitor import verify_log
 from certinel.transparency.signers import log_origin, log_verifiers
 
 # Committed rows, seen by a second connection; emptied again after each test.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def started(monkeypatch) -> list[str]:
-    """The register checks started in a second process (the real ones run)."""
-    seen: list[str] = []
-    real = monitor._RegisterCheck
-    monkeypatch.setattr(monitor, "_RegisterCheck", lambda using: seen.append(using) or real(using))
-    return seen
 
 
 @pytest.fixture
@@ -42,7 +33,8 @@ def messages(report) -> list[str]:
     return sorted(str(p) for p in report.problems)
 
 
-def test_the_second_process_finds_what_one_process_finds(demo, started):
+def test_the_second_process_finds_what_one_process_finds(demo, register_checks_started):
+    started = register_checks_started
     assert not connection.in_atomic_block
     clean = verify(parallel=True)
     assert started == ["default"]

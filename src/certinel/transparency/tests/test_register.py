@@ -203,15 +203,10 @@ def test_no_leaf_holds_anything_private(demo):
     assert private >= len(ACCOUNTS) + 4
 
 
-
-def test_inside_a_transaction_the_register_is_checked_here(demo, monkeypatch):
+def test_inside_a_transaction_the_register_is_checked_here(demo, register_checks_started):
     """A second connection would not see the transaction's rows: no second process (the
     second process itself: test_monitor_parallel.py)."""
-    from certinel.transparency import monitor
-
-    started = []
-    real = monitor._RegisterCheck
-    monkeypatch.setattr(monitor, "_RegisterCheck", lambda using: started.append(using) or real(using))
+    started = register_checks_started
     cert = _revoked()
     sql("UPDATE certificates_certificate SET status = 'valid' WHERE id = %s", [cert.pk])  # rolled back after
     report = verify_log(origin=log_origin(), verifiers=log_verifiers(), parallel=True)

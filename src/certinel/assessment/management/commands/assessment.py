@@ -21,7 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from certinel.core.actor import Actor
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 from certinel.core.errors import DomainError, ValidationFailed
 
 from ...selectors import verify_digest
@@ -30,9 +30,7 @@ from ...services import report_generate, scheduled_generate
 
 class Command(BaseCommand):
     help = "Reports for assessment: generate a region's quarterly or annual report; verify a report's file."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

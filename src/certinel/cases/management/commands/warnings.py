@@ -17,14 +17,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from certinel.cases import rules
 from certinel.cases.services_warnings import warnings_record
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 
 
 class Command(BaseCommand):
     help = "Risk warnings: run the rules over the register."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

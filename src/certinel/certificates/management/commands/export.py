@@ -23,14 +23,12 @@ from certinel.certificates.io.export import (
     export_rows,
     write_export,
 )
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 
 
 class Command(BaseCommand):
     help = "Export the public fields of certificates as CSV, XLSX, JSON lines or Parquet."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", choices=FORMATS, help="Output format (default: from the file's extension).")

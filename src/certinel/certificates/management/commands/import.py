@@ -49,7 +49,7 @@ from certinel.certificates.io import (
 from certinel.certificates.io.report import write_rejection
 from certinel.certificates.summary import outcome_message
 from certinel.core.actor import Actor
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 from certinel.core.errors import NotPermitted
 from certinel.core.models import Via
 from certinel.registry.models import CertificationBody
@@ -63,9 +63,7 @@ class Command(BaseCommand):
     help = ("Report certificates from a CSV or XLSX file for a certification body (see docs/import-template.md). "
             "Exit 0: fine; 1: invalid rows, nothing written; 2: unreadable file or unknown body/user; "
             "3: cancelled (Ctrl-C or SIGTERM), nothing written.")
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="The CSV (UTF-8 or GB18030) or XLSX file.")

@@ -10,16 +10,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 
 from .backup import pg_env_args, pg_password_env, require_tool
 
 
 class Command(BaseCommand):
     help = "Restore the whole database from a backup FILE made by `certinel backup` (stop the server first)."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The backup to restore.")

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from certinel.core.actor import Actor
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 from certinel.core.models import Via
 from certinel.qualification.io import FileRejected, parse
 from certinel.qualification.reporting import report_test_reports
@@ -20,9 +20,7 @@ from certinel.registry.models import Lab
 
 class Command(BaseCommand):
     help = "Test reports of labs: `import FILE --lab CMA_NO [--dry-run]`."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -24,7 +24,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from certinel.core.checks import SETTINGS_CHECKS
+from certinel.core.checks import SETTINGS_ONLY
 from certinel.core.errors import DomainError
 from certinel.transparency.monitor import Report, state_for, verify_log
 from certinel.transparency.note import Ed25519Signer, NoteError, parse_verifier_key
@@ -70,9 +70,7 @@ def progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
 
 class Command(BaseCommand):
     help = "The transparency log: verify (monitor), checkpoint, status, keygen."
-    # Only the project's own checks of its settings (`certinel check` runs them all): the whole
-    # project's (its URLs, its models) took a second at each run.
-    requires_system_checks = [SETTINGS_CHECKS]
+    requires_system_checks = SETTINGS_ONLY  # core/checks.py
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,checkpoint,status,keygen}")
